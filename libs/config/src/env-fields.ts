@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/** A comma-separated list, trimmed, empty items dropped; at least one item. */
+export const csvList = () =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string()).min(1, 'needs at least one item'));
+
+/** An integer read from a string, within bounds. */
+export const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** A boolean read from true/false/1/0/yes/no. */
+export const boolFromEnv = () =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .transform((s) => s === 'true' || s === '1' || s === 'yes');
+
+/** The settings every Tidewater service shares: Kafka, registry, HTTP port, logging, shutdown. */
+export const commonServiceEnv = {
+  KAFKA_BROKERS: csvList(),
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  SCHEMA_REGISTRY_URL: z.url(),
+  SCHEMA_AUTO_REGISTER: boolFromEnv().default(true),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 120_000).default(15_000),
+};

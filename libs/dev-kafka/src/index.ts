@@ -1,0 +1,8 @@
+export { devKafkaErrors } from './errors.js';
+export type { DevKafkaErrorCode } from './errors.js';
+export { ALL_BROKERS, KafkaApiKey, KafkaErrorCode, MOCK_DISCONNECT_ERROR } from './kafka-protocol.js';
+export { ensureMockClusterBinary, mockClusterBinaryPath, mockClusterSourcePath } from './mock-cluster-binary.js';
+export { MockKafkaControl, connectMockKafkaControl } from './mock-kafka-control.js';
+export type { MockKafkaControlOptions } from './mock-kafka-control.js';
+export { startMockKafka } from './start-mock-kafka.js';
+export type { MockKafka, MockKafkaTopic, StartMockKafkaOptions } from './start-mock-kafka.js';

@@ -1,0 +1,59 @@
+import { createRandom, generatePayments, type SyntheticPayment } from '@tidewater/payment-simulator';
+
+/** One raw event as the demo sends it to events.raw, and whether ingestion should reject it. */
+export interface DemoEvent {
+  readonly key: string;
+  readonly value: Buffer;
+  readonly malformed: boolean;
+  readonly phase: 'normal' | 'drifted';
+}
+
+const categories = ['5411', '5812', '5999', '4121', '5732'];
+const countries = ['DE', 'FR', 'NL', 'ES', 'IT'];
+
+// Each is something upstream systems really send; ingestion must dead-letter it with a reason.
+const malformedVariants: ((e: Record<string, unknown>) => string)[] = [
+  (e) => JSON.stringify(e).slice(0, -7),
+  (e) => JSON.stringify({ ...e, amount: -(e['amount'] as number) }),
+  (e) => JSON.stringify({ ...e, currency: 'EURO' }),
+  (e) => JSON.stringify({ ...e, card_id: undefined }),
+  (e) => JSON.stringify({ ...e, occurred_at: 'yesterday' }),
+];
+
+/**
+ * The demo's event stream: synthetic payments from the same simulator the demo model was trained
+ * on (so scores and features match the reference profile), then a drifted stretch where ticket
+ * sizes jump, then normal again, so the drift monitor fires and later resolves an alert.
+ * About `malformedShare` of the events are broken on purpose.
+ */
+export function demoEvents(opts: { count: number; runId: string; seed?: number; malformedShare?: number; driftFrom?: number; driftTo?: number }): DemoEvent[] {
+  const rng = createRandom(opts.seed ?? 7);
+  const dayMs = 86_400_000;
+  const fromMs = Date.UTC(2026, 10, 1);
+  let payments: SyntheticPayment[] = [];
+  for (let cards = 200; payments.length < opts.count; cards *= 2) {
+    payments = generatePayments(rng, { cards, fromMs, toMs: fromMs + 7 * dayMs });
+  }
+  payments = [...payments].sort((a, b) => a.time - b.time).slice(0, opts.count);
+  const driftFrom = Math.floor(opts.count * (opts.driftFrom ?? 0.45));
+  const driftTo = Math.floor(opts.count * (opts.driftTo ?? 0.75));
+  const malformedShare = opts.malformedShare ?? 0.02;
+  return payments.map((p, i) => {
+    const phase = i >= driftFrom && i < driftTo ? 'drifted' : 'normal';
+    const cardId = `card-${opts.runId}-${p.cardId}`;
+    const event: Record<string, unknown> = {
+      event_id: `${opts.runId}-${i}`,
+      occurred_at: new Date(p.time).toISOString(),
+      card_id: cardId,
+      amount: phase === 'drifted' ? Math.round(p.amount * 600) / 100 : p.amount,
+      currency: 'EUR',
+      merchant_id: `m-${p.cardId % 97}`,
+      merchant_category: categories[p.cardId % categories.length],
+      country: countries[p.cardId % countries.length],
+      channel: p.isEcom ? 'ecom' : 'pos',
+    };
+    const malformed = rng.chance(malformedShare);
+    const text = malformed ? malformedVariants[i % malformedVariants.length]!(event) : JSON.stringify(event);
+    return { key: cardId, value: Buffer.from(text), malformed, phase };
+  });
+}

@@ -1,0 +1,13 @@
+export { runningStack, stackDown, stackStatus, stackUp, startStackServices } from './stack.js';
+export type { PartStatus, StackUpOptions } from './stack.js';
+export { readStackState, stackDir, stackEnv, stackFiles } from './stack-layout.js';
+export type { ServiceState, StackState } from './stack-layout.js';
+export { serviceNames } from './pipeline-services.js';
+export type { ServiceName } from './pipeline-services.js';
+export { createSlackCapture } from './slack-capture-server.js';
+export type { CapturedSlackMessage } from './slack-capture-server.js';
+export { stackErrors } from './errors.js';
+export { watchPipeline } from './pipeline-watcher.js';
+export type { DeadLetterSeen, PipelineOutputs, PipelineTopics } from './pipeline-watcher.js';
+export { demoEvents } from './demo/demo-events.js';
+export type { DemoEvent } from './demo/demo-events.js';

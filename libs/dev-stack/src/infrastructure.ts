@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { connectMockKafkaControl, startMockKafka } from '@tidewater/dev-kafka';
+import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
+import { freePort, httpOk, isAlive, spawnDetached, waitUntil } from './detached-process.js';
+import { stackErrors } from './errors.js';
+import { stackFiles, type StackState } from './stack-layout.js';
+
+const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+
+/** Starts librdkafka's mock cluster with every topic of deploy/topics.yaml. */
+export async function startKafka(dir: string, brokers: number): Promise<StackState['kafka']> {
+  const logFile = join(stackFiles(dir).logs, 'kafka.log');
+  const topics = loadTopicsManifest().topics.map((t) => ({ name: t.name, partitions: t.partitions }));
+  const kafka = await startMockKafka({ brokers, topics, detached: true, logFile });
+  await kafka.control.close();
+  return { pid: kafka.pid, bootstrapServers: kafka.bootstrapServers, controlPort: kafka.controlPort, logFile };
+}
+
+/** Starts the development schema registry, keeping its state (and so schema ids) in the stack directory. */
+export async function startRegistry(dir: string): Promise<StackState['registry']> {
+  const files = stackFiles(dir);
+  const logFile = join(files.logs, 'schema-registry.log');
+  const port = await freePort();
+  const pid = spawnDetached(tsx, [join(repoRoot, 'libs/dev-schema-registry/src/main.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STATE_FILE: files.registryState },
+    logFile,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(`schema registry (log: ${logFile})`, () => httpOk(`${url}/healthz`), 30_000, () => isAlive(pid));
+  return { pid, url, logFile };
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Uses REDIS_URL (default 127.0.0.1:6379) when it answers, else starts redis-server on a free port. */
+export async function startRedis(dir: string, url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'): Promise<StackState['redis']> {
+  if (await redisAnswers(url)) return { url };
+  const port = await freePort();
+  const logFile = join(stackFiles(dir).logs, 'redis.log');
+  let pid: number;
+  try {
+    pid = spawnDetached('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { cwd: dir, env: process.env, logFile });
+  } catch (cause) {
+    throw stackErrors.create('TW_STACK_START_FAILED', 'redis-server is not installed (apt-get install redis-server) and REDIS_URL is not reachable', { cause });
+  }
+  const own = `redis://127.0.0.1:${port}`;
+  await waitUntil(`redis-server (log: ${logFile})`, () => redisAnswers(own), 15_000, () => isAlive(pid));
+  return { url: own, pid, logFile };
+}
+
+/** SLACK_WEBHOOK_URL when set (real Slack), else a local capture that prints and records messages. */
+export async function startSlack(dir: string): Promise<StackState['slack']> {
+  const external = process.env['SLACK_WEBHOOK_URL'];
+  if (external) return { url: external };
+  const files = stackFiles(dir);
+  const logFile = join(files.logs, 'slack-capture.log');
+  const port = await freePort();
+  const pid = spawnDetached(tsx, [join(repoRoot, 'libs/dev-stack/src/slack-capture-main.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: String(port), SLACK_CAPTURE_FILE: files.slackCapture },
+    logFile,
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  await waitUntil(`slack capture (log: ${logFile})`, () => httpOk(`${url}healthz`), 30_000, () => isAlive(pid));
+  return { pid, url, captureFile: files.slackCapture, logFile };
+}
+
+/** Whether the mock cluster answers on its control port. */
+export async function kafkaAnswers(controlPort: number): Promise<boolean> {
+  const control = await connectMockKafkaControl(controlPort);
+  try {
+    await control.ping();
+    return true;
+  } finally {
+    await control.close();
+  }
+}

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { repoRoot } from '@tidewater/schemas';
+import { freePort, httpOk, isAlive, spawnDetached, waitUntil } from './detached-process.js';
+import { stackEnv, stackFiles, type ServiceState, type StackState } from './stack-layout.js';
+
+/** The five services in pipeline order; `down` stops them in reverse. */
+export const serviceNames = ['alerting', 'drift-monitor', 'inference', 'feature', 'ingestion'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+
+/**
+ * Starts each service as its own process, given the stack's endpoints in its environment, with
+ * `inferenceWorkers` identical inference processes in one consumer group; waits for /readyz.
+ * `extraEnv` lets the demo and tests tune settings (window sizes, topic names).
+ */
+export async function startServices(
+  state: Omit<StackState, 'services'>,
+  opts: { inferenceWorkers: number; extraEnv?: Record<string, string> },
+): Promise<ServiceState[]> {
+  const files = stackFiles(state.dir);
+  // Windows of 500 predictions let a few thousand demo events show drift firing and resolving.
+  const baseEnv = { ...process.env, ...stackEnv({ ...state, services: [] }), DRIFT_WINDOW_SIZE: '500', ...opts.extraEnv };
+  const plan: { name: ServiceName; instance: number }[] = [];
+  for (const name of serviceNames) {
+    const count = name === 'inference' ? opts.inferenceWorkers : 1;
+    for (let i = 0; i < count; i++) plan.push({ name, instance: i });
+  }
+  const started: ServiceState[] = [];
+  for (const { name, instance } of plan) {
+    const port = await freePort();
+    const logFile = join(files.logs, instance === 0 ? `${name}.log` : `${name}-${instance}.log`);
+    const pid = spawnDetached(tsx, [join(repoRoot, 'services', name, 'src/main.ts')], {
+      cwd: repoRoot,
+      env: { ...baseEnv, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKA_CLIENT_ID: `tidewater-${name}-${instance}` },
+      logFile,
+    });
+    started.push({ name, pid, port, logFile });
+  }
+  await Promise.all(
+    started.map((s) => waitUntil(`${s.name} (log: ${s.logFile})`, () => httpOk(`http://127.0.0.1:${s.port}/readyz`), 90_000, () => isAlive(s.pid))),
+  );
+  return started;
+}

@@ -1,0 +1,37 @@
+import { appendFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+
+/** A message as the capture received it. */
+export interface CapturedSlackMessage {
+  readonly receivedAt: string;
+  readonly text: string;
+  readonly blocks: unknown[];
+}
+
+/**
+ * Stands in for a Slack incoming webhook on the dev stack when SLACK_WEBHOOK_URL is not set:
+ * it answers like Slack (200 "ok"), appends every message to a JSON-lines file and prints its
+ * fallback text, so a developer sees what on-call would get. GET /messages lists them.
+ */
+export function createSlackCapture(opts: { captureFile: string; print?: (line: string) => void }): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+  const messages: CapturedSlackMessage[] = [];
+  app.post('/', async (req, reply) => {
+    const body = req.body as { text?: unknown; blocks?: unknown } | undefined;
+    if (!body || typeof body.text !== 'string' || body.text.length === 0) {
+      return reply.code(400).type('text/plain').send('no_text');
+    }
+    const message: CapturedSlackMessage = {
+      receivedAt: new Date().toISOString(),
+      text: body.text,
+      blocks: Array.isArray(body.blocks) ? body.blocks : [],
+    };
+    messages.push(message);
+    appendFileSync(opts.captureFile, `${JSON.stringify(message)}\n`);
+    opts.print?.(`[slack] ${message.text}`);
+    return reply.type('text/plain').send('ok');
+  });
+  app.get('/messages', async () => messages);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  return app;
+}

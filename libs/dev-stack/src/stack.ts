@@ -1,0 +1,107 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { httpOk, isAlive, stopProcess } from './detached-process.js';
+import { stackErrors } from './errors.js';
+import { kafkaAnswers, startKafka, startRedis, startRegistry, startSlack } from './infrastructure.js';
+import { serviceNames, startServices } from './pipeline-services.js';
+import { readStackState, stackDir, stackFiles, writeStackState, type StackState } from './stack-layout.js';
+
+export interface StackUpOptions {
+  readonly dir?: string;
+  readonly brokers?: number;
+  readonly services?: boolean;
+  readonly inferenceWorkers?: number;
+  /** Settings for the services (window sizes, topic names) on top of the stack's endpoints. */
+  readonly serviceEnv?: Record<string, string>;
+  /** Start from empty registry state (tests). */
+  readonly fresh?: boolean;
+}
+
+/** Whether the stack recorded in `dir` is still running (its Kafka launcher is alive). */
+export function runningStack(dir?: string): StackState | undefined {
+  const state = readStackState(stackDir(dir));
+  return state && isAlive(state.kafka.pid) ? state : undefined;
+}
+
+/**
+ * Starts Kafka (mock cluster), the dev schema registry, Redis and the Slack capture in the
+ * background, optionally the five services, writes stack.json and stack.env, and returns once
+ * every part is ready. A part that fails stops the parts already started.
+ */
+export async function stackUp(opts: StackUpOptions = {}): Promise<StackState> {
+  const dir = stackDir(opts.dir);
+  if (runningStack(dir)) throw stackErrors.create('TW_STACK_ALREADY_UP', `a stack is already running in ${dir}`);
+  if (opts.fresh) rmSync(stackFiles(dir).registryState, { force: true });
+  mkdirSync(stackFiles(dir).logs, { recursive: true });
+  const partial: { -readonly [K in 'kafka' | 'registry' | 'redis' | 'slack']?: StackState[K] } = {};
+  try {
+    partial.kafka = await startKafka(dir, opts.brokers ?? 3);
+    [partial.registry, partial.redis, partial.slack] = await Promise.all([startRegistry(dir), startRedis(dir), startSlack(dir)]);
+    const infra = { dir, startedAt: new Date().toISOString(), kafka: partial.kafka, registry: partial.registry, redis: partial.redis, slack: partial.slack };
+    writeStackState({ ...infra, services: [] });
+    if (!opts.services) return { ...infra, services: [] };
+    const services = await startServices(infra, { inferenceWorkers: opts.inferenceWorkers ?? 1, extraEnv: opts.serviceEnv ?? {} }).catch(async (err: unknown) => {
+      await stackDown(dir);
+      throw err;
+    });
+    const state: StackState = { ...infra, services };
+    writeStackState(state);
+    return state;
+  } catch (err) {
+    await Promise.all([partial.kafka?.pid, partial.registry?.pid, partial.redis?.pid, partial.slack?.pid].map((pid) => stopProcess(pid, 3000)));
+    throw err;
+  }
+}
+
+/** Adds the services to a running stack (for `up --services` after a plain `up`). */
+export async function startStackServices(opts: { dir?: string; inferenceWorkers?: number; serviceEnv?: Record<string, string> }): Promise<StackState> {
+  const state = runningStack(opts.dir);
+  if (!state) throw stackErrors.create('TW_STACK_NOT_UP', `no stack is running in ${stackDir(opts.dir)}`);
+  const services = await startServices(state, { inferenceWorkers: opts.inferenceWorkers ?? 1, extraEnv: opts.serviceEnv ?? {} });
+  const next = { ...state, services: [...state.services, ...services] };
+  writeStackState(next);
+  return next;
+}
+
+/** Stops what `up` started: services first (graceful, with their shutdown deadline), then infrastructure. */
+export async function stackDown(dir?: string): Promise<{ stopped: string[] }> {
+  const state = readStackState(stackDir(dir));
+  if (!state) return { stopped: [] };
+  const stopped: string[] = [];
+  const order = [...state.services].sort((a, b) => serviceNames.indexOf(a.name as never) - serviceNames.indexOf(b.name as never)).reverse();
+  // Upstream first, so each service drains what the previous one already produced.
+  for (const s of order) if ((await stopProcess(s.pid, 20_000)) !== 'absent') stopped.push(`${s.name}:${s.pid}`);
+  const infra: [string, number | undefined][] = [
+    ['slack-capture', state.slack.pid],
+    ['schema-registry', state.registry.pid],
+    ['redis', state.redis.pid],
+    ['kafka', state.kafka.pid],
+  ];
+  for (const [name, pid] of infra) if ((await stopProcess(pid, 5000)) !== 'absent') stopped.push(name);
+  writeStackState({ ...state, services: [] });
+  rmSync(stackFiles(state.dir).state, { force: true });
+  return { stopped };
+}
+
+export interface PartStatus {
+  readonly part: string;
+  readonly pid?: number | undefined;
+  readonly endpoint: string;
+  readonly ok: boolean;
+}
+
+/** Each part with its endpoint and whether it answers now. */
+export async function stackStatus(dir?: string): Promise<PartStatus[] | undefined> {
+  const state = readStackState(stackDir(dir));
+  if (!state) return undefined;
+  const probe = async (f: () => Promise<boolean>) => f().catch(() => false);
+  const parts: PartStatus[] = [
+    { part: 'kafka', pid: state.kafka.pid, endpoint: state.kafka.bootstrapServers.join(','), ok: await probe(() => kafkaAnswers(state.kafka.controlPort)) },
+    { part: 'schema-registry', pid: state.registry.pid, endpoint: state.registry.url, ok: await probe(() => httpOk(`${state.registry.url}/healthz`)) },
+    { part: 'redis', pid: state.redis.pid, endpoint: state.redis.url, ok: state.redis.pid === undefined || isAlive(state.redis.pid) },
+    { part: 'slack', pid: state.slack.pid, endpoint: state.slack.url, ok: state.slack.pid === undefined || (await probe(() => httpOk(`${state.slack.url}healthz`))) },
+  ];
+  for (const s of state.services) {
+    parts.push({ part: s.name, pid: s.pid, endpoint: `http://127.0.0.1:${s.port}`, ok: await probe(() => httpOk(`http://127.0.0.1:${s.port}/readyz`)) });
+  }
+  return parts;
+}

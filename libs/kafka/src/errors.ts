@@ -1,0 +1,20 @@
+import { defineErrors } from '@tidewater/errors';
+
+/** Error codes of the Kafka runtime; they appear in logs and in dead-letter headers. */
+export const kafkaErrors = defineErrors('TW_KAFKA_', {
+  TW_KAFKA_HANDLER_FAILED: {
+    retriable: false,
+    description: 'The service failed to process a record with an error it did not classify; the record was dead-lettered with the error message.',
+  },
+  TW_KAFKA_RETRIES_EXHAUSTED: {
+    retriable: true,
+    description: 'A batch kept failing with retriable errors after every backoff attempt; the consumer rejoins and the batch is redelivered, nothing is committed.',
+  },
+  TW_KAFKA_DEAD_LETTER_FAILED: {
+    retriable: true,
+    description: 'Writing a record to the dead-letter topic failed; its offset is not committed so it will be processed again.',
+  },
+  TW_KAFKA_CLOSING: { retriable: true, description: 'The consumer is shutting down; the in-flight batch stops and is redelivered after restart.' },
+});
+
+export type KafkaErrorCode = keyof typeof kafkaErrors.catalogue;

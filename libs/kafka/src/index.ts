@@ -1,0 +1,15 @@
+export { createKafkaClient, kafkaReadinessCheck } from './kafka-client.js';
+export type { KafkaClientSettings } from './kafka-client.js';
+export { createProducer } from './producer.js';
+export type { OutgoingRecord, TidewaterProducer } from './producer.js';
+export { createConsumerRunner } from './consumer-runner.js';
+export type { BatchTools, ConsumedRecord, ConsumerRunner, ConsumerRunnerOptions } from './consumer-runner.js';
+export { createDeadLetterWriter, deadLetterHeaders, describeError } from './dead-letter.js';
+export type { DeadLetter, DeadLetterSource, DeadLetterWriter } from './dead-letter.js';
+export { kafkaErrors } from './errors.js';
+export type { KafkaErrorCode } from './errors.js';
+export { kafkaMetrics } from './kafka-metrics.js';
+export type { KafkaMetrics } from './kafka-metrics.js';
+export { extractTraceContext, startProcessSpan, traceHeaders, withContext } from './trace-context.js';
+export { MAGIC_BYTE, WIRE_HEADER_SIZE, createAvroDecoder, createAvroEncoder, isConfluentWireFormat, readWireSchemaId, serdeErrors } from './serde/index.js';
+export type { AvroDecoder, AvroDecoderOptions, AvroEncoder, AvroEncoderOptions, InvalidField, SchemaRegistry, SerdeErrorCode, SerdeSchema } from './serde/index.js';

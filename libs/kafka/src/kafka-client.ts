@@ -1,0 +1,54 @@
+import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import type { Logger } from 'pino';
+
+const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Sends kafkajs's own log lines through the service's pino logger, as structured JSON. */
+function pinoLogCreator(logger: Logger): logCreator {
+  const log = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ level, log: entry }) => {
+      const { message, ...rest } = entry;
+      log[levelNames[level] ?? 'info'](rest, message);
+    };
+}
+
+export interface KafkaClientSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+  /** kafkajs's own verbosity; WARN by default since its INFO lines describe every rebalance step. */
+  readonly logLevel?: logLevel;
+  readonly extra?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator' | 'logLevel'>;
+}
+
+/** A kafkajs client wired to the service logger. */
+export function createKafkaClient(settings: KafkaClientSettings): Kafka {
+  return new Kafka({
+    brokers: [...settings.brokers],
+    clientId: settings.clientId,
+    logLevel: settings.logLevel ?? logLevel.WARN,
+    logCreator: pinoLogCreator(settings.logger),
+    retry: { initialRetryTime: 200, retries: 8 },
+    ...settings.extra,
+  });
+}
+
+/** Readiness probe: the cluster answers a metadata request for the given topics. */
+export function kafkaReadinessCheck(kafka: Kafka, topics: readonly string[]): () => Promise<void> {
+  const admin = kafka.admin();
+  let connected: Promise<void> | undefined;
+  return async () => {
+    connected ??= admin.connect().catch((err: unknown) => {
+      connected = undefined;
+      throw err;
+    });
+    await connected;
+    await admin.fetchTopicMetadata({ topics: [...topics] });
+  };
+}

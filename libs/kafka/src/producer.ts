@@ -1,0 +1,67 @@
+import type { Context } from '@opentelemetry/api';
+import { Partitioners, type IHeaders, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+import type { Logger } from 'pino';
+import { traceHeaders } from './trace-context.js';
+
+/** A record to produce: bytes already encoded, plus the trace context it continues. */
+export interface OutgoingRecord {
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | null;
+  readonly headers?: IHeaders;
+  /** The context of the span that produced this record; injected as traceparent. */
+  readonly context?: Context;
+  readonly timestamp?: string;
+}
+
+export interface TidewaterProducer {
+  start(): Promise<void>;
+  /** Produces to one topic and resolves once Kafka acknowledged every record (acks=all). */
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
+  /** Produces to several topics in one request. */
+  sendMany(batches: readonly { topic: string; records: readonly OutgoingRecord[] }[]): Promise<RecordMetadata[]>;
+  /** Disconnects after in-flight sends; idempotent. */
+  close(): Promise<void>;
+  readonly raw: Producer;
+}
+
+function toMessage(r: OutgoingRecord) {
+  const headers = r.context ? { ...r.headers, ...traceHeaders(r.context) } : r.headers;
+  return { key: r.key, value: r.value, headers, ...(r.timestamp ? { timestamp: r.timestamp } : {}) };
+}
+
+/**
+ * An idempotent producer (acks=all, retries by kafkajs) so a retried send cannot write a
+ * record twice. Every Tidewater service produces through one of these.
+ */
+export function createProducer(opts: { kafka: Kafka; logger: Logger; transactionalId?: string }): TidewaterProducer {
+  const producer = opts.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    // murmur2 on the key bytes, like the Java client: a key lands on the same partition whichever
+    // Confluent-compatible client produced it.
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // An idempotent producer keeps retrying (kafkajs's own rule); callers bound their waits.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+    allowAutoTopicCreation: false,
+    ...(opts.transactionalId ? { transactionalId: opts.transactionalId } : {}),
+  });
+  let started: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+  return {
+    raw: producer,
+    start() {
+      started ??= producer.connect();
+      return started;
+    },
+    send(topic, records) {
+      return producer.send({ topic, acks: -1, messages: records.map(toMessage) });
+    },
+    sendMany(batches) {
+      return producer.sendBatch({ acks: -1, topicMessages: batches.map((b) => ({ topic: b.topic, messages: b.records.map(toMessage) })) });
+    },
+    close() {
+      closed ??= producer.disconnect().then(() => opts.logger.debug('producer disconnected'));
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export { createAvroEncoder } from './avro-encoder.js';
+export type { AvroEncoder, AvroEncoderOptions } from './avro-encoder.js';
+export { createAvroDecoder } from './avro-decoder.js';
+export type { AvroDecoder, AvroDecoderOptions } from './avro-decoder.js';
+export { isConfluentWireFormat, readWireSchemaId, MAGIC_BYTE, WIRE_HEADER_SIZE } from './wire-format.js';
+export { serdeErrors } from './errors.js';
+export type { SerdeErrorCode } from './errors.js';
+export type { InvalidField } from './invalid-value.js';
+export type { SchemaRegistry } from './registry-failures.js';
+export type { SerdeSchema } from './serde-schema.js';

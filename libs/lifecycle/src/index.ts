@@ -1,0 +1,3 @@
+export { closeOnce } from './close-once.js';
+export { createShutdown, exitOnSignals } from './shutdown.js';
+export type { Shutdown, ShutdownResult, ShutdownStep } from './shutdown.js';

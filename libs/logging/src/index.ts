@@ -1,0 +1,2 @@
+export { createLogger, defaultRedactPaths, flushLogger } from './create-logger.js';
+export type { Logger, LoggerSettings } from './create-logger.js';

@@ -1,0 +1,109 @@
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+import type { FastifyInstance } from 'fastify';
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { createDeadLetterWriter, createKafkaClient, createProducer, kafkaReadinessCheck, type DeadLetterWriter, type TidewaterProducer } from '@tidewater/kafka';
+import { createShutdown, exitOnSignals, type Shutdown } from '@tidewater/lifecycle';
+import { createLogger, flushLogger, type Logger } from '@tidewater/logging';
+import { createMetricsRegistry, createOpsServer, type ReadinessCheck } from '@tidewater/ops-server';
+import { startTracing, type TracingHandle } from '@tidewater/tracing';
+
+/** The settings the runtime needs; every service config schema includes them. */
+export interface RuntimeConfig {
+  readonly KAFKA_BROKERS: readonly string[];
+  readonly KAFKA_CLIENT_ID?: string | undefined;
+  readonly SCHEMA_REGISTRY_URL: string;
+  readonly HTTP_HOST: string;
+  readonly HTTP_PORT: number;
+  readonly LOG_LEVEL: string;
+  readonly SHUTDOWN_TIMEOUT_MS: number;
+}
+
+/** The parts every service is built from; `createApp(deps)` of each service takes a subset. */
+export interface ServiceRuntime {
+  readonly service: string;
+  readonly logger: Logger;
+  readonly tracing: TracingHandle;
+  readonly metrics: Registry;
+  readonly kafka: Kafka;
+  readonly schemaRegistry: SchemaRegistryClient;
+  readonly producer: TidewaterProducer;
+  readonly shutdown: Shutdown;
+  readonly http: FastifyInstance;
+  /** A dead-letter writer on the given topic, sharing the runtime's producer. */
+  deadLetterWriter(topic: string): DeadLetterWriter;
+  /** Adds a readiness check to /readyz (kafka and schema-registry are there already). */
+  addReadinessCheck(name: string, check: ReadinessCheck): void;
+  /** Starts the HTTP server and installs signal handlers; call once the app is wired. */
+  listen(): Promise<{ port: number }>;
+}
+
+/**
+ * Wires what every service shares, in the order it must be closed in reverse: logs and
+ * telemetry first (flushed last), then the producer, then the HTTP server. The service adds
+ * its consumer last so that it is the first thing to stop on SIGTERM.
+ */
+export async function startServiceRuntime(opts: { service: string; config: RuntimeConfig; readinessTopics: readonly string[] }): Promise<ServiceRuntime> {
+  const { config, service } = opts;
+  const tracing = startTracing({ serviceName: `tidewater-${service}` });
+  const logger = createLogger({ service, level: config.LOG_LEVEL });
+  const shutdown = createShutdown({ logger, deadlineMs: config.SHUTDOWN_TIMEOUT_MS });
+  shutdown.add('logs', () => flushLogger(logger));
+  shutdown.add('telemetry', () => tracing.shutdown());
+
+  const metrics = createMetricsRegistry(service);
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? `tidewater-${service}`, logger });
+  const schemaRegistry = new SchemaRegistryClient({ baseURLs: [config.SCHEMA_REGISTRY_URL] });
+  const producer = createProducer({ kafka, logger });
+  await producer.start();
+  shutdown.add('producer', () => producer.close());
+
+  const readiness: Record<string, ReadinessCheck> = {
+    kafka: kafkaReadinessCheck(kafka, opts.readinessTopics),
+    'schema-registry': async () => {
+      await schemaRegistry.getAllSubjects();
+    },
+  };
+  const ops = createOpsServer({ registry: metrics, readiness, logger });
+  shutdown.add('http', async () => {
+    await ops.app.close();
+  });
+  let listening: Promise<{ port: number }> | undefined;
+
+  return {
+    service,
+    logger,
+    tracing,
+    metrics,
+    kafka,
+    schemaRegistry,
+    producer,
+    shutdown,
+    http: ops.app,
+    deadLetterWriter: (topic) => createDeadLetterWriter({ producer, topic, service, registry: metrics }),
+    addReadinessCheck(name, check) {
+      readiness[name] = check;
+    },
+    listen() {
+      listening ??= (async () => {
+        // Readiness turns 503 before anything else closes, so load balancers stop sending first.
+        shutdown.add('readiness', async () => ops.markClosing());
+        exitOnSignals(shutdown, logger);
+        await ops.app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+        const address = ops.app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
+        logger.info({ port }, `${service} listening`);
+        return { port };
+      })();
+      return listening;
+    },
+  };
+}
+
+/** Logs a boot failure with every detail (config problems included) and exits non-zero. */
+export async function failBoot(service: string, err: unknown): Promise<never> {
+  const logger = createLogger({ service });
+  logger.fatal({ err }, `${service} failed to start`);
+  await flushLogger(logger);
+  process.exit(1);
+}

@@ -1,0 +1,2 @@
+export { startTracing } from './start-tracing.js';
+export type { TracingHandle } from './start-tracing.js';

@@ -1,0 +1,54 @@
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+
+/**
+ * Keeps a tracer provider alive when nothing is exported. Without any span processor the SDK
+ * installs no provider, spans get all-zero ids, and a service at the head of a trace (ingestion)
+ * would start no trace for the services after it to continue.
+ */
+const idOnlyProcessor: SpanProcessor = {
+  onStart: () => undefined,
+  onEnd: () => undefined,
+  forceFlush: async () => undefined,
+  shutdown: async () => undefined,
+};
+
+export interface TracingHandle {
+  /** Flushes pending spans and stops the SDK; idempotent. */
+  shutdown(): Promise<void>;
+  /** Whether spans are exported anywhere (false: spans are still created and propagated, not exported). */
+  readonly exporting: boolean;
+}
+
+/**
+ * Starts OpenTelemetry for a service. Exporters are configured by the standard OTEL_* variables
+ * (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, ...).
+ * Unlike the SDK's default, nothing is exported unless an exporter or OTLP endpoint is set:
+ * a laptop without a collector should not log an export error every five seconds.
+ * Metrics and logs stay with prom-client and pino, so their OTel exporters are off.
+ * Trace ids are still made and carried through Kafka headers when nothing is exported.
+ */
+export function startTracing(opts: { serviceName: string; serviceVersion?: string; env?: NodeJS.ProcessEnv }): TracingHandle {
+  const env = opts.env ?? process.env;
+  const configured = Boolean(env['OTEL_TRACES_EXPORTER'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+  if (!configured) env['OTEL_TRACES_EXPORTER'] = 'none';
+  env['OTEL_METRICS_EXPORTER'] ??= 'none';
+  env['OTEL_LOGS_EXPORTER'] ??= 'none';
+  env['OTEL_SERVICE_NAME'] ??= opts.serviceName;
+  const exporting = env['OTEL_TRACES_EXPORTER'] !== 'none';
+  const sdk = new NodeSDK({
+    serviceName: env['OTEL_SERVICE_NAME'],
+    instrumentations: [],
+    autoDetectResources: false,
+    ...(exporting ? {} : { spanProcessors: [idOnlyProcessor] }),
+  });
+  sdk.start();
+  let done: Promise<void> | undefined;
+  return {
+    exporting,
+    shutdown() {
+      done ??= sdk.shutdown();
+      return done;
+    },
+  };
+}

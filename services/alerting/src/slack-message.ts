@@ -1,0 +1,36 @@
+import type { Alert } from '@tidewater/schemas';
+
+/** Slack's limits on Block Kit: we truncate to stay inside them rather than be rejected. */
+const maxSectionText = 3000;
+const maxHeaderText = 150;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const icons: Record<string, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
+
+/**
+ * A Slack message for one alert, written for a person on a phone: what and how bad in the
+ * header, the figures, since when, and the runbook. `text` is the notification fallback.
+ */
+export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } {
+  const severity = alert.labels['severity'] ?? 'warning';
+  const resolved = alert.status === 'resolved';
+  const icon = resolved ? ':white_check_mark:' : (icons[severity] ?? ':warning:');
+  const title = `${icon} ${resolved ? 'RESOLVED' : severity.toUpperCase()}: ${alert.labels['alertname'] ?? 'alert'} ${alert.labels['model'] ?? ''}`.trim();
+  const summary = alert.annotations['summary'] ?? '';
+  const since = new Date(alert.starts_at).toISOString();
+  const runbook = alert.annotations['runbook_url'];
+  const fields = Object.entries(alert.labels)
+    .filter(([k]) => k !== 'alertname')
+    .map(([k, v]) => `*${k}*: ${v}`)
+    .join('   ');
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(title, maxHeaderText), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(`*${summary}*\n${alert.annotations['description'] ?? ''}`, maxSectionText) } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`${fields}   *since*: ${since}${resolved && alert.ends_at ? `   *resolved*: ${new Date(alert.ends_at).toISOString()}` : ''}`, maxSectionText) }] },
+  ];
+  if (runbook) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`<${runbook}|Runbook>`, maxSectionText) } });
+  return { text: clip(`${title}: ${summary}`, maxSectionText), blocks };
+}

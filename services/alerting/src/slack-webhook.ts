@@ -1,0 +1,27 @@
+import { alertingErrors } from './errors.js';
+
+/**
+ * Posts one message to a Slack incoming webhook. 429, 5xx, timeouts and network errors are
+ * retriable (the caller backs off); other 4xx answers are permanent and carry Slack's error string.
+ */
+export async function postToSlack(url: string, message: unknown, timeoutMs: number): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (cause) {
+    throw alertingErrors.create('TW_ALERT_SLACK_UNAVAILABLE', `Slack webhook unreachable: ${(cause as Error).message}`, { cause });
+  }
+  const body = await res.text();
+  if (res.ok) return;
+  if (res.status === 429 || res.status >= 500) {
+    throw alertingErrors.create('TW_ALERT_SLACK_UNAVAILABLE', `Slack answered ${res.status} ${body}`, {
+      details: { status: res.status, retryAfter: res.headers.get('retry-after') },
+    });
+  }
+  throw alertingErrors.create('TW_ALERT_SLACK_REJECTED', `Slack refused the message: ${res.status} ${body}`, { details: { status: res.status } });
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { Gauge } from 'prom-client';
+import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner, type OutgoingRecord } from '@tidewater/kafka';
+import type { ModelManifest } from '@tidewater/model-manifest';
+import { avroReader, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
+import type { FeatureVector, Prediction } from '@tidewater/schemas';
+import type { DriftConfig } from './config.js';
+import { driftAlert } from './drift-alert.js';
+import { DriftWindow } from './drift-window.js';
+
+type Input = { kind: 'features'; value: FeatureVector } | { kind: 'prediction'; value: Prediction };
+
+export type DriftDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
+  readonly manifest: ModelManifest;
+  readonly config: Pick<
+    DriftConfig,
+    'TOPIC_FEATURES' | 'TOPIC_PREDICTIONS' | 'TOPIC_DRIFT_REPORTS' | 'TOPIC_ALERTS' | 'TOPIC_EVENTS_DLQ' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER' | 'DRIFT_WINDOW_SIZE' | 'DRIFT_PSI_THRESHOLD' | 'RUNBOOK_BASE_URL'
+  >;
+  readonly now?: () => number;
+};
+
+/**
+ * Drift monitor (walking skeleton): tumbling windows of DRIFT_WINDOW_SIZE predictions of one
+ * model version; each closed window yields a drift report (PSI per feature and for the score
+ * against the manifest's reference profile) and, when the verdict changes, a firing or
+ * resolved alert. Reports and alerts continue the trace of the prediction that closed the window.
+ */
+export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
+  const { config, manifest } = deps;
+  const now = deps.now ?? Date.now;
+  const [reports, alerts] = await Promise.all([
+    avroTopicWriter(deps.schemaRegistry, config.TOPIC_DRIFT_REPORTS, 'driftReport', config.SCHEMA_AUTO_REGISTER),
+    avroTopicWriter(deps.schemaRegistry, config.TOPIC_ALERTS, 'alert', config.SCHEMA_AUTO_REGISTER),
+  ]);
+  const featureReader = avroReader(deps.schemaRegistry, 'featureVector');
+  const predictionReader = avroReader(deps.schemaRegistry, 'prediction');
+  const psiGauge = new Gauge({ name: 'tw_drift_psi', help: 'PSI of the latest closed window', labelNames: ['model', 'version', 'feature'], registers: [deps.metrics] });
+  let window = new DriftWindow(manifest);
+  let firingSince: number | undefined;
+
+  function closeWindow(closer: ConsumedRecord<Input>, out: { reports: OutgoingRecord[]; alerts: OutgoingRecord[] }): void {
+    const report = window.report(randomUUID(), config.DRIFT_PSI_THRESHOLD);
+    window = new DriftWindow(manifest);
+    for (const f of report.features) psiGauge.set({ model: report.model_name, version: report.model_version, feature: f.feature }, f.value);
+    deps.logger.info({ model: report.model_name, version: report.model_version, drifted: report.drifted, samples: report.sample_size }, 'drift window closed');
+    out.reports.push({ key: reports.key.encode(report.model_name), value: reports.value.encode(report), context: closer.context });
+    const t = now();
+    if (report.drifted && firingSince === undefined) {
+      firingSince = t;
+      const alert = driftAlert(report, 'firing', t, t, config.RUNBOOK_BASE_URL);
+      out.alerts.push({ key: alerts.key.encode(alert.fingerprint), value: alerts.value.encode(alert), context: closer.context });
+    } else if (!report.drifted && firingSince !== undefined) {
+      const alert = driftAlert(report, 'resolved', firingSince, t, config.RUNBOOK_BASE_URL);
+      firingSince = undefined;
+      out.alerts.push({ key: alerts.key.encode(alert.fingerprint), value: alerts.value.encode(alert), context: closer.context });
+    }
+  }
+
+  const consumer = createConsumerRunner<Input>({
+    kafka: deps.kafka,
+    groupId: config.CONSUMER_GROUP,
+    topics: [config.TOPIC_FEATURES, config.TOPIC_PREDICTIONS],
+    logger: deps.logger,
+    registry: deps.metrics,
+    deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
+    prepare: async (messages) => {
+      const bufs = messages.flatMap((m) => (m.value ? [m.value] : []));
+      await Promise.all([featureReader.prepare(bufs), predictionReader.prepare(bufs)]);
+    },
+    decode: (message, topic) =>
+      topic === config.TOPIC_FEATURES
+        ? { kind: 'features', value: featureReader.decode(message.value ?? Buffer.alloc(0)) }
+        : { kind: 'prediction', value: predictionReader.decode(message.value ?? Buffer.alloc(0)) },
+    handle: async (records) => {
+      const out = { reports: [] as OutgoingRecord[], alerts: [] as OutgoingRecord[] };
+      for (const r of records) {
+        if (r.value.kind === 'features') {
+          window.addFeatures(r.value.value.features);
+        } else {
+          const p = r.value.value;
+          if (p.model_name !== manifest.name || p.model_version !== manifest.version) continue;
+          window.addPrediction(p.score, p.label, p.event_time);
+          if (window.size >= config.DRIFT_WINDOW_SIZE) closeWindow(r, out);
+        }
+      }
+      const batches = [
+        { topic: reports.topic, records: out.reports },
+        { topic: alerts.topic, records: out.alerts },
+      ].filter((b) => b.records.length > 0);
+      if (batches.length > 0) await deps.producer.sendMany(batches);
+    },
+  });
+  return { consumer, start: () => consumer.start(), close: () => consumer.close() };
+}

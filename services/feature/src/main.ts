@@ -1,0 +1,20 @@
+import { Redis } from 'ioredis';
+import { loadConfig } from '@tidewater/config';
+import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
+import { createApp } from './app.js';
+import { featureConfigSchema } from './config.js';
+
+try {
+  const config = loadConfig(featureConfigSchema);
+  const rt = await startServiceRuntime({ service: 'feature', config, readinessTopics: [config.TOPIC_EVENTS_VALID, config.TOPIC_FEATURES] });
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  await redis.connect();
+  rt.shutdown.add('redis', async () => void (await redis.quit()));
+  rt.addReadinessCheck('redis', async () => void (await redis.ping()));
+  const app = await createApp({ ...rt, redis, config });
+  rt.shutdown.add('consumer', () => app.close());
+  await rt.listen();
+  await app.start();
+} catch (err) {
+  await failBoot('feature', err);
+}

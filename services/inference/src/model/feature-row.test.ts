@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { createRowWriter } from './feature-row.js';
+import type { FeatureSpec } from '@tidewater/model-manifest';
+
+const spec = (name: string, dflt: number): FeatureSpec => ({ name, dtype: 'float32', min: 0, max: 100, default: dflt });
+const specs = [spec('amount', 25), spec('is_ecom', 0), spec('txn_count_1h', 1), spec('constructor', 7)];
+
+describe('createRowWriter', () => {
+  it('writes values in spec order at the offset and leaves the rest of the buffer alone', () => {
+    const out = new Float32Array(10).fill(-1);
+    const { missing } = createRowWriter(specs)({ txn_count_1h: 3, amount: 12.5, is_ecom: 1, constructor: 2, extra: 99 }, out, 3);
+    expect(missing).toBe(0);
+    expect([...out]).toEqual([-1, -1, -1, 12.5, 1, 3, 2, -1, -1, -1]);
+  });
+
+  it('fills defaults for absent, null, non-finite and non-numeric values and counts them', () => {
+    const out = new Float32Array(4);
+    const write = createRowWriter(specs);
+    expect(write({}, out, 0)).toEqual({ missing: 4 });
+    expect([...out]).toEqual([25, 0, 1, 7]);
+    expect(write({ amount: Number.NaN, is_ecom: null, txn_count_1h: 'many', constructor: Number.POSITIVE_INFINITY }, out, 0)).toEqual({
+      missing: 4,
+    });
+    expect([...out]).toEqual([25, 0, 1, 7]);
+  });
+
+  it('takes booleans as 0/1 and numeric strings as numbers', () => {
+    const out = new Float32Array(4);
+    expect(createRowWriter(specs)({ amount: ' 40.5 ', is_ecom: true, txn_count_1h: false, constructor: '' }, out, 0)).toEqual({
+      missing: 1,
+    });
+    expect([...out]).toEqual([40.5, 1, 0, 7]);
+  });
+
+  it('does not read inherited properties as features', () => {
+    const out = new Float32Array(4);
+    expect(createRowWriter(specs)({ amount: 1, is_ecom: 0, txn_count_1h: 1 }, out, 0)).toEqual({ missing: 1 });
+    expect(out[3]).toBe(7);
+  });
+
+  it('refuses a row that would overflow the buffer', () => {
+    const write = createRowWriter(specs);
+    expect(() => write({}, new Float32Array(4), 1)).toThrow(expect.objectContaining({ code: 'TW_MODEL_BAD_BATCH' }));
+    expect(() => write({}, new Float32Array(8), -1)).toThrow(expect.objectContaining({ code: 'TW_MODEL_BAD_BATCH' }));
+  });
+});

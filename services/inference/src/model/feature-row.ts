@@ -1,0 +1,50 @@
+import { modelErrors } from './errors.js';
+import type { FeatureSpec } from '@tidewater/model-manifest';
+
+/** A feature value as the feature service emits it (Avro map of null | double | string | boolean). */
+export type FeatureValue = number | string | boolean | null;
+
+/** Writes one event's features into a row of a batch buffer; returns how many features were missing. */
+export type RowWriter = (features: Readonly<Record<string, FeatureValue>>, out: Float32Array, offset: number) => { missing: number };
+
+// Numbers must be finite, booleans count as 0/1 and numeric strings are parsed, since the
+// feature vector's map type allows all three; anything else takes the manifest default.
+function numericValue(value: FeatureValue | undefined): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const parsed = Number(value);
+    return Number.isFinite(parsed) ? parsed : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the writer for a model's input columns: column i is `specs[i]`, and a missing,
+ * null, non-finite or non-numeric value becomes that feature's default.
+ */
+export function createRowWriter(specs: readonly FeatureSpec[]): RowWriter {
+  const names = specs.map((s) => s.name);
+  const defaults = specs.map((s) => s.default);
+  const width = specs.length;
+  return (features, out, offset) => {
+    if (!Number.isInteger(offset) || offset < 0 || offset + width > out.length) {
+      throw modelErrors.create(
+        'TW_MODEL_BAD_BATCH',
+        `row at offset ${offset} of width ${width} does not fit a buffer of ${out.length} floats`,
+      );
+    }
+    let missing = 0;
+    for (let i = 0; i < width; i++) {
+      const name = names[i] as string;
+      const value = Object.hasOwn(features, name) ? numericValue(features[name]) : undefined;
+      if (value === undefined) {
+        missing++;
+        out[offset + i] = defaults[i] as number;
+      } else {
+        out[offset + i] = value;
+      }
+    }
+    return { missing };
+  };
+}

@@ -1,0 +1,6 @@
+export { loadOnnxModel } from './onnx-model.js';
+export type { LoadedModel, LoadOnnxModelOptions } from './onnx-model.js';
+export { createRowWriter } from './feature-row.js';
+export type { FeatureValue, RowWriter } from './feature-row.js';
+export { modelErrors } from './errors.js';
+export type { ModelErrorCode } from './errors.js';

@@ -1,0 +1,53 @@
+import type { PaymentEvent, RawPaymentEvent } from '@tidewater/schemas';
+import { loadSchema } from '@tidewater/schemas';
+import { ingestErrors } from './errors.js';
+
+const rawType = loadSchema('rawPaymentEvent').type;
+const fieldNames = new Set((JSON.parse(loadSchema('rawPaymentEvent').text) as { fields: { name: string }[] }).fields.map((f) => f.name));
+const channels = new Set(['ecom', 'pos', 'atm', 'moto']);
+// ISO 8601 date-time with an explicit zone, as upstream contracts require (no local times).
+const isoWithZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Turns raw bytes into a validated, normalized PaymentEvent or throws the reason.
+ * Structure comes from raw-payment-event.avsc (the same schema upstream teams read);
+ * semantic rules sit on top. Unknown fields are dropped (the issue on ingestion adds a policy).
+ */
+export function validateRawEvent(bytes: Buffer | null, ingestedAt: number): PaymentEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(bytes ?? Buffer.alloc(0)));
+  } catch (cause) {
+    throw ingestErrors.create('TW_INGEST_MALFORMED_JSON', `payload is not valid UTF-8 JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw ingestErrors.create('TW_INGEST_NOT_AN_OBJECT', 'payload must be a JSON object');
+  }
+  const candidate = Object.fromEntries(Object.entries(parsed).filter(([k]) => fieldNames.has(k)));
+  const problems: string[] = [];
+  if (!rawType.isValid(candidate, { errorHook: (path, value) => problems.push(`${path.join('.')}=${JSON.stringify(value) ?? 'undefined'}`) })) {
+    throw ingestErrors.create('TW_INGEST_SCHEMA_VIOLATION', `fields missing or of the wrong type: ${problems.join(', ')}`);
+  }
+  const raw = candidate as unknown as RawPaymentEvent;
+  for (const id of ['event_id', 'card_id', 'merchant_id'] as const) {
+    if (raw[id].trim().length === 0 || raw[id].length > 128) throw ingestErrors.create('TW_INGEST_INVALID_ID', `${id} must be 1-128 characters`);
+  }
+  if (!Number.isFinite(raw.amount) || raw.amount < 0) throw ingestErrors.create('TW_INGEST_INVALID_AMOUNT', `amount must be finite and >= 0, got ${raw.amount}`);
+  if (!/^[A-Z]{3}$/.test(raw.currency)) throw ingestErrors.create('TW_INGEST_INVALID_CURRENCY', `currency must be an ISO 4217 code, got ${JSON.stringify(raw.currency)}`);
+  const occurredAt = isoWithZone.test(raw.occurred_at) ? Date.parse(raw.occurred_at) : Number.NaN;
+  if (!Number.isFinite(occurredAt)) throw ingestErrors.create('TW_INGEST_INVALID_TIMESTAMP', `occurred_at must be ISO 8601 with a zone, got ${JSON.stringify(raw.occurred_at)}`);
+  if (!channels.has(raw.channel)) throw ingestErrors.create('TW_INGEST_INVALID_CHANNEL', `channel must be one of ecom, pos, atm, moto, got ${JSON.stringify(raw.channel)}`);
+  return {
+    event_id: raw.event_id,
+    occurred_at: occurredAt,
+    ingested_at: ingestedAt,
+    card_id: raw.card_id,
+    amount: raw.amount,
+    currency: raw.currency,
+    merchant_id: raw.merchant_id,
+    merchant_category: raw.merchant_category,
+    country: raw.country,
+    channel: raw.channel as PaymentEvent['channel'],
+  };
+}

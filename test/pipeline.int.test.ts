@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createSlackCapture, watchPipeline } from '@tidewater/dev-stack';
+import { deadLetterHeaders } from '@tidewater/kafka';
+import { demoEvents, type DemoEvent } from '@tidewater/dev-stack';
+import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
+import { startOtlpReceiver } from './otlp-receiver.js';
+import { runService, type RunningService } from './service-processes.js';
+
+/**
+ * The walking skeleton end to end: raw JSON events (some malformed) through all five services
+ * as separate processes over the real stack. Every event must end in exactly one of predictions
+ * or the dead-letter topic, and one event's spans in every service must share one trace id.
+ */
+describe('pipeline end to end', () => {
+  const prefix = uniqueName('e2e');
+  const topics = {
+    TOPIC_EVENTS_RAW: `${prefix}.events.raw`,
+    TOPIC_EVENTS_VALID: `${prefix}.events.valid`,
+    TOPIC_EVENTS_DLQ: `${prefix}.events.dlq`,
+    TOPIC_FEATURES: `${prefix}.features`,
+    TOPIC_PREDICTIONS: `${prefix}.predictions`,
+    TOPIC_DRIFT_REPORTS: `${prefix}.drift.reports`,
+    TOPIC_ALERTS: `${prefix}.alerts`,
+    TOPIC_ALERTS_DLQ: `${prefix}.alerts.dlq`,
+  };
+  const services: RunningService[] = [];
+  const slack = createSlackCapture({ captureFile: `/tmp/${prefix}-slack.jsonl` });
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let watcher: ReturnType<typeof watchPipeline>;
+  let events: DemoEvent[];
+  const exitCodes: (number | null)[] = [];
+
+  beforeAll(async () => {
+    const ep = stackEndpoints();
+    await createTopics(Object.values(topics).map((name) => ({ name, partitions: name.endsWith('dlq') ? 1 : 6 })));
+    otlp = await startOtlpReceiver();
+    await slack.listen({ host: '127.0.0.1', port: 0 });
+    const slackAddress = slack.server.address();
+    const slackPort = typeof slackAddress === 'object' && slackAddress ? slackAddress.port : 0;
+    const env: Record<string, string> = {
+      ...topics,
+      KAFKA_BROKERS: ep.brokers.join(','),
+      SCHEMA_REGISTRY_URL: ep.registryUrl,
+      REDIS_URL: ep.redisUrl,
+      REDIS_KEY_PREFIX: `${prefix}:`,
+      SLACK_WEBHOOK_URL: `http://127.0.0.1:${slackPort}/`,
+      DRIFT_WINDOW_SIZE: '100',
+      LOG_LEVEL: 'info',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp.endpoint,
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      SHUTDOWN_TIMEOUT_MS: '15000',
+    };
+    const names = ['alerting', 'drift-monitor', 'inference', 'feature', 'ingestion'];
+    let port = 39_000 + Math.floor(Math.random() * 5000);
+    for (const name of names) {
+      services.push(await runService(name, port++, { ...env, CONSUMER_GROUP: `${prefix}-${name}` }));
+    }
+    watcher = watchPipeline({
+      brokers: ep.brokers,
+      registryUrl: ep.registryUrl,
+      topics: { predictions: topics.TOPIC_PREDICTIONS, dlq: topics.TOPIC_EVENTS_DLQ, reports: topics.TOPIC_DRIFT_REPORTS, alerts: topics.TOPIC_ALERTS },
+    });
+    await watcher.start();
+  }, 240_000);
+
+  afterAll(async () => {
+    await watcher?.stop();
+    for (const s of services) await s.stop();
+    await slack.close();
+    await otlp?.close();
+  });
+
+  it('sends every event to exactly one of predictions or the dead-letter topic', async () => {
+    events = demoEvents({ count: 600, runId: prefix, malformedShare: 0.05 });
+    const producer = testKafka().producer();
+    await producer.connect();
+    await producer.send({ topic: topics.TOPIC_EVENTS_RAW, messages: events.map((e) => ({ key: e.key, value: e.value })) });
+    await producer.disconnect();
+
+    const out = watcher.outputs;
+    const malformed = events.filter((e) => e.malformed);
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline && new Set(out.predictions.map((p) => p.event_id)).size + out.deadLetters.length < events.length) await sleep(250);
+
+    const predicted = new Set(out.predictions.map((p) => p.event_id));
+    expect(malformed.length).toBeGreaterThan(10);
+    expect(out.deadLetters).toHaveLength(malformed.length);
+    expect(predicted.size).toBe(events.length - malformed.length);
+    // Dead letters carry the original bytes and a stable code; none of them was also scored.
+    const original = new Set(malformed.map((e) => e.value.toString('base64')));
+    for (const d of out.deadLetters) {
+      expect(original.has(d.value!.toString('base64'))).toBe(true);
+      expect(d.code).toMatch(/^TW_INGEST_/);
+      expect(d.headers[deadLetterHeaders.sourceTopic]?.toString()).toBe(topics.TOPIC_EVENTS_RAW);
+    }
+    for (const e of events.filter((x) => !x.malformed)) expect(predicted.has(JSON.parse(e.value.toString()).event_id)).toBe(true);
+    // Lineage: the model that scored each prediction.
+    expect(new Set(out.predictions.map((p) => `${p.model_name}@${p.model_version}`))).toEqual(new Set(['fraud-demo@1']));
+  }, 120_000);
+
+  it('raises a drift alert for the drifted stretch and posts it to Slack', async () => {
+    const out = watcher.outputs;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !out.alerts.some((a) => a.status === 'firing')) await sleep(250);
+    expect(out.reports.length).toBeGreaterThanOrEqual(4);
+    const firing = out.alerts.find((a) => a.status === 'firing');
+    expect(firing?.labels).toMatchObject({ alertname: 'ModelDriftDetected', model: 'fraud-demo', model_version: '1' });
+    const drifted = out.reports.filter((r) => r.drifted);
+    expect(drifted.length).toBeGreaterThan(0);
+    expect(drifted[0]!.features.find((f) => f.feature === 'amount')?.drifted).toBe(true);
+    const messages = async () => (await slack.inject('/messages')).json<{ text: string }[]>();
+    while (Date.now() < deadline && (await messages()).length === 0) await sleep(250);
+    expect((await messages()).some((m) => m.text.includes('ModelDriftDetected'))).toBe(true);
+  }, 60_000);
+
+  it('traces one event through all five services in one trace', async () => {
+    const out = watcher.outputs;
+    const firing = out.alerts.find((a) => a.status === 'firing');
+    expect(firing).toBeDefined();
+    const byTrace = () => {
+      const m = new Map<string, Set<string>>();
+      for (const s of otlp.spans) m.set(s.traceId, (m.get(s.traceId) ?? new Set()).add(s.service));
+      return m;
+    };
+    const all = ['tidewater-ingestion', 'tidewater-feature', 'tidewater-inference', 'tidewater-drift-monitor', 'tidewater-alerting'];
+    const deadline = Date.now() + 20_000;
+    const complete = () => [...byTrace().values()].filter((services) => all.every((s) => services.has(s)));
+    while (Date.now() < deadline && complete().length === 0) await sleep(250);
+    expect(complete().length).toBeGreaterThan(0);
+    // And each prediction's traceparent continues the trace its event started in ingestion.
+    const traces = byTrace();
+    const sample = out.predictionTraceparents.slice(0, 50);
+    for (const tp of sample) {
+      const traceId = tp?.split('-')[1];
+      expect(traceId && traces.get(traceId)?.has('tidewater-ingestion')).toBe(true);
+    }
+  }, 30_000);
+
+  it('shuts every service down cleanly on SIGTERM', async () => {
+    for (const s of [...services].reverse()) exitCodes.push(await s.stop());
+    expect(exitCodes).toEqual([0, 0, 0, 0, 0]);
+  }, 120_000);
+});
