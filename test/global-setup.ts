@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { repoRoot } from '@tidewater/schemas';
 import { stackDown, stackFiles, stackUp } from '@tidewater/dev-stack';
-import { startContainerStack } from './container-stack.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,12 +17,15 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env['TEST_ENV'] === 'containers') {
+    // Loaded only here: testcontainers pulls in a Docker client the dev-stack runs never need.
+    const { startContainerStack } = await import('./container-stack.js');
     const stack = await startContainerStack(join(repoRoot, '.tidewater', 'containers'));
     project.provide('stackEnvFile', stack.envFile);
     project.provide('testEnv', 'containers');
     return stack.stop;
   }
-  const dir = join(repoRoot, '.tidewater', 'test-stack');
+  // TIDEWATER_TEST_STACK_DIR lets two test runs on one machine keep separate stacks.
+  const dir = process.env['TIDEWATER_TEST_STACK_DIR'] ?? join(repoRoot, '.tidewater', 'test-stack');
   await stackDown(dir); // a stack left over by an interrupted run
   await stackUp({ dir, fresh: true });
   project.provide('stackEnvFile', stackFiles(dir).env);

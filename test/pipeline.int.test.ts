@@ -45,7 +45,7 @@ describe('pipeline end to end', () => {
       REDIS_URL: ep.redisUrl,
       REDIS_KEY_PREFIX: `${prefix}:`,
       SLACK_WEBHOOK_URL: `http://127.0.0.1:${slackPort}/`,
-      DRIFT_WINDOW_SIZE: '100',
+      DRIFT_WINDOW_SIZE: '200',
       LOG_LEVEL: 'info',
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp.endpoint,
@@ -74,16 +74,19 @@ describe('pipeline end to end', () => {
   });
 
   it('sends every event to exactly one of predictions or the dead-letter topic', async () => {
-    events = demoEvents({ count: 600, runId: prefix, malformedShare: 0.05 });
+    // Three stretches sent one after another, as time would: normal, drifted (ticket sizes x6), normal.
+    events = demoEvents({ count: 1200, runId: prefix, malformedShare: 0.04, driftFrom: 1 / 3, driftTo: 2 / 3 });
     const producer = testKafka().producer();
     await producer.connect();
-    await producer.send({ topic: topics.TOPIC_EVENTS_RAW, messages: events.map((e) => ({ key: e.key, value: e.value })) });
-    await producer.disconnect();
-
     const out = watcher.outputs;
+    const accounted = () => new Set(out.predictions.map((p) => p.event_id)).size + out.deadLetters.length;
+    for (let sent = 0; sent < events.length; sent += 400) {
+      await producer.send({ topic: topics.TOPIC_EVENTS_RAW, messages: events.slice(sent, sent + 400).map((e) => ({ key: e.key, value: e.value })) });
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && accounted() < sent + 400) await sleep(250);
+    }
+    await producer.disconnect();
     const malformed = events.filter((e) => e.malformed);
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline && new Set(out.predictions.map((p) => p.event_id)).size + out.deadLetters.length < events.length) await sleep(250);
 
     const predicted = new Set(out.predictions.map((p) => p.event_id));
     expect(malformed.length).toBeGreaterThan(10);
@@ -101,19 +104,26 @@ describe('pipeline end to end', () => {
     expect(new Set(out.predictions.map((p) => `${p.model_name}@${p.model_version}`))).toEqual(new Set(['fraud-demo@1']));
   }, 120_000);
 
-  it('raises a drift alert for the drifted stretch and posts it to Slack', async () => {
+  it('raises a drift alert for the drifted stretch, resolves it after, and posts both to Slack', async () => {
     const out = watcher.outputs;
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && !out.alerts.some((a) => a.status === 'firing')) await sleep(250);
-    expect(out.reports.length).toBeGreaterThanOrEqual(4);
+    // About 1150 predictions in windows of 200: five closed windows.
+    while (Date.now() < deadline && (out.reports.length < 5 || !out.alerts.some((a) => a.status === 'resolved'))) await sleep(250);
+    expect(out.reports.length).toBe(5);
+    out.reports.sort((a, b) => a.window_start - b.window_start);
     const firing = out.alerts.find((a) => a.status === 'firing');
-    expect(firing?.labels).toMatchObject({ alertname: 'ModelDriftDetected', model: 'fraud-demo', model_version: '1' });
-    const drifted = out.reports.filter((r) => r.drifted);
-    expect(drifted.length).toBeGreaterThan(0);
-    expect(drifted[0]!.features.find((f) => f.feature === 'amount')?.drifted).toBe(true);
+    const summary = out.reports.map((r) => `${r.drifted}:${r.features.filter((f) => f.drifted).map((f) => f.feature).join('+')}`).join(' | ');
+    expect(firing?.labels, summary).toMatchObject({ alertname: 'ModelDriftDetected', model: 'fraud-demo', model_version: '1' });
+    // The first window holds only undrifted traffic; a later one flags the amount features.
+    expect(out.reports[0]!.drifted, summary).toBe(false);
+    expect(out.reports.some((r) => r.drifted && r.features.find((f) => f.feature === 'amount')?.drifted), summary).toBe(true);
     const messages = async () => (await slack.inject('/messages')).json<{ text: string }[]>();
-    while (Date.now() < deadline && (await messages()).length === 0) await sleep(250);
-    expect((await messages()).some((m) => m.text.includes('ModelDriftDetected'))).toBe(true);
+    expect(out.alerts.map((a) => a.status)).toEqual(['firing', 'resolved']);
+    while (Date.now() < deadline && (await messages()).length < 2) await sleep(250);
+    const texts = (await messages()).map((m) => m.text);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toContain('WARNING: ModelDriftDetected fraud-demo');
+    expect(texts[1]).toContain('RESOLVED: ModelDriftDetected fraud-demo');
   }, 60_000);
 
   it('traces one event through all five services in one trace', async () => {

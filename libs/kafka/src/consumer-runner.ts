@@ -69,6 +69,8 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     sessionTimeout: 10_000,
     rebalanceTimeout: 10_000,
     heartbeatInterval: 1_000,
+    // kafkajs waits up to 5 s on an empty fetch by default; each hop of the pipeline would add it.
+    maxWaitTimeInMs: 250,
     allowAutoTopicCreation: false,
     ...opts.consumer,
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner, type OutgoingRecord } from '@tidewater/kafka';
 import type { ModelManifest } from '@tidewater/model-manifest';
 import { avroReader, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
@@ -7,6 +7,7 @@ import type { FeatureVector, Prediction } from '@tidewater/schemas';
 import type { DriftConfig } from './config.js';
 import { driftAlert } from './drift-alert.js';
 import { DriftWindow } from './drift-window.js';
+import { FeaturePredictionJoin } from './feature-prediction-join.js';
 
 type Input = { kind: 'features'; value: FeatureVector } | { kind: 'prediction'; value: Prediction };
 
@@ -14,7 +15,7 @@ export type DriftDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'p
   readonly manifest: ModelManifest;
   readonly config: Pick<
     DriftConfig,
-    'TOPIC_FEATURES' | 'TOPIC_PREDICTIONS' | 'TOPIC_DRIFT_REPORTS' | 'TOPIC_ALERTS' | 'TOPIC_EVENTS_DLQ' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER' | 'DRIFT_WINDOW_SIZE' | 'DRIFT_PSI_THRESHOLD' | 'RUNBOOK_BASE_URL'
+    'TOPIC_FEATURES' | 'TOPIC_PREDICTIONS' | 'TOPIC_DRIFT_REPORTS' | 'TOPIC_ALERTS' | 'TOPIC_EVENTS_DLQ' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER' | 'DRIFT_WINDOW_SIZE' | 'DRIFT_PSI_THRESHOLD' | 'DRIFT_JOIN_CAPACITY' | 'RUNBOOK_BASE_URL'
   >;
   readonly now?: () => number;
 };
@@ -35,6 +36,15 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
   const featureReader = avroReader(deps.schemaRegistry, 'featureVector');
   const predictionReader = avroReader(deps.schemaRegistry, 'prediction');
   const psiGauge = new Gauge({ name: 'tw_drift_psi', help: 'PSI of the latest closed window', labelNames: ['model', 'version', 'feature'], registers: [deps.metrics] });
+  const evicted = new Counter({
+    name: 'tw_drift_join_evictions_total',
+    help: 'Feature vectors or predictions dropped from the join buffer before their partner arrived',
+    labelNames: ['side'],
+    registers: [deps.metrics],
+  });
+  const join = new FeaturePredictionJoin(config.DRIFT_JOIN_CAPACITY, (side) => {
+    evicted.inc({ side });
+  });
   let window = new DriftWindow(manifest);
   let firingSince: number | undefined;
 
@@ -74,14 +84,15 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
     handle: async (records) => {
       const out = { reports: [] as OutgoingRecord[], alerts: [] as OutgoingRecord[] };
       for (const r of records) {
-        if (r.value.kind === 'features') {
-          window.addFeatures(r.value.value.features);
-        } else {
-          const p = r.value.value;
-          if (p.model_name !== manifest.name || p.model_version !== manifest.version) continue;
-          window.addPrediction(p.score, p.label, p.event_time);
-          if (window.size >= config.DRIFT_WINDOW_SIZE) closeWindow(r, out);
-        }
+        // A window counts an event once both its features and its prediction are in, so both
+        // sides of a window describe the same events.
+        const pair = r.value.kind === 'features' ? join.addFeatures(r.value.value) : join.addPrediction(r.value.value);
+        if (!pair) continue;
+        const p = pair.prediction;
+        if (p.model_name !== manifest.name || p.model_version !== manifest.version) continue;
+        window.addFeatures(pair.features);
+        window.addPrediction(p.score, p.label, p.event_time);
+        if (window.size >= config.DRIFT_WINDOW_SIZE) closeWindow(r, out);
       }
       const batches = [
         { topic: reports.topic, records: out.reports },
