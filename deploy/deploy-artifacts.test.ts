@@ -51,7 +51,8 @@ function stringsIn(value: unknown): string[] {
 function expectEnvFitsSchema(service: string, env: Readonly<Record<string, string>>, explicit: readonly string[]): void {
   const schema = schemaOf(service);
   for (const name of requiredEnv(schema)) expect(env[name], `${service}: ${name} has no default and must be set`).toBeTruthy();
-  for (const name of loopbackDefaults(schema)) expect(env[name], `${service}: ${name} defaults to this machine, so must be set`).toBeTruthy();
+  for (const name of loopbackDefaults(schema))
+    expect(env[name], `${service}: ${name} defaults to this machine, so must be set`).toBeTruthy();
   expect(
     explicit.filter((name) => !(name in schema.shape)),
     `${service}: variables its config schema does not read (typos?)`,
@@ -102,7 +103,9 @@ describe('docker-compose.yml', () => {
   const builtFromDockerfile = Object.entries(compose.services).filter(([, s]) => s.build?.dockerfile === 'deploy/docker/Dockerfile');
 
   it('names the five services, Kafka, Schema Registry, Redis and kafka-init', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining([...serviceNames, 'kafka', 'schema-registry', 'redis', 'kafka-init']));
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining([...serviceNames, 'kafka', 'schema-registry', 'redis', 'kafka-init']),
+    );
   });
 
   it('needs nothing from the host but SLACK_WEBHOOK_URL', () => {
@@ -232,7 +235,8 @@ describe('deploy/k8s', () => {
     if (!c || others.length > 0) throw new Error(`Deployment ${name} should have exactly one container`);
     return c;
   };
-  const resolvedEnv = (name: string) => containerEnv(container(name), deployment(name).metadata.namespace ?? 'default', configMaps, secretValue);
+  const resolvedEnv = (name: string) =>
+    containerEnv(container(name), deployment(name).metadata.namespace ?? 'default', configMaps, secretValue);
 
   it('lists every manifest in kustomization.yaml', () => {
     const kustomization = z.object({ resources: z.array(z.string()) }).parse(parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')));
@@ -249,7 +253,11 @@ describe('deploy/k8s', () => {
 
   it('keeps the shared ConfigMaps to variables that some service reads', () => {
     const known = new Set(serviceNames.flatMap((s) => Object.keys(schemaOf(s).shape)));
-    for (const cm of configMaps) expect(Object.keys(cm.data).filter((k) => !known.has(k)), cm.metadata.name).toEqual([]);
+    for (const cm of configMaps)
+      expect(
+        Object.keys(cm.data).filter((k) => !known.has(k)),
+        cm.metadata.name,
+      ).toEqual([]);
   });
 
   it('takes the Slack webhook of alerting from a Secret, not from a literal', () => {
@@ -354,12 +362,15 @@ describe('deploy/k8s', () => {
       expect([...byTopic.keys()].sort()).toEqual([...topicNames].sort());
     });
 
-    it.each(topics.map((t) => [t.name, t] as const))('gives %s the partitions, cleanup policy and retention of the manifest', (topic, spec) => {
-      const resource = byTopic.get(topic);
-      expect(resource?.spec.partitions).toBe(spec.partitions);
-      expect(resource?.spec.config['cleanup.policy']).toBe(spec.cleanupPolicy);
-      expect(String(resource?.spec.config['retention.ms'])).toBe(String(spec.retentionMs));
-    });
+    it.each(topics.map((t) => [t.name, t] as const))(
+      'gives %s the partitions, cleanup policy and retention of the manifest',
+      (topic, spec) => {
+        const resource = byTopic.get(topic);
+        expect(resource?.spec.partitions).toBe(spec.partitions);
+        expect(resource?.spec.config['cleanup.policy']).toBe(spec.cleanupPolicy);
+        expect(String(resource?.spec.config['retention.ms'])).toBe(String(spec.retentionMs));
+      },
+    );
 
     it('uses valid resource names and one Strimzi cluster, and keeps writes available with a broker down', () => {
       const clusters = new Set(kafkaTopics.map((t) => t.metadata.labels['strimzi.io/cluster']));

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSlackCapture, watchPipeline } from '@tidewater/dev-stack';
+import { createSlackCapture, demoEvents, watchPipeline, type DemoEvent } from '@tidewater/dev-stack';
 import { deadLetterHeaders } from '@tidewater/kafka';
-import { demoEvents, type DemoEvent } from '@tidewater/dev-stack';
 import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
 import { startOtlpReceiver } from './otlp-receiver.js';
 import { runService, type RunningService } from './service-processes.js';
@@ -148,6 +148,26 @@ describe('pipeline end to end', () => {
       expect(traceId && traces.get(traceId)?.has('tidewater-ingestion')).toBe(true);
     }
   }, 30_000);
+
+  it('takes an event from kcat and gives kcat Confluent-wire-format prediction bytes whose schema id resolves', async () => {
+    const ep = stackEndpoints();
+    const eventId = `${prefix}-kcat`;
+    const raw = JSON.stringify({ event_id: eventId, occurred_at: '2026-11-22T10:00:00.000Z', card_id: 'card-42', amount: 12.5, currency: 'EUR', merchant_id: 'm-7', merchant_category: '5411', country: 'DE', channel: 'ecom' });
+    execFileSync('kcat', ['-P', '-b', ep.brokers.join(','), '-t', topics.TOPIC_EVENTS_RAW, '-k', 'card-42'], { input: raw });
+    const out = watcher.outputs;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !out.predictions.some((p) => p.event_id === eventId)) await sleep(250);
+    const i = out.predictions.findIndex((p) => p.event_id === eventId);
+    expect(i).toBeGreaterThanOrEqual(0);
+    const { partition, offset } = out.predictionOffsets[i]!;
+    const bytes = execFileSync('kcat', ['-C', '-b', ep.brokers.join(','), '-t', topics.TOPIC_PREDICTIONS, '-p', String(partition), '-o', offset, '-c', '1', '-e', '-q', '-f', '%s']);
+    expect(bytes[0]).toBe(0); // Confluent magic byte
+    const schemaId = bytes.readUInt32BE(1);
+    const res = await fetch(`${ep.registryUrl}/schemas/ids/${schemaId}`);
+    expect(res.status).toBe(200);
+    const schema = JSON.parse(((await res.json()) as { schema: string }).schema) as { name: string };
+    expect(schema.name).toBe('Prediction');
+  }, 60_000);
 
   it('shuts every service down cleanly on SIGTERM', async () => {
     for (const s of [...services].reverse()) exitCodes.push(await s.stop());

@@ -33,7 +33,11 @@ export interface EnsureTopicsResult {
  * partitions. Existing topics are never changed: adding partitions remaps keys, which is an
  * operator's decision, and more partitions than listed is harmless. Safe to run on every start.
  */
-export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[], opts: { replicationFactor: number }): Promise<EnsureTopicsResult> {
+export async function ensureTopics(
+  admin: Admin,
+  topics: readonly TopicSpec[],
+  opts: { replicationFactor: number },
+): Promise<EnsureTopicsResult> {
   const present = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !present.has(t.name));
   const existing = topics.filter((t) => present.has(t.name));
@@ -50,7 +54,9 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[], o
       .filter((t) => t.actual < t.listed);
     if (short.length > 0) {
       const list = short.map((t) => `${t.topic} has ${t.actual}, deploy/topics.yaml lists ${t.listed}`).join('; ');
-      throw topicSetupErrors.create('TW_TOPICS_TOO_FEW_PARTITIONS', `topics with too few partitions: ${list}`, { details: { topics: short } });
+      throw topicSetupErrors.create('TW_TOPICS_TOO_FEW_PARTITIONS', `topics with too few partitions: ${list}`, {
+        details: { topics: short },
+      });
     }
   }
   return { created: missing.map((t) => t.name), existing: existing.map((t) => t.name) };

@@ -72,7 +72,8 @@ export function instructionsOf(stage: DockerStage, keyword: string): DockerInstr
 export function execForm(args: string): string[] | undefined {
   if (!args.startsWith('[')) return undefined;
   const parsed: unknown = JSON.parse(args);
-  if (!Array.isArray(parsed) || !parsed.every((x): x is string => typeof x === 'string')) throw new Error(`not an array of strings: ${args}`);
+  if (!Array.isArray(parsed) || !parsed.every((x): x is string => typeof x === 'string'))
+    throw new Error(`not an array of strings: ${args}`);
   return parsed;
 }
 

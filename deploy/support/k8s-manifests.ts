@@ -30,7 +30,14 @@ const containerSchema = z.looseObject({
   image: z.string(),
   ports: z.array(z.looseObject({ name: z.string().optional(), containerPort: z.number().int() })).default([]),
   env: z.array(envVarSchema).default([]),
-  envFrom: z.array(z.looseObject({ configMapRef: z.looseObject({ name: z.string() }).optional(), secretRef: z.looseObject({ name: z.string() }).optional() })).default([]),
+  envFrom: z
+    .array(
+      z.looseObject({
+        configMapRef: z.looseObject({ name: z.string() }).optional(),
+        secretRef: z.looseObject({ name: z.string() }).optional(),
+      }),
+    )
+    .default([]),
   livenessProbe: probeSchema.optional(),
   readinessProbe: probeSchema.optional(),
   startupProbe: probeSchema.optional(),
@@ -68,7 +75,11 @@ export const serviceSchema = z.looseObject({
   }),
 });
 
-export const configMapSchema = z.looseObject({ kind: z.literal('ConfigMap'), metadata: metadataSchema, data: z.record(z.string(), z.string()).default({}) });
+export const configMapSchema = z.looseObject({
+  kind: z.literal('ConfigMap'),
+  metadata: metadataSchema,
+  data: z.record(z.string(), z.string()).default({}),
+});
 
 export interface ManifestDocument {
   readonly file: string;

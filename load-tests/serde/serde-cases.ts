@@ -2,7 +2,7 @@ import { AvroDeserializer, AvroSerializer, SerdeType } from '@confluentinc/schem
 import type { Client } from '@confluentinc/schemaregistry';
 import type { LoadedSchema } from '@tidewater/schemas';
 // The serde's own entry point: load tests need not pull in the Kafka client to time it.
-import { createAvroDecoder, createAvroEncoder } from '../../libs/kafka/src/serde/index.js';
+import { createAvroDecoder, createAvroEncoder } from '@tidewater/kafka';
 import type { BenchCase } from './measure.js';
 
 /** What every case encodes or decodes: one realistic record of one schema on one topic. */

@@ -1,4 +1,4 @@
-import { Socket, connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { TidewaterError } from '@tidewater/errors';
 import type { DevKafkaErrorCode } from './errors.js';
 import { devKafkaErrors } from './errors.js';

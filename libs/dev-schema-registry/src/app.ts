@@ -45,7 +45,7 @@ export async function createSchemaRegistryApp(opts: SchemaRegistryAppOptions = {
       done(null, undefined);
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
 
   app.addHook('onRequest', async (_request, reply) => {

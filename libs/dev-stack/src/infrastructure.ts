@@ -32,7 +32,8 @@ export async function startRegistry(dir: string): Promise<StackState['registry']
   return { pid, url, logFile };
 }
 
-async function redisAnswers(url: string): Promise<boolean> {
+/** Whether a Redis at `url` answers PING. */
+export async function redisAnswers(url: string): Promise<boolean> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
   redis.on('error', () => undefined);
   try {

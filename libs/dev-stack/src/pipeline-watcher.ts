@@ -20,8 +20,9 @@ export interface PipelineTopics {
 /** What came out of the pipeline, collected from the output topics. */
 export interface PipelineOutputs {
   readonly predictions: Prediction[];
-  /** Traceparent header of each prediction, in the same order. */
+  /** Traceparent header and place of each prediction, in the same order. */
   readonly predictionTraceparents: (string | undefined)[];
+  readonly predictionOffsets: { partition: number; offset: string }[];
   readonly deadLetters: DeadLetterSeen[];
   readonly reports: DriftReport[];
   readonly alerts: Alert[];
@@ -46,7 +47,7 @@ export function watchPipeline(opts: { brokers: readonly string[]; registryUrl: s
     alert: createAvroDecoder<Alert>({ registry, readerSchema: loadSchema('alert') }),
   };
   const kafka = new Kafka({ brokers: [...opts.brokers], clientId: 'tidewater-watcher', logLevel: logLevel.NOTHING });
-  const out: PipelineOutputs = { predictions: [], predictionTraceparents: [], deadLetters: [], reports: [], alerts: [] };
+  const out: PipelineOutputs = { predictions: [], predictionTraceparents: [], predictionOffsets: [], deadLetters: [], reports: [], alerts: [] };
   let consumer: Consumer | undefined;
 
   return {
@@ -68,6 +69,7 @@ export function watchPipeline(opts: { brokers: readonly string[]; registryUrl: s
                 await decoders.prediction.prepare(values);
                 out.predictions.push(decoders.prediction.decode(m.value));
                 out.predictionTraceparents.push(header(m.headers, 'traceparent'));
+                out.predictionOffsets.push({ partition: batch.partition, offset: m.offset });
               } else if (batch.topic === t.reports) {
                 await decoders.report.prepare(values);
                 out.reports.push(decoders.report.decode(m.value));

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { httpOk, isAlive, stopProcess } from './detached-process.js';
 import { stackErrors } from './errors.js';
-import { kafkaAnswers, startKafka, startRedis, startRegistry, startSlack } from './infrastructure.js';
+import { kafkaAnswers, redisAnswers, startKafka, startRedis, startRegistry, startSlack } from './infrastructure.js';
 import { serviceNames, startServices } from './pipeline-services.js';
 import { readStackState, stackDir, stackFiles, writeStackState, type StackState } from './stack-layout.js';
 
@@ -97,7 +97,7 @@ export async function stackStatus(dir?: string): Promise<PartStatus[] | undefine
   const parts: PartStatus[] = [
     { part: 'kafka', pid: state.kafka.pid, endpoint: state.kafka.bootstrapServers.join(','), ok: await probe(() => kafkaAnswers(state.kafka.controlPort)) },
     { part: 'schema-registry', pid: state.registry.pid, endpoint: state.registry.url, ok: await probe(() => httpOk(`${state.registry.url}/healthz`)) },
-    { part: 'redis', pid: state.redis.pid, endpoint: state.redis.url, ok: state.redis.pid === undefined || isAlive(state.redis.pid) },
+    { part: 'redis', pid: state.redis.pid, endpoint: state.redis.url, ok: await redisAnswers(state.redis.url) },
     { part: 'slack', pid: state.slack.pid, endpoint: state.slack.url, ok: state.slack.pid === undefined || (await probe(() => httpOk(`${state.slack.url}healthz`))) },
   ];
   for (const s of state.services) {

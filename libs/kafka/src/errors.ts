@@ -14,7 +14,6 @@ export const kafkaErrors = defineErrors('TW_KAFKA_', {
     retriable: true,
     description: 'Writing a record to the dead-letter topic failed; its offset is not committed so it will be processed again.',
   },
-  TW_KAFKA_CLOSING: { retriable: true, description: 'The consumer is shutting down; the in-flight batch stops and is redelivered after restart.' },
 });
 
 export type KafkaErrorCode = keyof typeof kafkaErrors.catalogue;
