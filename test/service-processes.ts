@@ -19,7 +19,8 @@ export async function runService(name: string, port: number, env: Record<string,
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${port}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'services', name, 'src/main.ts')], {
+  // node --import tsx, not the tsx CLI: the CLI SIGKILLs a busy child 30 ms after relaying SIGTERM.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services', name, 'src/main.ts')], {
     cwd: repoRoot,
     env: { ...process.env, ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,6 +22,15 @@ export function spawnDetached(command: string, args: readonly string[], opts: { 
   }
 }
 
+/**
+ * Runs a TypeScript entry point as `node --import tsx <file>`: one process, whose own SIGTERM
+ * handler runs. (The tsx CLI relays SIGTERM to a child and SIGKILLs it 30 ms later when busy,
+ * which would cut a graceful shutdown short.)
+ */
+export function spawnTypeScript(file: string, opts: { env: NodeJS.ProcessEnv; logFile: string; cwd: string }): number {
+  return spawnDetached(process.execPath, ['--import', 'tsx', file], opts);
+}
+
 /** True while a process with this pid exists (signal 0 probes without signalling). */
 export function isAlive(pid: number | undefined): boolean {
   if (pid === undefined) return false;

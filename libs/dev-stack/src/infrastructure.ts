@@ -2,11 +2,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { connectMockKafkaControl, startMockKafka } from '@tidewater/dev-kafka';
 import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
-import { freePort, httpOk, isAlive, spawnDetached, waitUntil } from './detached-process.js';
+import { freePort, httpOk, isAlive, spawnDetached, spawnTypeScript, waitUntil } from './detached-process.js';
 import { stackErrors } from './errors.js';
 import { stackFiles, type StackState } from './stack-layout.js';
 
-const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
 
 /** Starts librdkafka's mock cluster with every topic of deploy/topics.yaml. */
 export async function startKafka(dir: string, brokers: number): Promise<StackState['kafka']> {
@@ -22,7 +21,7 @@ export async function startRegistry(dir: string): Promise<StackState['registry']
   const files = stackFiles(dir);
   const logFile = join(files.logs, 'schema-registry.log');
   const port = await freePort();
-  const pid = spawnDetached(tsx, [join(repoRoot, 'libs/dev-schema-registry/src/main.ts')], {
+  const pid = spawnTypeScript(join(repoRoot, 'libs/dev-schema-registry/src/main.ts'), {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STATE_FILE: files.registryState },
     logFile,
@@ -69,7 +68,7 @@ export async function startSlack(dir: string): Promise<StackState['slack']> {
   const files = stackFiles(dir);
   const logFile = join(files.logs, 'slack-capture.log');
   const port = await freePort();
-  const pid = spawnDetached(tsx, [join(repoRoot, 'libs/dev-stack/src/slack-capture-main.ts')], {
+  const pid = spawnTypeScript(join(repoRoot, 'libs/dev-stack/src/slack-capture-main.ts'), {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), SLACK_CAPTURE_FILE: files.slackCapture },
     logFile,

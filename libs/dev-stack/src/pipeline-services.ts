@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { repoRoot } from '@tidewater/schemas';
-import { freePort, httpOk, isAlive, spawnDetached, waitUntil } from './detached-process.js';
+import { freePort, httpOk, isAlive, spawnTypeScript, waitUntil } from './detached-process.js';
 import { stackEnv, stackFiles, type ServiceState, type StackState } from './stack-layout.js';
 
 /** The five services in pipeline order; `down` stops them in reverse. */
 export const serviceNames = ['alerting', 'drift-monitor', 'inference', 'feature', 'ingestion'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
 
 /**
  * Starts each service as its own process, given the stack's endpoints in its environment, with
@@ -30,7 +29,7 @@ export async function startServices(
   for (const { name, instance } of plan) {
     const port = await freePort();
     const logFile = join(files.logs, instance === 0 ? `${name}.log` : `${name}-${instance}.log`);
-    const pid = spawnDetached(tsx, [join(repoRoot, 'services', name, 'src/main.ts')], {
+    const pid = spawnTypeScript(join(repoRoot, 'services', name, 'src/main.ts'), {
       cwd: repoRoot,
       env: { ...baseEnv, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKA_CLIENT_ID: `tidewater-${name}-${instance}` },
       logFile,

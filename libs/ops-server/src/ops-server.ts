@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
@@ -24,7 +24,8 @@ export interface OpsServerOptions {
 export function createOpsServer(opts: OpsServerOptions): { app: FastifyInstance; markClosing(): void } {
   const app = Fastify({
     loggerInstance: opts.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines would drown the service's own logs; /metrics has the HTTP figures.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 1_048_576,
     requestIdHeader: 'x-request-id',
   });
