@@ -1,11 +1,11 @@
-// The five services' config schemas, imported from their sources (relative imports: deploy/ is not
-// a package), so that the deployment tests derive what each service needs instead of repeating it.
+// The five services' config schemas, from their packages, so that the deployment tests derive
+// what each service needs instead of repeating it.
 import { z } from 'zod';
-import { alertingConfigSchema } from '../../services/alerting/src/config.js';
-import { driftConfigSchema } from '../../services/drift-monitor/src/config.js';
-import { featureConfigSchema } from '../../services/feature/src/config.js';
-import { inferenceConfigSchema } from '../../services/inference/src/config.js';
-import { ingestionConfigSchema } from '../../services/ingestion/src/config.js';
+import { alertingConfigSchema } from '@tidewater/alerting';
+import { driftConfigSchema } from '@tidewater/drift-monitor';
+import { featureConfigSchema } from '@tidewater/feature';
+import { inferenceConfigSchema } from '@tidewater/inference';
+import { ingestionConfigSchema } from '@tidewater/ingestion';
 
 export type EnvSchema = z.ZodObject;
 

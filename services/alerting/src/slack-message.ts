@@ -5,7 +5,18 @@ const maxSectionText = 3000;
 const maxHeaderText = 150;
 
 function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  // Never end on half of a surrogate pair (an emoji): a lone surrogate is not valid UTF-8.
+  const cut = text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, '');
+  return `${cut}…`;
+}
+
+/**
+ * Slack reads &, < and > in mrkdwn as control characters (`<!channel>` pings everyone, `<url|x>`
+ * is a link), so text from alert labels and annotations is escaped as Slack's docs ask.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 const icons: Record<string, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
@@ -19,18 +30,18 @@ export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } 
   const resolved = alert.status === 'resolved';
   const icon = resolved ? ':white_check_mark:' : (icons[severity] ?? ':warning:');
   const title = `${icon} ${resolved ? 'RESOLVED' : severity.toUpperCase()}: ${alert.labels['alertname'] ?? 'alert'} ${alert.labels['model'] ?? ''}`.trim();
-  const summary = alert.annotations['summary'] ?? '';
+  const summary = escapeMrkdwn(alert.annotations['summary'] ?? '');
   const since = new Date(alert.starts_at).toISOString();
   const runbook = alert.annotations['runbook_url'];
   const fields = Object.entries(alert.labels)
     .filter(([k]) => k !== 'alertname')
-    .map(([k, v]) => `*${k}*: ${v}`)
+    .map(([k, v]) => `*${escapeMrkdwn(k)}*: ${escapeMrkdwn(v)}`)
     .join('   ');
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(title, maxHeaderText), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(`*${summary}*\n${alert.annotations['description'] ?? ''}`, maxSectionText) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(`*${summary}*\n${escapeMrkdwn(alert.annotations['description'] ?? '')}`, maxSectionText) } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`${fields}   *since*: ${since}${resolved && alert.ends_at ? `   *resolved*: ${new Date(alert.ends_at).toISOString()}` : ''}`, maxSectionText) }] },
   ];
   if (runbook) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`<${runbook}|Runbook>`, maxSectionText) } });
-  return { text: clip(`${title}: ${summary}`, maxSectionText), blocks };
+  return { text: clip(`${escapeMrkdwn(title)}: ${summary}`, maxSectionText), blocks };
 }

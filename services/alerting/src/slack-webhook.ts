@@ -6,6 +6,7 @@ import { alertingErrors } from './errors.js';
  */
 export async function postToSlack(url: string, message: unknown, timeoutMs: number): Promise<void> {
   let res: Response;
+  let body: string;
   try {
     res = await fetch(url, {
       method: 'POST',
@@ -13,10 +14,11 @@ export async function postToSlack(url: string, message: unknown, timeoutMs: numb
       body: JSON.stringify(message),
       signal: AbortSignal.timeout(timeoutMs),
     });
+    // Inside the try: the timeout also covers a body that stalls or breaks after the headers.
+    body = await res.text();
   } catch (cause) {
     throw alertingErrors.create('TW_ALERT_SLACK_UNAVAILABLE', `Slack webhook unreachable: ${(cause as Error).message}`, { cause });
   }
-  const body = await res.text();
   if (res.ok) return;
   if (res.status === 429 || res.status >= 500) {
     throw alertingErrors.create('TW_ALERT_SLACK_UNAVAILABLE', `Slack answered ${res.status} ${body}`, {

@@ -6,8 +6,18 @@ const rawType = loadSchema('rawPaymentEvent').type;
 const fieldNames = new Set((JSON.parse(loadSchema('rawPaymentEvent').text) as { fields: { name: string }[] }).fields.map((f) => f.name));
 const channels = new Set(['ecom', 'pos', 'atm', 'moto']);
 // ISO 8601 date-time with an explicit zone, as upstream contracts require (no local times).
-const isoWithZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const isoWithZone = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+// Date.parse rolls impossible days over (2025-02-30 becomes March 2), so the day is checked first.
+function isIsoWithZone(text: string): boolean {
+  const m = isoWithZone.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return day >= 1 && day <= days;
+}
 
 /**
  * Turns raw bytes into a validated, normalized PaymentEvent or throws the reason.
@@ -35,7 +45,7 @@ export function validateRawEvent(bytes: Buffer | null, ingestedAt: number): Paym
   }
   if (!Number.isFinite(raw.amount) || raw.amount < 0) throw ingestErrors.create('TW_INGEST_INVALID_AMOUNT', `amount must be finite and >= 0, got ${raw.amount}`);
   if (!/^[A-Z]{3}$/.test(raw.currency)) throw ingestErrors.create('TW_INGEST_INVALID_CURRENCY', `currency must be an ISO 4217 code, got ${JSON.stringify(raw.currency)}`);
-  const occurredAt = isoWithZone.test(raw.occurred_at) ? Date.parse(raw.occurred_at) : Number.NaN;
+  const occurredAt = isIsoWithZone(raw.occurred_at) ? Date.parse(raw.occurred_at) : Number.NaN;
   if (!Number.isFinite(occurredAt)) throw ingestErrors.create('TW_INGEST_INVALID_TIMESTAMP', `occurred_at must be ISO 8601 with a zone, got ${JSON.stringify(raw.occurred_at)}`);
   if (!channels.has(raw.channel)) throw ingestErrors.create('TW_INGEST_INVALID_CHANNEL', `channel must be one of ecom, pos, atm, moto, got ${JSON.stringify(raw.channel)}`);
   return {

@@ -1,0 +1,4 @@
+export { createApp } from './app.js';
+export type { FeatureDeps } from './app.js';
+export { featureConfigSchema } from './config.js';
+export type { FeatureConfig } from './config.js';
