@@ -15,11 +15,19 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Packages expose a small named surface from src/index.ts: no deep imports across packages.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@tidewater/*/src/*', '@tidewater/*/*'], message: 'import the package, not its files' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@tidewater/*/src/*', '@tidewater/*/*'], message: 'import the package, not its files' }] },
+      ],
     },
   },
   {
     files: ['**/src/index.ts'],
-    rules: { 'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'name every public symbol; export * leaks internals' }] },
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'name every public symbol; export * leaks internals' },
+      ],
+    },
   },
 );

@@ -12,7 +12,11 @@ import { loadTopicsManifest } from '@tidewater/schemas';
  */
 export async function startContainerStack(dir: string): Promise<{ envFile: string; stop: () => Promise<void> }> {
   const network = await new Network().start();
-  const kafka = await new KafkaContainer('confluentinc/cp-kafka:7.7.1').withKraft().withNetwork(network).withNetworkAliases('kafka').start();
+  const kafka = await new KafkaContainer('confluentinc/cp-kafka:7.7.1')
+    .withKraft()
+    .withNetwork(network)
+    .withNetworkAliases('kafka')
+    .start();
   const registry = await new GenericContainer('confluentinc/cp-schema-registry:7.7.1')
     .withNetwork(network)
     .withExposedPorts(8081)

@@ -50,7 +50,10 @@ export async function createTopics(topics: readonly { name: string; partitions: 
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })), waitForLeaders: true });
+    await admin.createTopics({
+      topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }

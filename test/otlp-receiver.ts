@@ -24,7 +24,8 @@ export async function startOtlpReceiver(): Promise<{ endpoint: string; spans: Re
     for (const rs of body.resourceSpans ?? []) {
       const service = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
       for (const ss of rs.scopeSpans ?? []) {
-        for (const s of ss.spans ?? []) spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name });
+        for (const s of ss.spans ?? [])
+          spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name });
       }
     }
     return {};

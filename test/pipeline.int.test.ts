@@ -61,7 +61,12 @@ describe('pipeline end to end', () => {
     watcher = watchPipeline({
       brokers: ep.brokers,
       registryUrl: ep.registryUrl,
-      topics: { predictions: topics.TOPIC_PREDICTIONS, dlq: topics.TOPIC_EVENTS_DLQ, reports: topics.TOPIC_DRIFT_REPORTS, alerts: topics.TOPIC_ALERTS },
+      topics: {
+        predictions: topics.TOPIC_PREDICTIONS,
+        dlq: topics.TOPIC_EVENTS_DLQ,
+        reports: topics.TOPIC_DRIFT_REPORTS,
+        alerts: topics.TOPIC_ALERTS,
+      },
     });
     await watcher.start();
   }, 240_000);
@@ -81,7 +86,10 @@ describe('pipeline end to end', () => {
     const out = watcher.outputs;
     const accounted = () => new Set(out.predictions.map((p) => p.event_id)).size + out.deadLetters.length;
     for (let sent = 0; sent < events.length; sent += 400) {
-      await producer.send({ topic: topics.TOPIC_EVENTS_RAW, messages: events.slice(sent, sent + 400).map((e) => ({ key: e.key, value: e.value })) });
+      await producer.send({
+        topic: topics.TOPIC_EVENTS_RAW,
+        messages: events.slice(sent, sent + 400).map((e) => ({ key: e.key, value: e.value })),
+      });
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline && accounted() < sent + 400) await sleep(250);
     }
@@ -112,11 +120,22 @@ describe('pipeline end to end', () => {
     expect(out.reports.length).toBe(5);
     out.reports.sort((a, b) => a.window_start - b.window_start);
     const firing = out.alerts.find((a) => a.status === 'firing');
-    const summary = out.reports.map((r) => `${r.drifted}:${r.features.filter((f) => f.drifted).map((f) => f.feature).join('+')}`).join(' | ');
+    const summary = out.reports
+      .map(
+        (r) =>
+          `${r.drifted}:${r.features
+            .filter((f) => f.drifted)
+            .map((f) => f.feature)
+            .join('+')}`,
+      )
+      .join(' | ');
     expect(firing?.labels, summary).toMatchObject({ alertname: 'ModelDriftDetected', model: 'fraud-demo', model_version: '1' });
     // The first window holds only undrifted traffic; a later one flags the amount features.
     expect(out.reports[0]!.drifted, summary).toBe(false);
-    expect(out.reports.some((r) => r.drifted && r.features.find((f) => f.feature === 'amount')?.drifted), summary).toBe(true);
+    expect(
+      out.reports.some((r) => r.drifted && r.features.find((f) => f.feature === 'amount')?.drifted),
+      summary,
+    ).toBe(true);
     const messages = async () => (await slack.inject('/messages')).json<{ text: string }[]>();
     expect(out.alerts.map((a) => a.status)).toEqual(['firing', 'resolved']);
     while (Date.now() < deadline && (await messages()).length < 2) await sleep(250);
@@ -152,7 +171,17 @@ describe('pipeline end to end', () => {
   it('takes an event from kcat and gives kcat Confluent-wire-format prediction bytes whose schema id resolves', async () => {
     const ep = stackEndpoints();
     const eventId = `${prefix}-kcat`;
-    const raw = JSON.stringify({ event_id: eventId, occurred_at: '2026-11-22T10:00:00.000Z', card_id: 'card-42', amount: 12.5, currency: 'EUR', merchant_id: 'm-7', merchant_category: '5411', country: 'DE', channel: 'ecom' });
+    const raw = JSON.stringify({
+      event_id: eventId,
+      occurred_at: '2026-11-22T10:00:00.000Z',
+      card_id: 'card-42',
+      amount: 12.5,
+      currency: 'EUR',
+      merchant_id: 'm-7',
+      merchant_category: '5411',
+      country: 'DE',
+      channel: 'ecom',
+    });
     execFileSync('kcat', ['-P', '-b', ep.brokers.join(','), '-t', topics.TOPIC_EVENTS_RAW, '-k', 'card-42'], { input: raw });
     const out = watcher.outputs;
     const deadline = Date.now() + 30_000;
@@ -160,7 +189,23 @@ describe('pipeline end to end', () => {
     const i = out.predictions.findIndex((p) => p.event_id === eventId);
     expect(i).toBeGreaterThanOrEqual(0);
     const { partition, offset } = out.predictionOffsets[i]!;
-    const bytes = execFileSync('kcat', ['-C', '-b', ep.brokers.join(','), '-t', topics.TOPIC_PREDICTIONS, '-p', String(partition), '-o', offset, '-c', '1', '-e', '-q', '-f', '%s']);
+    const bytes = execFileSync('kcat', [
+      '-C',
+      '-b',
+      ep.brokers.join(','),
+      '-t',
+      topics.TOPIC_PREDICTIONS,
+      '-p',
+      String(partition),
+      '-o',
+      offset,
+      '-c',
+      '1',
+      '-e',
+      '-q',
+      '-f',
+      '%s',
+    ]);
     expect(bytes[0]).toBe(0); // Confluent magic byte
     const schemaId = bytes.readUInt32BE(1);
     const res = await fetch(`${ep.registryUrl}/schemas/ids/${schemaId}`);

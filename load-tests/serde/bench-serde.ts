@@ -64,14 +64,22 @@ async function main(): Promise<void> {
     const started = Date.now();
     const results = await measureCases(cases, { rounds: ROUNDS, warmupMs: WARMUP_MS, roundMs: ROUND_MS });
     const httpRequestsWhileMeasuring = http.requests() - requestsBefore;
-    report(results, { schemaId, bodyBytes: workload.schema.type.toBuffer(prediction).length, httpRequestsWhileMeasuring, seconds: (Date.now() - started) / 1000 });
+    report(results, {
+      schemaId,
+      bodyBytes: workload.schema.type.toBuffer(prediction).length,
+      httpRequestsWhileMeasuring,
+      seconds: (Date.now() - started) / 1000,
+    });
   } finally {
     await httpClient.close();
     await http.close();
   }
 }
 
-function report(results: CaseResult[], run: { schemaId: number; bodyBytes: number; httpRequestsWhileMeasuring: number; seconds: number }): void {
+function report(
+  results: CaseResult[],
+  run: { schemaId: number; bodyBytes: number; httpRequestsWhileMeasuring: number; seconds: number },
+): void {
   const rate = (name: string) => results.find((r) => r.name === name)?.medianPerSecond ?? Number.NaN;
   const ours = { encode: rate('tidewater encode'), decode: rate('tidewater decode') };
   const avsc = { encode: rate('avsc toBuffer'), decode: rate('avsc fromBuffer') };
@@ -99,7 +107,9 @@ function report(results: CaseResult[], run: { schemaId: number; bodyBytes: numbe
     `\nours/avsc: encode ${ratio(ours.encode, avsc.encode)}, decode ${ratio(ours.decode, avsc.decode)}` +
       `   ours/official: encode ${ratio(ours.encode, official.encode)}, decode ${ratio(ours.decode, official.decode)}`,
   );
-  console.log(`HTTP requests made by the official HTTP client while timing: ${run.httpRequestsWhileMeasuring}; measured in ${run.seconds.toFixed(1)} s`);
+  console.log(
+    `HTTP requests made by the official HTTP client while timing: ${run.httpRequestsWhileMeasuring}; measured in ${run.seconds.toFixed(1)} s`,
+  );
   console.log(
     JSON.stringify({
       bench: 'serde',

@@ -4,7 +4,12 @@ import { z } from 'zod';
 export const csvList = () =>
   z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string()).min(1, 'needs at least one item'));
 
 /** An integer read from a string, within bounds. */
@@ -12,9 +17,7 @@ export const intFromEnv = (min: number, max: number) => z.coerce.number().int().
 
 /** A boolean read from true/false/1/0/yes/no. */
 export const boolFromEnv = () =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .transform((s) => s === 'true' || s === '1' || s === 'yes');
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((s) => s === 'true' || s === '1' || s === 'yes');
 
 /** The settings every Tidewater service shares: Kafka, registry, HTTP port, logging, shutdown. */
 export const commonServiceEnv = {

@@ -45,11 +45,11 @@ async function mtimeMs(path: string): Promise<number | undefined> {
 async function build(): Promise<string> {
   // Preprocessing the mock header tells "librdkafka-dev missing" apart from a genuine compile
   // error without reading gcc's wording.
-  const probe = await run('gcc', ['-E', '-x', 'c', '-o', '/dev/null', '-'], [
-    '#include <librdkafka/rdkafka.h>',
-    '#include <librdkafka/rdkafka_mock.h>',
-    '',
-  ].join('\n'));
+  const probe = await run(
+    'gcc',
+    ['-E', '-x', 'c', '-o', '/dev/null', '-'],
+    ['#include <librdkafka/rdkafka.h>', '#include <librdkafka/rdkafka_mock.h>', ''].join('\n'),
+  );
   if (probe === undefined) {
     throw devKafkaErrors.create('TW_DEVKAFKA_TOOLCHAIN_MISSING', `gcc is not installed; ${INSTALL_HINT}`);
   }

@@ -47,7 +47,12 @@ describe('MockKafkaControl', () => {
   }
 
   it('answers pipelined commands in order over one connection', async () => {
-    await Promise.all([mock.control.ping(), mock.control.createTopic('pipelined', 2), mock.control.ping(), mock.control.setBrokerRtt(1, 0)]);
+    await Promise.all([
+      mock.control.ping(),
+      mock.control.createTopic('pipelined', 2),
+      mock.control.ping(),
+      mock.control.setBrokerRtt(1, 0),
+    ]);
   });
 
   it('serves several connections; close() is idempotent and later commands fail with TW_DEVKAFKA_CONTROL_CLOSED', async () => {
@@ -93,7 +98,10 @@ describe('MockKafkaControl', () => {
       producer.on(producer.events.REQUEST, (event) => {
         if (event.payload.apiName === 'Produce') count++;
       });
-      await mock.control.pushRequestErrors(KafkaApiKey.Produce, [KafkaErrorCode.NOT_LEADER_OR_FOLLOWER, KafkaErrorCode.NOT_ENOUGH_REPLICAS]);
+      await mock.control.pushRequestErrors(KafkaApiKey.Produce, [
+        KafkaErrorCode.NOT_LEADER_OR_FOLLOWER,
+        KafkaErrorCode.NOT_ENOUGH_REPLICAS,
+      ]);
       await producer.send({ topic: TOPIC, messages: [{ value: 'survives two errors', partition: 0 }] });
       return count;
     });

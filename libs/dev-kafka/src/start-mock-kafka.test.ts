@@ -134,7 +134,12 @@ describe('startMockKafka lifecycle', () => {
       { brokers: 0, topics: [] },
       { topics: [{ name: 'bad name', partitions: 1 }] },
       { topics: [{ name: 'ok', partitions: 0 }] },
-      { topics: [{ name: 'twice', partitions: 1 }, { name: 'twice', partitions: 2 }] },
+      {
+        topics: [
+          { name: 'twice', partitions: 1 },
+          { name: 'twice', partitions: 2 },
+        ],
+      },
       { controlPort: 70_000, topics: [] },
     ];
     for (const opts of cases) {

@@ -14,20 +14,34 @@ describe('createSchemaRegistryApp', () => {
     await temp?.remove();
   });
 
-  it('answers unknown paths, malformed JSON and other media types in Confluent\'s error shape', async () => {
+  it("answers unknown paths, malformed JSON and other media types in Confluent's error shape", async () => {
     app = await createSchemaRegistryApp();
     const notFound = await sendJson(app, 'GET', '/no/such/path');
     expect([notFound.status, notFound.body]).toEqual([404, { error_code: 404, message: 'HTTP 404 Not Found' }]);
-    const malformed = await app.inject({ method: 'POST', url: '/subjects/s/versions', headers: { 'content-type': 'application/json' }, payload: '{"schema":' });
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/subjects/s/versions',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"schema":',
+    });
     expect([malformed.statusCode, malformed.json<{ error_code: number }>().error_code]).toEqual([400, 400]);
-    const text = await app.inject({ method: 'POST', url: '/subjects/s/versions', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
+    const text = await app.inject({
+      method: 'POST',
+      url: '/subjects/s/versions',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
     expect([text.statusCode, text.json<{ error_code: number }>().error_code]).toEqual([415, 415]);
   });
 
   it('accepts bodiless requests carrying the JSON content type, as Confluent clients send them', async () => {
     app = await createSchemaRegistryApp();
     await sendJson(app, 'POST', '/subjects/s/versions', { schema: recordSchema('R', []) });
-    const response = await app.inject({ method: 'DELETE', url: '/subjects/s', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' } });
+    const response = await app.inject({
+      method: 'DELETE',
+      url: '/subjects/s',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    });
     expect(response.json()).toEqual([1]);
   });
 

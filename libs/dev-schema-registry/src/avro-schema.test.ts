@@ -14,14 +14,18 @@ describe('parseAvroSchema', () => {
     const plain = parseAvroSchema('{"type":"record","name":"R","fields":[{"name":"x","type":"long"}]}');
     const withDefault = parseAvroSchema('{"type":"record","name":"R","fields":[{"name":"x","type":"long","default":0}]}');
     const withDoc = parseAvroSchema('{"type":"record","name":"R","doc":"d","fields":[{"name":"x","type":"long"}]}');
-    const timestamp = parseAvroSchema('{"type":"record","name":"R","fields":[{"name":"x","type":{"type":"long","logicalType":"timestamp-millis"}}]}');
+    const timestamp = parseAvroSchema(
+      '{"type":"record","name":"R","fields":[{"name":"x","type":{"type":"long","logicalType":"timestamp-millis"}}]}',
+    );
     const identities = new Set([plain, withDefault, withDoc, timestamp].map((s) => s.canonical));
     expect(identities.size).toBe(4);
   });
 
   it('does not rewrite default values that look like types', () => {
     const inner = { type: 'record', name: 'Inner', fields: [{ name: 'type', type: 'string' }] };
-    const a = parseAvroSchema(JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'i', type: inner, default: { type: 'int' } }] }));
+    const a = parseAvroSchema(
+      JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'i', type: inner, default: { type: 'int' } }] }),
+    );
     expect(a.canonical).toContain('"default":{"type":"int"}');
   });
 

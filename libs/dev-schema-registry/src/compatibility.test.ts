@@ -8,8 +8,14 @@ const type = (text: string) => parseAvroSchema(text).type;
 const history = (...texts: string[]): PreviousSchema[] => texts.map((text, i) => ({ version: i + 1, type: type(text) }));
 
 const withA = recordSchema('R', [{ name: 'a', type: 'string' }]);
-const withAandB = recordSchema('R', [{ name: 'a', type: 'string' }, { name: 'b', type: 'int', default: 0 }]);
-const withAandRequiredB = recordSchema('R', [{ name: 'a', type: 'string' }, { name: 'b', type: 'int' }]);
+const withAandB = recordSchema('R', [
+  { name: 'a', type: 'string' },
+  { name: 'b', type: 'int', default: 0 },
+]);
+const withAandRequiredB = recordSchema('R', [
+  { name: 'a', type: 'string' },
+  { name: 'b', type: 'int' },
+]);
 const empty = recordSchema('R', []);
 const aAsInt = recordSchema('R', [{ name: 'a', type: 'int', default: 0 }]);
 

@@ -44,7 +44,9 @@ export function deleteSubjectVersion(state: RegistryState, subject: string, vers
   if (candidates.length === 0) throw subjectNotFound(subject);
   const target = versionId === 'latest' ? candidates.at(-1) : all.find((v) => v.version === versionId);
   if (target === undefined) {
-    throw devSchemaRegistryErrors.create('TW_DEVSR_VERSION_NOT_FOUND', `Version ${versionId} not found.`, { details: { subject, version: versionId } });
+    throw devSchemaRegistryErrors.create('TW_DEVSR_VERSION_NOT_FOUND', `Version ${versionId} not found.`, {
+      details: { subject, version: versionId },
+    });
   }
   if (permanent) {
     if (!target.deleted) {

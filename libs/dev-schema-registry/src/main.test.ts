@@ -68,7 +68,11 @@ describe('main', () => {
 
   it('exits 1 with a message on a bad PORT', async () => {
     temp = await makeTempDir();
-    child = spawn(process.execPath, ['--import', tsxLoader, mainFile], { cwd: temp.dir, env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', tsxLoader, mainFile], {
+      cwd: temp.dir,
+      env: { ...process.env, PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');

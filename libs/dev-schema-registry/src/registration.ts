@@ -3,13 +3,7 @@ import { storedSchemaType } from './avro-schema.js';
 import { checkCompatibility } from './compatibility.js';
 import type { CompatibilityLevel, PreviousSchema } from './compatibility.js';
 import { devSchemaRegistryErrors } from './errors.js';
-import {
-  effectiveCompatibility,
-  findSubjectVersion,
-  schemaById,
-  subjectNotFound,
-  subjectVersions,
-} from './registry-state.js';
+import { effectiveCompatibility, findSubjectVersion, schemaById, subjectNotFound, subjectVersions } from './registry-state.js';
 import type { RegistryState, SubjectVersion, VersionId } from './registry-state.js';
 import type { SchemaSubmission } from './request-parsing.js';
 
@@ -64,7 +58,12 @@ export function registerSchema(
 }
 
 /** Finds the version of a subject holding this schema: 40401 when the subject is unknown, 40403 when the schema is not in it. */
-export function lookupSchema(state: RegistryState, subject: string, submission: SchemaSubmission, includeDeleted: boolean): RegisteredVersion {
+export function lookupSchema(
+  state: RegistryState,
+  subject: string,
+  submission: SchemaSubmission,
+  includeDeleted: boolean,
+): RegisteredVersion {
   const versions = subjectVersions(state, subject, includeDeleted);
   if (versions.length === 0) throw subjectNotFound(subject);
   const id = state.schemaIdsByCanonical.get(submission.parsed.canonical);

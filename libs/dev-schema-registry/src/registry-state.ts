@@ -59,7 +59,9 @@ export function findSubjectVersion(state: RegistryState, subject: string, versio
   if (versions.length === 0) throw subjectNotFound(subject);
   const found = versionId === 'latest' ? versions.at(-1) : versions.find((v) => v.version === versionId);
   if (found === undefined) {
-    throw devSchemaRegistryErrors.create('TW_DEVSR_VERSION_NOT_FOUND', `Version ${versionId} not found.`, { details: { subject, version: versionId } });
+    throw devSchemaRegistryErrors.create('TW_DEVSR_VERSION_NOT_FOUND', `Version ${versionId} not found.`, {
+      details: { subject, version: versionId },
+    });
   }
   return found;
 }

@@ -41,10 +41,16 @@ export function parseSchemaSubmission(body: unknown): SchemaSubmission {
     );
   }
   if (references != null && references.length > 0) {
-    throw devSchemaRegistryErrors.create('TW_DEVSR_UNSUPPORTED_FEATURE', 'Invalid schema: schema references are not supported by the dev schema registry');
+    throw devSchemaRegistryErrors.create(
+      'TW_DEVSR_UNSUPPORTED_FEATURE',
+      'Invalid schema: schema references are not supported by the dev schema registry',
+    );
   }
   if (!isAbsent(metadata) || !isAbsent(ruleSet)) {
-    throw devSchemaRegistryErrors.create('TW_DEVSR_UNSUPPORTED_FEATURE', 'Invalid schema: metadata and ruleSet are not supported by the dev schema registry');
+    throw devSchemaRegistryErrors.create(
+      'TW_DEVSR_UNSUPPORTED_FEATURE',
+      'Invalid schema: metadata and ruleSet are not supported by the dev schema registry',
+    );
   }
   return { text: schema, parsed: parseAvroSchema(schema) };
 }

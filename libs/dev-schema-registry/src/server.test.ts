@@ -1,12 +1,5 @@
 import { join } from 'node:path';
-import {
-  AvroDeserializer,
-  AvroSerializer,
-  Compatibility,
-  RestError,
-  SchemaRegistryClient,
-  SerdeType,
-} from '@confluentinc/schemaregistry';
+import { AvroDeserializer, AvroSerializer, Compatibility, RestError, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry';
 import type { SchemaInfo } from '@confluentinc/schemaregistry';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSchemaRegistry } from './server.js';
@@ -75,7 +68,12 @@ describe('startSchemaRegistry with the official SchemaRegistryClient', () => {
     expect(await client.getId('payments-value', paymentEvent)).toBe(id);
     expect(await client.getVersion('payments-value', paymentEvent)).toBe(1);
     expect(await client.getBySubjectAndId('payments-value', id)).toMatchObject({ schema: paymentEvent.schema });
-    expect(await client.getLatestSchemaMetadata('payments-value')).toMatchObject({ id, version: 1, subject: 'payments-value', schema: paymentEvent.schema });
+    expect(await client.getLatestSchemaMetadata('payments-value')).toMatchObject({
+      id,
+      version: 1,
+      subject: 'payments-value',
+      schema: paymentEvent.schema,
+    });
     expect(await client.getSchemaMetadata('payments-value', 1)).toMatchObject({ id, version: 1 });
     expect(await client.getAllVersions('payments-value')).toEqual([1]);
     // Same schema, other subject: same global id.
@@ -207,7 +205,9 @@ describe('restarting on the same state file', () => {
         expect(await after.getId('payments-value', paymentEvent)).toBe(v1.id);
         expect(await after.getCompatibility('payments-value')).toBe('FULL_TRANSITIVE');
         // New registrations continue the numbering instead of reusing ids or versions.
-        const v3 = await after.registerFullResponse('payments-value', { schemaType: 'AVRO', schema: recordSchema('PaymentEvent', []) }).catch((err: unknown) => err);
+        const v3 = await after
+          .registerFullResponse('payments-value', { schemaType: 'AVRO', schema: recordSchema('PaymentEvent', []) })
+          .catch((err: unknown) => err);
         expect(v3).toBeInstanceOf(RestError);
         await after.updateCompatibility('payments-value', Compatibility.NONE);
         const next = await after.registerFullResponse('payments-value', { schemaType: 'AVRO', schema: recordSchema('Other', []) });

@@ -10,7 +10,12 @@ import { makeTempDir, recordSchema } from './test-helpers.js';
 
 const submission = (text: string): SchemaSubmission => parseSchemaSubmission({ schema: text });
 const v1 = submission(recordSchema('R', [{ name: 'a', type: 'string' }]));
-const v2 = submission(recordSchema('R', [{ name: 'a', type: 'string' }, { name: 'b', type: 'int', default: 0 }]));
+const v2 = submission(
+  recordSchema('R', [
+    { name: 'a', type: 'string' },
+    { name: 'b', type: 'int', default: 0 },
+  ]),
+);
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {

@@ -112,8 +112,12 @@ function stateFromFile(file: string, data: StateFile): RegistryState {
   }
   for (const { subject, versions } of data.subjects) {
     const unknown = versions.find((v) => !state.schemas.has(v.schemaId));
-    if (unknown !== undefined) throw invalidStateFile(file, `subject '${subject}' version ${unknown.version} refers to unknown schema ${unknown.schemaId}`);
-    state.subjects.set(subject, [...versions].sort((a, b) => a.version - b.version));
+    if (unknown !== undefined)
+      throw invalidStateFile(file, `subject '${subject}' version ${unknown.version} refers to unknown schema ${unknown.schemaId}`);
+    state.subjects.set(
+      subject,
+      [...versions].sort((a, b) => a.version - b.version),
+    );
   }
   for (const { subject, compatibility } of data.subjectCompatibility) state.subjectCompatibility.set(subject, compatibility);
   return state;

@@ -16,7 +16,12 @@ export interface JsonResponse {
 }
 
 /** Sends a request the way Confluent clients do (their media type, JSON body) through `app.inject`. */
-export async function sendJson(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<JsonResponse> {
+export async function sendJson(
+  app: FastifyInstance,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  body?: unknown,
+): Promise<JsonResponse> {
   const response = await app.inject({
     method,
     url,

@@ -9,7 +9,11 @@ import { stackErrors } from './errors.js';
  * Starts a process that outlives this one (its own process group, output to a log file), as
  * `stack up` needs: it returns while the stack keeps running.
  */
-export function spawnDetached(command: string, args: readonly string[], opts: { env: NodeJS.ProcessEnv; logFile: string; cwd: string }): number {
+export function spawnDetached(
+  command: string,
+  args: readonly string[],
+  opts: { env: NodeJS.ProcessEnv; logFile: string; cwd: string },
+): number {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const fd = openSync(opts.logFile, 'a');
   try {

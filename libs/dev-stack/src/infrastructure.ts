@@ -6,7 +6,6 @@ import { freePort, httpOk, isAlive, spawnDetached, spawnTypeScript, waitUntil } 
 import { stackErrors } from './errors.js';
 import { stackFiles, type StackState } from './stack-layout.js';
 
-
 /** Starts librdkafka's mock cluster with every topic of deploy/topics.yaml. */
 export async function startKafka(dir: string, brokers: number): Promise<StackState['kafka']> {
   const logFile = join(stackFiles(dir).logs, 'kafka.log');
@@ -27,7 +26,12 @@ export async function startRegistry(dir: string): Promise<StackState['registry']
     logFile,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil(`schema registry (log: ${logFile})`, () => httpOk(`${url}/healthz`), 30_000, () => isAlive(pid));
+  await waitUntil(
+    `schema registry (log: ${logFile})`,
+    () => httpOk(`${url}/healthz`),
+    30_000,
+    () => isAlive(pid),
+  );
   return { pid, url, logFile };
 }
 
@@ -52,12 +56,25 @@ export async function startRedis(dir: string, url = process.env['REDIS_URL'] ?? 
   const logFile = join(stackFiles(dir).logs, 'redis.log');
   let pid: number;
   try {
-    pid = spawnDetached('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { cwd: dir, env: process.env, logFile });
+    pid = spawnDetached('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      cwd: dir,
+      env: process.env,
+      logFile,
+    });
   } catch (cause) {
-    throw stackErrors.create('TW_STACK_START_FAILED', 'redis-server is not installed (apt-get install redis-server) and REDIS_URL is not reachable', { cause });
+    throw stackErrors.create(
+      'TW_STACK_START_FAILED',
+      'redis-server is not installed (apt-get install redis-server) and REDIS_URL is not reachable',
+      { cause },
+    );
   }
   const own = `redis://127.0.0.1:${port}`;
-  await waitUntil(`redis-server (log: ${logFile})`, () => redisAnswers(own), 15_000, () => isAlive(pid));
+  await waitUntil(
+    `redis-server (log: ${logFile})`,
+    () => redisAnswers(own),
+    15_000,
+    () => isAlive(pid),
+  );
   return { url: own, pid, logFile };
 }
 
@@ -74,7 +91,12 @@ export async function startSlack(dir: string): Promise<StackState['slack']> {
     logFile,
   });
   const url = `http://127.0.0.1:${port}/`;
-  await waitUntil(`slack capture (log: ${logFile})`, () => httpOk(`${url}healthz`), 30_000, () => isAlive(pid));
+  await waitUntil(
+    `slack capture (log: ${logFile})`,
+    () => httpOk(`${url}healthz`),
+    30_000,
+    () => isAlive(pid),
+  );
   return { pid, url, captureFile: files.slackCapture, logFile };
 }
 

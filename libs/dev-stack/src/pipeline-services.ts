@@ -7,7 +7,6 @@ import { stackEnv, stackFiles, type ServiceState, type StackState } from './stac
 export const serviceNames = ['alerting', 'drift-monitor', 'inference', 'feature', 'ingestion'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-
 /**
  * Starts each service as its own process, given the stack's endpoints in its environment, with
  * `inferenceWorkers` identical inference processes in one consumer group; waits for /readyz.
@@ -37,7 +36,14 @@ export async function startServices(
     started.push({ name, pid, port, logFile });
   }
   await Promise.all(
-    started.map((s) => waitUntil(`${s.name} (log: ${s.logFile})`, () => httpOk(`http://127.0.0.1:${s.port}/readyz`), 90_000, () => isAlive(s.pid))),
+    started.map((s) =>
+      waitUntil(
+        `${s.name} (log: ${s.logFile})`,
+        () => httpOk(`http://127.0.0.1:${s.port}/readyz`),
+        90_000,
+        () => isAlive(s.pid),
+      ),
+    ),
   );
   return started;
 }

@@ -47,13 +47,25 @@ export function watchPipeline(opts: { brokers: readonly string[]; registryUrl: s
     alert: createAvroDecoder<Alert>({ registry, readerSchema: loadSchema('alert') }),
   };
   const kafka = new Kafka({ brokers: [...opts.brokers], clientId: 'tidewater-watcher', logLevel: logLevel.NOTHING });
-  const out: PipelineOutputs = { predictions: [], predictionTraceparents: [], predictionOffsets: [], deadLetters: [], reports: [], alerts: [] };
+  const out: PipelineOutputs = {
+    predictions: [],
+    predictionTraceparents: [],
+    predictionOffsets: [],
+    deadLetters: [],
+    reports: [],
+    alerts: [],
+  };
   let consumer: Consumer | undefined;
 
   return {
     outputs: out,
     async start(): Promise<void> {
-      consumer = kafka.consumer({ groupId: `tidewater-watcher-${randomUUID()}`, sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 500 });
+      consumer = kafka.consumer({
+        groupId: `tidewater-watcher-${randomUUID()}`,
+        sessionTimeout: 6000,
+        rebalanceTimeout: 6000,
+        heartbeatInterval: 500,
+      });
       await consumer.connect();
       const joined = new Promise<void>((resolve) => consumer!.on(consumer!.events.GROUP_JOIN, () => resolve()));
       const t = opts.topics;

@@ -18,10 +18,20 @@ export interface ServiceState {
 export interface StackState {
   readonly dir: string;
   readonly startedAt: string;
-  readonly kafka: { readonly pid: number; readonly bootstrapServers: readonly string[]; readonly controlPort: number; readonly logFile: string };
+  readonly kafka: {
+    readonly pid: number;
+    readonly bootstrapServers: readonly string[];
+    readonly controlPort: number;
+    readonly logFile: string;
+  };
   readonly registry: { readonly pid: number; readonly url: string; readonly logFile: string };
   readonly redis: { readonly url: string; readonly pid?: number | undefined; readonly logFile?: string | undefined };
-  readonly slack: { readonly pid?: number | undefined; readonly url: string; readonly captureFile?: string | undefined; readonly logFile?: string | undefined };
+  readonly slack: {
+    readonly pid?: number | undefined;
+    readonly url: string;
+    readonly captureFile?: string | undefined;
+    readonly logFile?: string | undefined;
+  };
   readonly services: readonly ServiceState[];
 }
 
@@ -68,5 +78,10 @@ export function writeStackState(state: StackState): void {
   const files = stackFiles(state.dir);
   writeAtomically(files.state, `${JSON.stringify(state, null, 2)}\n`);
   const env = stackEnv(state);
-  writeAtomically(files.env, `# Written by \`npm run stack -- up\`; read with TIDEWATER_ENV_FILE=${files.env}\n${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+  writeAtomically(
+    files.env,
+    `# Written by \`npm run stack -- up\`; read with TIDEWATER_ENV_FILE=${files.env}\n${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+  );
 }

@@ -36,24 +36,39 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackState> {
   try {
     partial.kafka = await startKafka(dir, opts.brokers ?? 3);
     [partial.registry, partial.redis, partial.slack] = await Promise.all([startRegistry(dir), startRedis(dir), startSlack(dir)]);
-    const infra = { dir, startedAt: new Date().toISOString(), kafka: partial.kafka, registry: partial.registry, redis: partial.redis, slack: partial.slack };
+    const infra = {
+      dir,
+      startedAt: new Date().toISOString(),
+      kafka: partial.kafka,
+      registry: partial.registry,
+      redis: partial.redis,
+      slack: partial.slack,
+    };
     writeStackState({ ...infra, services: [] });
     if (!opts.services) return { ...infra, services: [] };
-    const services = await startServices(infra, { inferenceWorkers: opts.inferenceWorkers ?? 1, extraEnv: opts.serviceEnv ?? {} }).catch(async (err: unknown) => {
-      await stackDown(dir);
-      throw err;
-    });
+    const services = await startServices(infra, { inferenceWorkers: opts.inferenceWorkers ?? 1, extraEnv: opts.serviceEnv ?? {} }).catch(
+      async (err: unknown) => {
+        await stackDown(dir);
+        throw err;
+      },
+    );
     const state: StackState = { ...infra, services };
     writeStackState(state);
     return state;
   } catch (err) {
-    await Promise.all([partial.kafka?.pid, partial.registry?.pid, partial.redis?.pid, partial.slack?.pid].map((pid) => stopProcess(pid, 3000)));
+    await Promise.all(
+      [partial.kafka?.pid, partial.registry?.pid, partial.redis?.pid, partial.slack?.pid].map((pid) => stopProcess(pid, 3000)),
+    );
     throw err;
   }
 }
 
 /** Adds the services to a running stack (for `up --services` after a plain `up`). */
-export async function startStackServices(opts: { dir?: string; inferenceWorkers?: number; serviceEnv?: Record<string, string> }): Promise<StackState> {
+export async function startStackServices(opts: {
+  dir?: string;
+  inferenceWorkers?: number;
+  serviceEnv?: Record<string, string>;
+}): Promise<StackState> {
   const state = runningStack(opts.dir);
   if (!state) throw stackErrors.create('TW_STACK_NOT_UP', `no stack is running in ${stackDir(opts.dir)}`);
   const services = await startServices(state, { inferenceWorkers: opts.inferenceWorkers ?? 1, extraEnv: opts.serviceEnv ?? {} });
@@ -95,13 +110,33 @@ export async function stackStatus(dir?: string): Promise<PartStatus[] | undefine
   if (!state) return undefined;
   const probe = async (f: () => Promise<boolean>) => f().catch(() => false);
   const parts: PartStatus[] = [
-    { part: 'kafka', pid: state.kafka.pid, endpoint: state.kafka.bootstrapServers.join(','), ok: await probe(() => kafkaAnswers(state.kafka.controlPort)) },
-    { part: 'schema-registry', pid: state.registry.pid, endpoint: state.registry.url, ok: await probe(() => httpOk(`${state.registry.url}/healthz`)) },
+    {
+      part: 'kafka',
+      pid: state.kafka.pid,
+      endpoint: state.kafka.bootstrapServers.join(','),
+      ok: await probe(() => kafkaAnswers(state.kafka.controlPort)),
+    },
+    {
+      part: 'schema-registry',
+      pid: state.registry.pid,
+      endpoint: state.registry.url,
+      ok: await probe(() => httpOk(`${state.registry.url}/healthz`)),
+    },
     { part: 'redis', pid: state.redis.pid, endpoint: state.redis.url, ok: await redisAnswers(state.redis.url) },
-    { part: 'slack', pid: state.slack.pid, endpoint: state.slack.url, ok: state.slack.pid === undefined || (await probe(() => httpOk(`${state.slack.url}healthz`))) },
+    {
+      part: 'slack',
+      pid: state.slack.pid,
+      endpoint: state.slack.url,
+      ok: state.slack.pid === undefined || (await probe(() => httpOk(`${state.slack.url}healthz`))),
+    },
   ];
   for (const s of state.services) {
-    parts.push({ part: s.name, pid: s.pid, endpoint: `http://127.0.0.1:${s.port}`, ok: await probe(() => httpOk(`http://127.0.0.1:${s.port}/readyz`)) });
+    parts.push({
+      part: s.name,
+      pid: s.pid,
+      endpoint: `http://127.0.0.1:${s.port}`,
+      ok: await probe(() => httpOk(`http://127.0.0.1:${s.port}/readyz`)),
+    });
   }
   return parts;
 }

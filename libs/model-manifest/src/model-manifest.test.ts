@@ -5,9 +5,7 @@ import { manifestErrors } from './errors.js';
 import { modelManifestSchema, parseModelManifest, referenceBinIndex } from './model-manifest.js';
 import type { ModelManifest } from './model-manifest.js';
 
-const committed = JSON.parse(
-  readFileSync(new URL('../../../models/fraud-demo/1/manifest.json', import.meta.url), 'utf8'),
-) as ModelManifest;
+const committed = JSON.parse(readFileSync(new URL('../../../models/fraud-demo/1/manifest.json', import.meta.url), 'utf8')) as ModelManifest;
 
 describe('modelManifestSchema', () => {
   it('accepts the committed demo manifest, with a profile and coefficients for every feature', () => {

@@ -21,7 +21,9 @@ const DAY_MS = 24 * HOUR_MS;
 const MINUTE_MS = 60_000;
 
 // Relative activity per UTC hour: quiet nights, busy days. Night owls shift some activity late.
-const DAY_PEOPLE_HOURS = [0.25, 0.12, 0.08, 0.06, 0.08, 0.2, 0.5, 1, 1.5, 1.8, 2, 2.1, 2.3, 2.1, 2, 2, 2.1, 2.3, 2.4, 2.2, 1.8, 1.3, 0.9, 0.5];
+const DAY_PEOPLE_HOURS = [
+  0.25, 0.12, 0.08, 0.06, 0.08, 0.2, 0.5, 1, 1.5, 1.8, 2, 2.1, 2.3, 2.1, 2, 2, 2.1, 2.3, 2.4, 2.2, 1.8, 1.3, 0.9, 0.5,
+];
 const NIGHT_OWL_HOURS = [1.2, 1, 0.8, 0.6, 0.4, 0.3, 0.3, 0.5, 0.8, 1, 1.2, 1.3, 1.4, 1.4, 1.4, 1.4, 1.5, 1.6, 1.8, 1.9, 2, 2, 1.8, 1.5];
 // Fraudsters strike around the clock, and more often while the cardholder sleeps.
 const FRAUD_HOURS = [2, 2.2, 2.2, 2, 1.8, 1.5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1.2, 1.4, 1.7];

@@ -40,7 +40,10 @@ describe('topics manifest', () => {
   it('lists every problem of an invalid manifest', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-topics-'));
     const file = join(dir, 'topics.yaml');
-    writeFileSync(file, `topics:\n  - { name: 'bad name', partitions: 0, cleanupPolicy: delete, retentionMs: 1, key: { format: string }, value: { format: bytes }, description: x }\n`);
+    writeFileSync(
+      file,
+      `topics:\n  - { name: 'bad name', partitions: 0, cleanupPolicy: delete, retentionMs: 1, key: { format: string }, value: { format: bytes }, description: x }\n`,
+    );
     expect(() => loadTopicsManifest(file)).toThrow(/name[\s\S]*partitions/);
   });
 });

@@ -64,5 +64,4 @@ export function generateDeclarations(schema: AvroSchema, alias: string): string 
   return blocks.join('\n\n');
 }
 
-export const generatedHeader =
-  '// Generated from schemas/*.avsc by `npm run codegen`. Do not edit: change the schema and regenerate.\n';
+export const generatedHeader = '// Generated from schemas/*.avsc by `npm run codegen`. Do not edit: change the schema and regenerate.\n';

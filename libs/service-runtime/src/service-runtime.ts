@@ -2,7 +2,14 @@ import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { createDeadLetterWriter, createKafkaClient, createProducer, kafkaReadinessCheck, type DeadLetterWriter, type TidewaterProducer } from '@tidewater/kafka';
+import {
+  createDeadLetterWriter,
+  createKafkaClient,
+  createProducer,
+  kafkaReadinessCheck,
+  type DeadLetterWriter,
+  type TidewaterProducer,
+} from '@tidewater/kafka';
 import { createShutdown, exitOnSignals, type Shutdown } from '@tidewater/lifecycle';
 import { createLogger, flushLogger, type Logger } from '@tidewater/logging';
 import { createMetricsRegistry, createOpsServer, type ReadinessCheck } from '@tidewater/ops-server';
@@ -43,7 +50,11 @@ export interface ServiceRuntime {
  * telemetry first (flushed last), then the producer, then the HTTP server. The service adds
  * its consumer last so that it is the first thing to stop on SIGTERM.
  */
-export async function startServiceRuntime(opts: { service: string; config: RuntimeConfig; readinessTopics: readonly string[] }): Promise<ServiceRuntime> {
+export async function startServiceRuntime(opts: {
+  service: string;
+  config: RuntimeConfig;
+  readinessTopics: readonly string[];
+}): Promise<ServiceRuntime> {
   const { config, service } = opts;
   const tracing = startTracing({ serviceName: `tidewater-${service}` });
   const logger = createLogger({ service, level: config.LOG_LEVEL });

@@ -30,7 +30,9 @@ export interface TracingHandle {
  */
 export function startTracing(opts: { serviceName: string; serviceVersion?: string; env?: NodeJS.ProcessEnv }): TracingHandle {
   const env = opts.env ?? process.env;
-  const configured = Boolean(env['OTEL_TRACES_EXPORTER'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+  const configured = Boolean(
+    env['OTEL_TRACES_EXPORTER'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'],
+  );
   if (!configured) env['OTEL_TRACES_EXPORTER'] = 'none';
   env['OTEL_METRICS_EXPORTER'] ??= 'none';
   env['OTEL_LOGS_EXPORTER'] ??= 'none';

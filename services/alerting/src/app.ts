@@ -22,7 +22,12 @@ export async function createApp(deps: AlertingDeps): Promise<{ consumer: Consume
   const reader = avroReader(deps.schemaRegistry, 'alert');
   // Records already delivered in this batch: a retry after a later failure must skip them.
   const delivered = new WeakSet<object>();
-  const sent = new Counter({ name: 'tw_alerting_notifications_total', help: 'Slack notifications, by outcome', labelNames: ['outcome'], registers: [deps.metrics] });
+  const sent = new Counter({
+    name: 'tw_alerting_notifications_total',
+    help: 'Slack notifications, by outcome',
+    labelNames: ['outcome'],
+    registers: [deps.metrics],
+  });
 
   const consumer = createConsumerRunner<Alert>({
     kafka: deps.kafka,
@@ -40,7 +45,10 @@ export async function createApp(deps: AlertingDeps): Promise<{ consumer: Consume
           await postToSlack(config.SLACK_WEBHOOK_URL, slackMessage(r.value), config.SLACK_TIMEOUT_MS);
           delivered.add(r);
           sent.inc({ outcome: 'sent' });
-          deps.logger.info({ fingerprint: r.value.fingerprint, status: r.value.status, alertname: r.value.labels['alertname'] }, 'alert delivered');
+          deps.logger.info(
+            { fingerprint: r.value.fingerprint, status: r.value.status, alertname: r.value.labels['alertname'] },
+            'alert delivered',
+          );
         } catch (err) {
           if (alertingErrors.is(err, 'TW_ALERT_SLACK_REJECTED')) {
             sent.inc({ outcome: 'rejected' });

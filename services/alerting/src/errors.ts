@@ -7,6 +7,7 @@ export const alertingErrors = defineErrors('TW_ALERT_', {
   },
   TW_ALERT_SLACK_REJECTED: {
     retriable: false,
-    description: "Slack refused the message for good (400, 403, 404, 410: bad payload, revoked or deleted webhook); it is parked on alerts.dlq with Slack's error string.",
+    description:
+      "Slack refused the message for good (400, 403, 404, 410: bad payload, revoked or deleted webhook); it is parked on alerts.dlq with Slack's error string.",
   },
 });

@@ -29,7 +29,8 @@ export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } 
   const severity = alert.labels['severity'] ?? 'warning';
   const resolved = alert.status === 'resolved';
   const icon = resolved ? ':white_check_mark:' : (icons[severity] ?? ':warning:');
-  const title = `${icon} ${resolved ? 'RESOLVED' : severity.toUpperCase()}: ${alert.labels['alertname'] ?? 'alert'} ${alert.labels['model'] ?? ''}`.trim();
+  const title =
+    `${icon} ${resolved ? 'RESOLVED' : severity.toUpperCase()}: ${alert.labels['alertname'] ?? 'alert'} ${alert.labels['model'] ?? ''}`.trim();
   const summary = escapeMrkdwn(alert.annotations['summary'] ?? '');
   const since = new Date(alert.starts_at).toISOString();
   const runbook = alert.annotations['runbook_url'];
@@ -39,8 +40,22 @@ export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } 
     .join('   ');
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(title, maxHeaderText), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(`*${summary}*\n${escapeMrkdwn(alert.annotations['description'] ?? '')}`, maxSectionText) } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`${fields}   *since*: ${since}${resolved && alert.ends_at ? `   *resolved*: ${new Date(alert.ends_at).toISOString()}` : ''}`, maxSectionText) }] },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`*${summary}*\n${escapeMrkdwn(alert.annotations['description'] ?? '')}`, maxSectionText) },
+    },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: clip(
+            `${fields}   *since*: ${since}${resolved && alert.ends_at ? `   *resolved*: ${new Date(alert.ends_at).toISOString()}` : ''}`,
+            maxSectionText,
+          ),
+        },
+      ],
+    },
   ];
   if (runbook) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`<${runbook}|Runbook>`, maxSectionText) } });
   return { text: clip(`${escapeMrkdwn(title)}: ${summary}`, maxSectionText), blocks };

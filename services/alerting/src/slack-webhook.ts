@@ -25,5 +25,7 @@ export async function postToSlack(url: string, message: unknown, timeoutMs: numb
       details: { status: res.status, retryAfter: res.headers.get('retry-after') },
     });
   }
-  throw alertingErrors.create('TW_ALERT_SLACK_REJECTED', `Slack refused the message: ${res.status} ${body}`, { details: { status: res.status } });
+  throw alertingErrors.create('TW_ALERT_SLACK_REJECTED', `Slack refused the message: ${res.status} ${body}`, {
+    details: { status: res.status },
+  });
 }

@@ -15,7 +15,17 @@ export type DriftDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'p
   readonly manifest: ModelManifest;
   readonly config: Pick<
     DriftConfig,
-    'TOPIC_FEATURES' | 'TOPIC_PREDICTIONS' | 'TOPIC_DRIFT_REPORTS' | 'TOPIC_ALERTS' | 'TOPIC_EVENTS_DLQ' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER' | 'DRIFT_WINDOW_SIZE' | 'DRIFT_PSI_THRESHOLD' | 'DRIFT_JOIN_CAPACITY' | 'RUNBOOK_BASE_URL'
+    | 'TOPIC_FEATURES'
+    | 'TOPIC_PREDICTIONS'
+    | 'TOPIC_DRIFT_REPORTS'
+    | 'TOPIC_ALERTS'
+    | 'TOPIC_EVENTS_DLQ'
+    | 'CONSUMER_GROUP'
+    | 'SCHEMA_AUTO_REGISTER'
+    | 'DRIFT_WINDOW_SIZE'
+    | 'DRIFT_PSI_THRESHOLD'
+    | 'DRIFT_JOIN_CAPACITY'
+    | 'RUNBOOK_BASE_URL'
   >;
   readonly now?: () => number;
 };
@@ -35,7 +45,12 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
   ]);
   const featureReader = avroReader(deps.schemaRegistry, 'featureVector');
   const predictionReader = avroReader(deps.schemaRegistry, 'prediction');
-  const psiGauge = new Gauge({ name: 'tw_drift_psi', help: 'PSI of the latest closed window', labelNames: ['model', 'version', 'feature'], registers: [deps.metrics] });
+  const psiGauge = new Gauge({
+    name: 'tw_drift_psi',
+    help: 'PSI of the latest closed window',
+    labelNames: ['model', 'version', 'feature'],
+    registers: [deps.metrics],
+  });
   const evicted = new Counter({
     name: 'tw_drift_join_evictions_total',
     help: 'Feature vectors or predictions dropped from the join buffer before their partner arrived',
@@ -52,7 +67,10 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
     const report = window.report(randomUUID(), config.DRIFT_PSI_THRESHOLD);
     window = new DriftWindow(manifest);
     for (const f of report.features) psiGauge.set({ model: report.model_name, version: report.model_version, feature: f.feature }, f.value);
-    deps.logger.info({ model: report.model_name, version: report.model_version, drifted: report.drifted, samples: report.sample_size }, 'drift window closed');
+    deps.logger.info(
+      { model: report.model_name, version: report.model_version, drifted: report.drifted, samples: report.sample_size },
+      'drift window closed',
+    );
     out.reports.push({ key: reports.key.encode(report.model_name), value: reports.value.encode(report), context: closer.context });
     const t = now();
     if (report.drifted && firingSince === undefined) {

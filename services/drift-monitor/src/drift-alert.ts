@@ -11,7 +11,13 @@ export function alertFingerprint(labels: Readonly<Record<string, string>>): stri
 }
 
 /** The alert for a model's drift verdict: firing while windows drift, resolved when one is clean. */
-export function driftAlert(report: DriftReport, status: 'firing' | 'resolved', startsAt: number, now: number, runbookBaseUrl: string): Alert {
+export function driftAlert(
+  report: DriftReport,
+  status: 'firing' | 'resolved',
+  startsAt: number,
+  now: number,
+  runbookBaseUrl: string,
+): Alert {
   const labels = {
     alertname: 'ModelDriftDetected',
     model: report.model_name,

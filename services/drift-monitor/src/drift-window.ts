@@ -18,7 +18,8 @@ export class DriftWindow {
   private end = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly manifest: ModelManifest) {
-    for (const [name, p] of Object.entries(manifest.referenceProfile.features)) this.featureCounts.set(name, new Array<number>(p.binEdges.length + 1).fill(0));
+    for (const [name, p] of Object.entries(manifest.referenceProfile.features))
+      this.featureCounts.set(name, new Array<number>(p.binEdges.length + 1).fill(0));
     this.scoreCounts = new Array<number>(manifest.referenceProfile.score.binEdges.length + 1).fill(0);
   }
 
@@ -54,10 +55,26 @@ export class DriftWindow {
     for (const [name, counts] of this.featureCounts) {
       const n = counts.reduce((a, b) => a + b, 0);
       const value = populationStabilityIndex(this.manifest.referenceProfile.features[name]!.shares, counts);
-      features.push({ feature: name, statistic: 'psi', value, threshold, p_value: null, drifted: n > 0 && value >= threshold, sample_size: n });
+      features.push({
+        feature: name,
+        statistic: 'psi',
+        value,
+        threshold,
+        p_value: null,
+        drifted: n > 0 && value >= threshold,
+        sample_size: n,
+      });
     }
     const scorePsi = populationStabilityIndex(this.manifest.referenceProfile.score.shares, this.scoreCounts);
-    features.push({ feature: 'score', statistic: 'psi', value: scorePsi, threshold, p_value: null, drifted: scorePsi >= threshold, sample_size: this.predictions });
+    features.push({
+      feature: 'score',
+      statistic: 'psi',
+      value: scorePsi,
+      threshold,
+      p_value: null,
+      drifted: scorePsi >= threshold,
+      sample_size: this.predictions,
+    });
     const drifted = features.filter((f) => f.feature !== 'score' && f.drifted).length;
     const featureTotal = features.length - 1;
     return {

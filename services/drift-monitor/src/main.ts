@@ -6,7 +6,11 @@ import { driftConfigSchema } from './config.js';
 
 try {
   const config = loadConfig(driftConfigSchema);
-  const rt = await startServiceRuntime({ service: 'drift-monitor', config, readinessTopics: [config.TOPIC_PREDICTIONS, config.TOPIC_ALERTS] });
+  const rt = await startServiceRuntime({
+    service: 'drift-monitor',
+    config,
+    readinessTopics: [config.TOPIC_PREDICTIONS, config.TOPIC_ALERTS],
+  });
   const manifest = readModelManifest(config.MODEL_DIR);
   const app = await createApp({ ...rt, manifest, config });
   rt.shutdown.add('consumer', () => app.close());

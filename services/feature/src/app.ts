@@ -8,7 +8,10 @@ import { createWindowState } from './window-state.js';
 
 export type FeatureDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
   readonly redis: Redis;
-  readonly config: Pick<FeatureConfig, 'TOPIC_EVENTS_VALID' | 'TOPIC_EVENTS_DLQ' | 'TOPIC_FEATURES' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER' | 'REDIS_KEY_PREFIX'>;
+  readonly config: Pick<
+    FeatureConfig,
+    'TOPIC_EVENTS_VALID' | 'TOPIC_EVENTS_DLQ' | 'TOPIC_FEATURES' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER' | 'REDIS_KEY_PREFIX'
+  >;
   readonly now?: () => number;
 };
 

@@ -33,15 +33,30 @@ export interface WindowAggregate {
   readonly sum: number;
 }
 
-type WindowRedis = Redis & { twUpdateWindow(events: string, amounts: string, id: string, t: number, amount: number, window: number, ttl: number): Promise<[number, string]> };
+type WindowRedis = Redis & {
+  twUpdateWindow(
+    events: string,
+    amounts: string,
+    id: string,
+    t: number,
+    amount: number,
+    window: number,
+    ttl: number,
+  ): Promise<[number, string]>;
+};
 
 /** Window state for a batch of events: one pipelined round trip to Redis per batch. */
 export function createWindowState(redis: Redis, keyPrefix: string) {
   redis.defineCommand('twUpdateWindow', { numberOfKeys: 2, lua: updateWindowScript });
   const r = redis as WindowRedis;
   return {
-    async applyBatch(events: readonly { card_id: string; event_id: string; occurred_at: number; amount: number }[]): Promise<WindowAggregate[]> {
-      const pipeline = r.pipeline() as unknown as { twUpdateWindow: WindowRedis['twUpdateWindow']; exec(): Promise<[Error | null, unknown][] | null> };
+    async applyBatch(
+      events: readonly { card_id: string; event_id: string; occurred_at: number; amount: number }[],
+    ): Promise<WindowAggregate[]> {
+      const pipeline = r.pipeline() as unknown as {
+        twUpdateWindow: WindowRedis['twUpdateWindow'];
+        exec(): Promise<[Error | null, unknown][] | null>;
+      };
       for (const e of events) {
         // The hash tag {card} keeps both keys of a card in one Redis Cluster slot.
         const base = `${keyPrefix}{${e.card_id}}`;

@@ -7,7 +7,10 @@ import type { LoadedModel } from './model/index.js';
 
 export type InferenceDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
   readonly model: LoadedModel;
-  readonly config: Pick<InferenceConfig, 'TOPIC_FEATURES' | 'TOPIC_EVENTS_DLQ' | 'TOPIC_PREDICTIONS' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER'>;
+  readonly config: Pick<
+    InferenceConfig,
+    'TOPIC_FEATURES' | 'TOPIC_EVENTS_DLQ' | 'TOPIC_PREDICTIONS' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER'
+  >;
   readonly now?: () => number;
 };
 
@@ -15,7 +18,9 @@ export type InferenceDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' 
  * Inference: feature vectors in, one Prediction per vector out, scored a fetched batch at a
  * time with one ONNX session run (batching is where ONNX Runtime's speed is).
  */
-export async function createApp(deps: InferenceDeps): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
+export async function createApp(
+  deps: InferenceDeps,
+): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
   const { config, model } = deps;
   const now = deps.now ?? Date.now;
   const out = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_PREDICTIONS, 'prediction', config.SCHEMA_AUTO_REGISTER);

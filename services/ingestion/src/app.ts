@@ -6,7 +6,10 @@ import type { IngestionConfig } from './config.js';
 import { validateRawEvent } from './validate-event.js';
 
 export type IngestionDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
-  readonly config: Pick<IngestionConfig, 'TOPIC_EVENTS_RAW' | 'TOPIC_EVENTS_VALID' | 'TOPIC_EVENTS_DLQ' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER'>;
+  readonly config: Pick<
+    IngestionConfig,
+    'TOPIC_EVENTS_RAW' | 'TOPIC_EVENTS_VALID' | 'TOPIC_EVENTS_DLQ' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER'
+  >;
   readonly now?: () => number;
 };
 
@@ -15,11 +18,17 @@ export type IngestionDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' 
  * by card, rejects on events.dlq with their original bytes and the reason. Every input ends in
  * exactly one of the two.
  */
-export async function createApp(deps: IngestionDeps): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
+export async function createApp(
+  deps: IngestionDeps,
+): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
   const { config } = deps;
   const now = deps.now ?? Date.now;
   const valid = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_EVENTS_VALID, 'paymentEvent', config.SCHEMA_AUTO_REGISTER);
-  const accepted = new Counter({ name: 'tw_ingest_accepted_total', help: 'Events accepted and published to events.valid', registers: [deps.metrics] });
+  const accepted = new Counter({
+    name: 'tw_ingest_accepted_total',
+    help: 'Events accepted and published to events.valid',
+    registers: [deps.metrics],
+  });
 
   const consumer = createConsumerRunner<PaymentEvent>({
     kafka: deps.kafka,

@@ -5,7 +5,11 @@ import { ingestionConfigSchema } from './config.js';
 
 try {
   const config = loadConfig(ingestionConfigSchema);
-  const rt = await startServiceRuntime({ service: 'ingestion', config, readinessTopics: [config.TOPIC_EVENTS_RAW, config.TOPIC_EVENTS_VALID] });
+  const rt = await startServiceRuntime({
+    service: 'ingestion',
+    config,
+    readinessTopics: [config.TOPIC_EVENTS_RAW, config.TOPIC_EVENTS_VALID],
+  });
   const app = await createApp({ ...rt, config });
   rt.shutdown.add('consumer', () => app.close());
   await rt.listen();

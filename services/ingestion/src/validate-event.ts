@@ -36,18 +36,31 @@ export function validateRawEvent(bytes: Buffer | null, ingestedAt: number): Paym
   }
   const candidate = Object.fromEntries(Object.entries(parsed).filter(([k]) => fieldNames.has(k)));
   const problems: string[] = [];
-  if (!rawType.isValid(candidate, { errorHook: (path, value) => problems.push(`${path.join('.')}=${JSON.stringify(value) ?? 'undefined'}`) })) {
+  if (
+    !rawType.isValid(candidate, { errorHook: (path, value) => problems.push(`${path.join('.')}=${JSON.stringify(value) ?? 'undefined'}`) })
+  ) {
     throw ingestErrors.create('TW_INGEST_SCHEMA_VIOLATION', `fields missing or of the wrong type: ${problems.join(', ')}`);
   }
   const raw = candidate as unknown as RawPaymentEvent;
   for (const id of ['event_id', 'card_id', 'merchant_id'] as const) {
-    if (raw[id].trim().length === 0 || raw[id].length > 128) throw ingestErrors.create('TW_INGEST_INVALID_ID', `${id} must be 1-128 characters`);
+    if (raw[id].trim().length === 0 || raw[id].length > 128)
+      throw ingestErrors.create('TW_INGEST_INVALID_ID', `${id} must be 1-128 characters`);
   }
-  if (!Number.isFinite(raw.amount) || raw.amount < 0) throw ingestErrors.create('TW_INGEST_INVALID_AMOUNT', `amount must be finite and >= 0, got ${raw.amount}`);
-  if (!/^[A-Z]{3}$/.test(raw.currency)) throw ingestErrors.create('TW_INGEST_INVALID_CURRENCY', `currency must be an ISO 4217 code, got ${JSON.stringify(raw.currency)}`);
+  if (!Number.isFinite(raw.amount) || raw.amount < 0)
+    throw ingestErrors.create('TW_INGEST_INVALID_AMOUNT', `amount must be finite and >= 0, got ${raw.amount}`);
+  if (!/^[A-Z]{3}$/.test(raw.currency))
+    throw ingestErrors.create('TW_INGEST_INVALID_CURRENCY', `currency must be an ISO 4217 code, got ${JSON.stringify(raw.currency)}`);
   const occurredAt = isIsoWithZone(raw.occurred_at) ? Date.parse(raw.occurred_at) : Number.NaN;
-  if (!Number.isFinite(occurredAt)) throw ingestErrors.create('TW_INGEST_INVALID_TIMESTAMP', `occurred_at must be ISO 8601 with a zone, got ${JSON.stringify(raw.occurred_at)}`);
-  if (!channels.has(raw.channel)) throw ingestErrors.create('TW_INGEST_INVALID_CHANNEL', `channel must be one of ecom, pos, atm, moto, got ${JSON.stringify(raw.channel)}`);
+  if (!Number.isFinite(occurredAt))
+    throw ingestErrors.create(
+      'TW_INGEST_INVALID_TIMESTAMP',
+      `occurred_at must be ISO 8601 with a zone, got ${JSON.stringify(raw.occurred_at)}`,
+    );
+  if (!channels.has(raw.channel))
+    throw ingestErrors.create(
+      'TW_INGEST_INVALID_CHANNEL',
+      `channel must be one of ecom, pos, atm, moto, got ${JSON.stringify(raw.channel)}`,
+    );
   return {
     event_id: raw.event_id,
     occurred_at: occurredAt,

@@ -6,7 +6,10 @@ import { errorCodeOf, recordSchema, sendJson } from '../test-helpers.js';
 const withA = recordSchema('R', [{ name: 'a', type: 'string' }]);
 const empty = recordSchema('R', []);
 const aAsInt = recordSchema('R', [{ name: 'a', type: 'int', default: 0 }]);
-const addedWithDefault = recordSchema('R', [{ name: 'a', type: 'string' }, { name: 'b', type: 'int', default: 0 }]);
+const addedWithDefault = recordSchema('R', [
+  { name: 'a', type: 'string' },
+  { name: 'b', type: 'int', default: 0 },
+]);
 
 describe('compatibility routes', () => {
   let app: FastifyInstance;

@@ -24,7 +24,9 @@ describe('config routes', () => {
     const none = await sendJson(app, 'GET', '/config/s');
     expect([none.status, errorCodeOf(none)]).toEqual([404, 40408]);
     expect((await sendJson(app, 'GET', '/config/s?defaultToGlobal=true')).body).toEqual({ compatibilityLevel: 'BACKWARD' });
-    expect((await sendJson(app, 'PUT', '/config/s', { compatibility: 'forward_transitive' })).body).toEqual({ compatibility: 'FORWARD_TRANSITIVE' });
+    expect((await sendJson(app, 'PUT', '/config/s', { compatibility: 'forward_transitive' })).body).toEqual({
+      compatibility: 'FORWARD_TRANSITIVE',
+    });
     expect((await sendJson(app, 'GET', '/config/s')).body).toEqual({ compatibilityLevel: 'FORWARD_TRANSITIVE' });
     expect((await sendJson(app, 'GET', '/config')).body).toEqual({ compatibilityLevel: 'BACKWARD' });
   });

@@ -4,8 +4,14 @@ import { createSchemaRegistryApp } from '../app.js';
 import { errorCodeOf, recordSchema, repoSchema, sendJson } from '../test-helpers.js';
 
 const v1 = recordSchema('R', [{ name: 'a', type: 'string' }]);
-const v2 = recordSchema('R', [{ name: 'a', type: 'string' }, { name: 'b', type: 'int', default: 0 }]);
-const incompatible = recordSchema('R', [{ name: 'a', type: 'string' }, { name: 'c', type: 'int' }]);
+const v2 = recordSchema('R', [
+  { name: 'a', type: 'string' },
+  { name: 'b', type: 'int', default: 0 },
+]);
+const incompatible = recordSchema('R', [
+  { name: 'a', type: 'string' },
+  { name: 'c', type: 'int' },
+]);
 
 describe('subject routes', () => {
   let app: FastifyInstance;
@@ -20,8 +26,11 @@ describe('subject routes', () => {
   });
 
   describe('POST /subjects/{s}/versions', () => {
-    it('registers a schema as version 1 with a global id, in Confluent\'s media type', async () => {
-      const response = await send('POST', '/subjects/payments-value/versions?normalize=false', { schemaType: 'AVRO', schema: repoSchema('payment-event.avsc') });
+    it("registers a schema as version 1 with a global id, in Confluent's media type", async () => {
+      const response = await send('POST', '/subjects/payments-value/versions?normalize=false', {
+        schemaType: 'AVRO',
+        schema: repoSchema('payment-event.avsc'),
+      });
       expect(response.status).toBe(200);
       expect(response.contentType).toMatch(/^application\/vnd\.schemaregistry\.v1\+json/);
       expect(response.body).toMatchObject({ id: 1, version: 1, subject: 'payments-value', guid: expect.any(String) });
@@ -41,12 +50,24 @@ describe('subject routes', () => {
       await register('s', v1);
       const second = await register('s', v2);
       expect(second.body).toMatchObject({ id: 1, version: 2 });
-      const third = await register('s', recordSchema('R', [{ name: 'a', type: 'string' }, { name: 'b', type: 'int', default: 0 }, { name: 'd', type: 'string', default: '' }]));
+      const third = await register(
+        's',
+        recordSchema('R', [
+          { name: 'a', type: 'string' },
+          { name: 'b', type: 'int', default: 0 },
+          { name: 'd', type: 'string', default: '' },
+        ]),
+      );
       expect(third.body).toMatchObject({ id: 3, version: 3 });
     });
 
     it('accepts application/json bodies too', async () => {
-      const response = await app.inject({ method: 'POST', url: '/subjects/s/versions', headers: { 'content-type': 'application/json' }, payload: { schema: v1 } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/subjects/s/versions',
+        headers: { 'content-type': 'application/json' },
+        payload: { schema: v1 },
+      });
       expect(response.statusCode).toBe(200);
     });
 

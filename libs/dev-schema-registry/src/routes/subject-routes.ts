@@ -42,7 +42,9 @@ export function registerSubjectRoutes(app: FastifyInstance, { store, defaultComp
     const versionId = parseVersionId(version);
     const state = store.current();
     // The schema text itself is the body, as Confluent sends it.
-    return reply.send(describeVersion(state, subject, findSubjectVersion(state, subject, versionId, queryFlag(request.query, 'deleted'))).schema);
+    return reply.send(
+      describeVersion(state, subject, findSubjectVersion(state, subject, versionId, queryFlag(request.query, 'deleted'))).schema,
+    );
   });
 
   app.post<{ Params: SubjectParams }>('/subjects/:subject', async (request) => {

@@ -26,7 +26,14 @@ const malformedVariants: ((e: Record<string, unknown>) => string)[] = [
  * sizes jump, then normal again, so the drift monitor fires and later resolves an alert.
  * About `malformedShare` of the events are broken on purpose.
  */
-export function demoEvents(opts: { count: number; runId: string; seed?: number; malformedShare?: number; driftFrom?: number; driftTo?: number }): DemoEvent[] {
+export function demoEvents(opts: {
+  count: number;
+  runId: string;
+  seed?: number;
+  malformedShare?: number;
+  driftFrom?: number;
+  driftTo?: number;
+}): DemoEvent[] {
   const rng = createRandom(opts.seed ?? 7);
   const dayMs = 86_400_000;
   const fromMs = Date.UTC(2026, 10, 1);

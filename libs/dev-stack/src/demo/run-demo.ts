@@ -37,10 +37,19 @@ export async function runDemo(opts: { events: number }): Promise<number> {
   }
 }
 
-async function streamAndReport(brokers: readonly string[], registryUrl: string, captureFile: string | undefined, count: number): Promise<number> {
+async function streamAndReport(
+  brokers: readonly string[],
+  registryUrl: string,
+  captureFile: string | undefined,
+  count: number,
+): Promise<number> {
   const runId = randomUUID().slice(0, 8);
   const events = demoEvents({ count, runId });
-  const watcher = watchPipeline({ brokers, registryUrl, topics: { predictions: 'predictions', dlq: 'events.dlq', reports: 'drift.reports', alerts: 'alerts' } });
+  const watcher = watchPipeline({
+    brokers,
+    registryUrl,
+    topics: { predictions: 'predictions', dlq: 'events.dlq', reports: 'drift.reports', alerts: 'alerts' },
+  });
   await watcher.start();
   const slackBefore = captureFile && existsSync(captureFile) ? readFileSync(captureFile, 'utf8').split('\n').filter(Boolean).length : 0;
 
@@ -78,11 +87,19 @@ async function streamAndReport(brokers: readonly string[], registryUrl: string, 
   const codes = new Map<string, number>();
   for (const d of out.deadLetters) if (d.headers['demo-run']?.toString() === runId) codes.set(d.code, (codes.get(d.code) ?? 0) + 1);
   const slack: CapturedSlackMessage[] =
-    captureFile && existsSync(captureFile) ? readFileSync(captureFile, 'utf8').split('\n').filter(Boolean).slice(slackBefore).map((l) => JSON.parse(l) as CapturedSlackMessage) : [];
+    captureFile && existsSync(captureFile)
+      ? readFileSync(captureFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .slice(slackBefore)
+          .map((l) => JSON.parse(l) as CapturedSlackMessage)
+      : [];
   const malformed = events.filter((e) => e.malformed).length;
 
   console.log('\n=== Tidewater demo ===');
-  console.log(`events in:            ${events.length} (${malformed} malformed on purpose; ${events.filter((e) => e.phase === 'drifted').length} in a drifted stretch)`);
+  console.log(
+    `events in:            ${events.length} (${malformed} malformed on purpose; ${events.filter((e) => e.phase === 'drifted').length} in a drifted stretch)`,
+  );
   console.log(`predictions out:      ${m.predictions}  (flagged as fraud: ${predictions.filter((p) => p.label).length})`);
   console.log(`dead-lettered:        ${m.dlq}  ${[...codes].map(([c, n]) => `${c}=${n}`).join(' ')}`);
   console.log(`accounted for:        ${m.predictions + m.dlq} of ${events.length} in ${(scoredIn / 1000).toFixed(1)} s`);
@@ -91,6 +108,8 @@ async function streamAndReport(brokers: readonly string[], registryUrl: string, 
   console.log(`slack messages:       ${slack.length}`);
   for (const s of slack) console.log(`  - ${s.text}`);
   const ok = m.predictions + m.dlq === events.length && m.dlq === malformed;
-  console.log(ok ? '\nevery event ended in exactly one place.' : '\nMISMATCH: some events are unaccounted for or duplicated; see .tidewater/logs/.');
+  console.log(
+    ok ? '\nevery event ended in exactly one place.' : '\nMISMATCH: some events are unaccounted for or duplicated; see .tidewater/logs/.',
+  );
   return ok ? 0 : 1;
 }
