@@ -105,7 +105,11 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     const poisoned = new Map<ConsumedRecord<T>, unknown>();
     const tools: BatchTools<T> = { deadLetter: (r, err) => void poisoned.set(r, err) };
     try {
-      await retrying(topic, () => opts.handle(records, tools));
+      // Marks made by an attempt that then failed are void, like its outputs: each attempt judges afresh.
+      await retrying(topic, () => {
+        poisoned.clear();
+        return opts.handle(records, tools);
+      });
     } catch (err) {
       if (isRetriable(err)) throw kafkaErrors.create('TW_KAFKA_RETRIES_EXHAUSTED', `batch from ${topic} kept failing`, { cause: err });
       if (records.length === 1) {
@@ -144,7 +148,17 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
         continue;
       }
       const { span, context } = startProcessSpan({ topic, partition, offset: message.offset, headers: message.headers }, opts.groupId);
-      records.push({ topic, partition, offset: message.offset, key: message.key, value, headers: message.headers ?? {}, message, span, context });
+      records.push({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value,
+        headers: message.headers ?? {},
+        message,
+        span,
+        context,
+      });
     }
 
     try {
@@ -152,9 +166,21 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
       if (records.length > 0) await handleAll(records, letters, topic);
       if (letters.length > 0) {
         await retrying(topic, () => opts.deadLetters.write(letters)).catch((cause: unknown) => {
-          throw kafkaErrors.create('TW_KAFKA_DEAD_LETTER_FAILED', `cannot write ${letters.length} record(s) to ${opts.deadLetters.topic}`, { cause });
+          throw kafkaErrors.create('TW_KAFKA_DEAD_LETTER_FAILED', `cannot write ${letters.length} record(s) to ${opts.deadLetters.topic}`, {
+            cause,
+          });
         });
-        for (const l of letters) log.warn({ topic, partition, offset: l.source.kind === 'kafka' ? l.source.offset : undefined, code: l.error.code, reason: l.error.message }, 'record dead-lettered');
+        for (const l of letters)
+          log.warn(
+            {
+              topic,
+              partition,
+              offset: l.source.kind === 'kafka' ? l.source.offset : undefined,
+              code: l.error.code,
+              reason: l.error.message,
+            },
+            'record dead-lettered',
+          );
       }
       payload.resolveOffset(batch.lastOffset());
       metrics.processed.inc({ topic, outcome: 'dead_letter' }, letters.length);

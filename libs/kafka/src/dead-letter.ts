@@ -45,7 +45,12 @@ export interface DeadLetterWriter {
   write(letters: readonly DeadLetter[]): Promise<void>;
 }
 
-export function createDeadLetterWriter(opts: { producer: TidewaterProducer; topic: string; service: string; registry: Registry }): DeadLetterWriter {
+export function createDeadLetterWriter(opts: {
+  producer: TidewaterProducer;
+  topic: string;
+  service: string;
+  registry: Registry;
+}): DeadLetterWriter {
   const written = kafkaMetrics(opts.registry).deadLetters;
   return {
     topic: opts.topic,

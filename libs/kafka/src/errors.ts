@@ -4,11 +4,13 @@ import { defineErrors } from '@tidewater/errors';
 export const kafkaErrors = defineErrors('TW_KAFKA_', {
   TW_KAFKA_HANDLER_FAILED: {
     retriable: false,
-    description: 'The service failed to process a record with an error it did not classify; the record was dead-lettered with the error message.',
+    description:
+      'The service failed to process a record with an error it did not classify; the record was dead-lettered with the error message.',
   },
   TW_KAFKA_RETRIES_EXHAUSTED: {
     retriable: true,
-    description: 'A batch kept failing with retriable errors after every backoff attempt; the consumer rejoins and the batch is redelivered, nothing is committed.',
+    description:
+      'A batch kept failing with retriable errors after every backoff attempt; the consumer rejoins and the batch is redelivered, nothing is committed.',
   },
   TW_KAFKA_DEAD_LETTER_FAILED: {
     retriable: true,

@@ -11,5 +11,22 @@ export type { KafkaErrorCode } from './errors.js';
 export { kafkaMetrics } from './kafka-metrics.js';
 export type { KafkaMetrics } from './kafka-metrics.js';
 export { extractTraceContext, startProcessSpan, traceHeaders, withContext } from './trace-context.js';
-export { MAGIC_BYTE, WIRE_HEADER_SIZE, createAvroDecoder, createAvroEncoder, isConfluentWireFormat, readWireSchemaId, serdeErrors } from './serde/index.js';
-export type { AvroDecoder, AvroDecoderOptions, AvroEncoder, AvroEncoderOptions, InvalidField, SchemaRegistry, SerdeErrorCode, SerdeSchema } from './serde/index.js';
+export {
+  MAGIC_BYTE,
+  WIRE_HEADER_SIZE,
+  createAvroDecoder,
+  createAvroEncoder,
+  isConfluentWireFormat,
+  readWireSchemaId,
+  serdeErrors,
+} from './serde/index.js';
+export type {
+  AvroDecoder,
+  AvroDecoderOptions,
+  AvroEncoder,
+  AvroEncoderOptions,
+  InvalidField,
+  SchemaRegistry,
+  SerdeErrorCode,
+  SerdeSchema,
+} from './serde/index.js';

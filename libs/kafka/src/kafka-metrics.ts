@@ -23,7 +23,12 @@ export function kafkaMetrics(registry: Registry): KafkaMetrics {
       labelNames: ['topic', 'outcome'],
       registers,
     }),
-    retries: new Counter({ name: 'tw_kafka_handler_retries_total', help: 'Batch handler retries after retriable errors', labelNames: ['topic'], registers }),
+    retries: new Counter({
+      name: 'tw_kafka_handler_retries_total',
+      help: 'Batch handler retries after retriable errors',
+      labelNames: ['topic'],
+      registers,
+    }),
     batchSeconds: new Histogram({
       name: 'tw_kafka_batch_duration_seconds',
       help: 'Time to process one fetched batch, decode to offset resolution',
@@ -31,7 +36,12 @@ export function kafkaMetrics(registry: Registry): KafkaMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    deadLetters: new Counter({ name: 'tw_dead_letters_total', help: 'Records written to a dead-letter topic, by error code', labelNames: ['code'], registers }),
+    deadLetters: new Counter({
+      name: 'tw_dead_letters_total',
+      help: 'Records written to a dead-letter topic, by error code',
+      labelNames: ['code'],
+      registers,
+    }),
   };
   byRegistry.set(registry, m);
   return m;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '@opentelemetry/api';
 import { Partitioners, type IHeaders, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -29,6 +30,21 @@ function toMessage(r: OutgoingRecord) {
   return { key: r.key, value: r.value, headers, ...(r.timestamp ? { timestamp: r.timestamp } : {}) };
 }
 
+// kafkajs error names (its own classes, stable across 2.x) meaning "no broker answered".
+const UNREACHABLE = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError']);
+
+/**
+ * True when kafkajs gave up because the cluster was unreachable. Its send retrier retries forever, but
+ * the reconnect inside it has the client's bounded retries (about 50 s): once those run out, the send
+ * rejects with a *non-retriable* error wrapping the connection error, so an outage would read as poison.
+ */
+function gaveUpOnOutage(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (UNREACHABLE.has(e.name)) return true;
+  }
+  return false;
+}
+
 /**
  * An idempotent producer (acks=all, retries by kafkajs) so a retried send cannot write a
  * record twice. Every Tidewater service produces through one of these.
@@ -47,6 +63,20 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; transaction
   });
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
+  // Keeps a send going through an outage of any length, as callers of an idempotent producer expect. A
+  // resend after kafkajs gave up may duplicate the part of a multi-partition batch that was acknowledged
+  // (at-least-once, like a redelivered consumer batch), never lose it.
+  async function untilAcknowledged(send: () => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+    for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 5000)) {
+      try {
+        return await send();
+      } catch (err) {
+        if (closed || !gaveUpOnOutage(err)) throw err;
+        opts.logger.warn({ err, delayMs }, 'Kafka unreachable; resending');
+        await sleep(delayMs);
+      }
+    }
+  }
   return {
     raw: producer,
     start() {
@@ -54,10 +84,12 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; transaction
       return started;
     },
     send(topic, records) {
-      return producer.send({ topic, acks: -1, messages: records.map(toMessage) });
+      return untilAcknowledged(() => producer.send({ topic, acks: -1, messages: records.map(toMessage) }));
     },
     sendMany(batches) {
-      return producer.sendBatch({ acks: -1, topicMessages: batches.map((b) => ({ topic: b.topic, messages: b.records.map(toMessage) })) });
+      return untilAcknowledged(() =>
+        producer.sendBatch({ acks: -1, topicMessages: batches.map((b) => ({ topic: b.topic, messages: b.records.map(toMessage) })) }),
+      );
     },
     close() {
       closed ??= producer.disconnect().then(() => opts.logger.debug('producer disconnected'));

@@ -1,4 +1,13 @@
-import { ROOT_CONTEXT, SpanKind, context as otelContext, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  context as otelContext,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { IHeaders } from 'kafkajs';
 
@@ -43,7 +52,10 @@ const tracer = trace.getTracer('@tidewater/kafka');
  * Starts the process span of one consumed record, as a child of its producer's context, named
  * and attributed per the OpenTelemetry messaging conventions ("<destination> process").
  */
-export function startProcessSpan(record: { topic: string; partition: number; offset: string; headers?: IHeaders; key?: Buffer | null }, groupId: string): { span: Span; context: Context } {
+export function startProcessSpan(
+  record: { topic: string; partition: number; offset: string; headers?: IHeaders; key?: Buffer | null },
+  groupId: string,
+): { span: Span; context: Context } {
   const parent = extractTraceContext(record.headers);
   const span = tracer.startSpan(
     `process ${record.topic}`,

@@ -71,7 +71,10 @@ describe('createAvroDecoder', () => {
     const registry = mockRegistry();
     const schema = loadSchema(name);
     await registry.register(`t.${name}-value`, { schemaType: 'AVRO', schema: schema.text }, false);
-    const theirs = await new AvroSerializer(registry, SerdeType.VALUE, { useLatestVersion: true }).serialize(`t.${name}`, sampleRecords[name]);
+    const theirs = await new AvroSerializer(registry, SerdeType.VALUE, { useLatestVersion: true }).serialize(
+      `t.${name}`,
+      sampleRecords[name],
+    );
     const decoder = createAvroDecoder({ registry, readerSchema: schema, subject: `t.${name}-value` });
     await decoder.prepare([theirs]);
     expect(decoder.decode(theirs)).toEqual(sampleRecords[name]);
@@ -166,7 +169,11 @@ describe('createAvroDecoder', () => {
       const decoder = createAvroDecoder({ registry, readerSchema });
       await decoder.prepare([buf]);
       await decoder.prepare([buf]);
-      expectCode(thrown(() => decoder.decode(buf)), 'TW_SERDE_UNKNOWN_SCHEMA_ID', false);
+      expectCode(
+        thrown(() => decoder.decode(buf)),
+        'TW_SERDE_UNKNOWN_SCHEMA_ID',
+        false,
+      );
       await expect(decoder.decodeAsync(buf)).rejects.toMatchObject({ code: 'TW_SERDE_UNKNOWN_SCHEMA_ID', details: { schemaId: 4242 } });
       expect(lookups).toHaveBeenCalledTimes(1);
     });
@@ -196,7 +203,11 @@ describe('createAvroDecoder', () => {
       const buf = await encoded(registry, 'a-value', loadSchema('alert'), sampleRecords.alert);
       const decoder = createAvroDecoder({ registry, readerSchema });
       await decoder.prepare([buf]);
-      expectCode(thrown(() => decoder.decode(buf)), 'TW_SERDE_INCOMPATIBLE_WRITER_SCHEMA', false);
+      expectCode(
+        thrown(() => decoder.decode(buf)),
+        'TW_SERDE_INCOMPATIBLE_WRITER_SCHEMA',
+        false,
+      );
     });
 
     it('TW_SERDE_UNSUPPORTED_WRITER_SCHEMA for a JSON schema id and an unparsable Avro schema', async () => {
@@ -206,7 +217,12 @@ describe('createAvroDecoder', () => {
       const decoder = createAvroDecoder({ registry, readerSchema });
       const bufs = [framed(jsonId, Buffer.from('{}')), framed(brokenId, Buffer.from([0]))];
       await decoder.prepare(bufs);
-      for (const buf of bufs) expectCode(thrown(() => decoder.decode(buf)), 'TW_SERDE_UNSUPPORTED_WRITER_SCHEMA', false);
+      for (const buf of bufs)
+        expectCode(
+          thrown(() => decoder.decode(buf)),
+          'TW_SERDE_UNSUPPORTED_WRITER_SCHEMA',
+          false,
+        );
     });
 
     it('TW_SERDE_CORRUPT_BODY for a truncated body, trailing bytes, and an unreadable body', async () => {
@@ -243,7 +259,11 @@ describe('createAvroDecoder', () => {
       const decoder = createAvroDecoder({ registry, readerSchema });
       const err = await decoder.prepare([buf]).catch((e: unknown) => e);
       expectCode(err, 'TW_SERDE_REGISTRY_UNAVAILABLE', true);
-      expectCode(thrown(() => decoder.decode(buf)), 'TW_SERDE_SCHEMA_NOT_PREPARED', true);
+      expectCode(
+        thrown(() => decoder.decode(buf)),
+        'TW_SERDE_SCHEMA_NOT_PREPARED',
+        true,
+      );
       registryUp = true;
       expect(await decoder.decodeAsync(buf)).toEqual(sampleRecords.paymentEvent);
     });

@@ -64,7 +64,12 @@ describe('createAvroEncoder', () => {
     const registry = mockRegistry();
     const register = vi.spyOn(registry, 'register');
     const getId = vi.spyOn(registry, 'getId');
-    const encoder = await createAvroEncoder<Prediction>({ registry, subject: 'predictions-value', schema: loadSchema('prediction'), autoRegister: true });
+    const encoder = await createAvroEncoder<Prediction>({
+      registry,
+      subject: 'predictions-value',
+      schema: loadSchema('prediction'),
+      autoRegister: true,
+    });
     expect(register).toHaveBeenCalledTimes(1);
     for (let i = 0; i < 1000; i++) encoder.encode({ ...sampleRecords.prediction, score: i / 1000 });
     expect(register).toHaveBeenCalledTimes(1);
@@ -84,7 +89,9 @@ describe('createAvroEncoder', () => {
   it('fails with TW_SERDE_SCHEMA_NOT_REGISTERED when the subject lacks the schema and autoRegister is off', async () => {
     const registry = mockRegistry();
     await registry.register('events.valid-value', { schemaType: 'AVRO', schema: loadSchema('prediction').text }, false);
-    const err = await rejection(createAvroEncoder({ registry, subject: 'events.valid-value', schema: loadSchema('paymentEvent'), autoRegister: false }));
+    const err = await rejection(
+      createAvroEncoder({ registry, subject: 'events.valid-value', schema: loadSchema('paymentEvent'), autoRegister: false }),
+    );
     expectCode(err, 'TW_SERDE_SCHEMA_NOT_REGISTERED', false);
     expect((err as Error).message).toContain('events.valid-value');
   });
@@ -128,7 +135,11 @@ describe('createAvroEncoder', () => {
     });
 
     it('names a missing field and an unknown enum symbol without echoing values', async () => {
-      const encoder = await createAvroEncoder<unknown>({ registry: mockRegistry(), subject: 'e-value', schema: loadSchema('paymentEvent') });
+      const encoder = await createAvroEncoder<unknown>({
+        registry: mockRegistry(),
+        subject: 'e-value',
+        schema: loadSchema('paymentEvent'),
+      });
       const { card_id: _dropped, ...withoutCard } = sampleRecords.paymentEvent;
       const err = thrown(() => encoder.encode({ ...withoutCard, channel: 'telepathy' }));
       expectCode(err, 'TW_SERDE_INVALID_VALUE', false);
@@ -138,7 +149,11 @@ describe('createAvroEncoder', () => {
     });
 
     it('rejects a non-record value at the root', async () => {
-      const encoder = await createAvroEncoder<unknown>({ registry: mockRegistry(), subject: 'e-value', schema: loadSchema('paymentEvent') });
+      const encoder = await createAvroEncoder<unknown>({
+        registry: mockRegistry(),
+        subject: 'e-value',
+        schema: loadSchema('paymentEvent'),
+      });
       const err = thrown(() => encoder.encode(null));
       expectCode(err, 'TW_SERDE_INVALID_VALUE', false);
       expect((err as Error).message).toContain('<root> (expected io.tidewater.events.PaymentEvent, got null)');

@@ -19,7 +19,8 @@ export const serdeErrors = defineErrors('TW_SERDE_', {
   },
   TW_SERDE_NOT_WIRE_FORMAT: {
     retriable: false,
-    description: 'The bytes are not in the Confluent wire format (shorter than 5 bytes or first byte not 0); the producer did not use a registry serializer.',
+    description:
+      'The bytes are not in the Confluent wire format (shorter than 5 bytes or first byte not 0); the producer did not use a registry serializer.',
   },
   TW_SERDE_UNKNOWN_SCHEMA_ID: {
     retriable: false,
@@ -27,11 +28,13 @@ export const serdeErrors = defineErrors('TW_SERDE_', {
   },
   TW_SERDE_UNSUPPORTED_WRITER_SCHEMA: {
     retriable: false,
-    description: 'The writer schema is not a self-contained Avro schema this serde can parse (another schema type, references, or invalid JSON).',
+    description:
+      'The writer schema is not a self-contained Avro schema this serde can parse (another schema type, references, or invalid JSON).',
   },
   TW_SERDE_INCOMPATIBLE_WRITER_SCHEMA: {
     retriable: false,
-    description: 'The writer schema cannot be resolved into the reader schema (Avro schema resolution fails); the producer broke compatibility.',
+    description:
+      'The writer schema cannot be resolved into the reader schema (Avro schema resolution fails); the producer broke compatibility.',
   },
   TW_SERDE_CORRUPT_BODY: {
     retriable: false,
@@ -47,7 +50,8 @@ export const serdeErrors = defineErrors('TW_SERDE_', {
   },
   TW_SERDE_REGISTRY_REQUEST_FAILED: {
     retriable: false,
-    description: 'The schema registry refused a request for a reason retrying does not fix (for example 401/403); check the registry configuration.',
+    description:
+      'The schema registry refused a request for a reason retrying does not fix (for example 401/403); check the registry configuration.',
   },
 });
 

@@ -36,7 +36,9 @@ export function writeWireHeader(buf: Buffer, schemaId: number): void {
 /** TW_SERDE_NOT_WIRE_FORMAT for `buf`, saying whether it was too short or had the wrong first byte. */
 export function notWireFormatError(buf: Uint8Array) {
   const tooShort = buf.length < WIRE_HEADER_SIZE;
-  const reason = tooShort ? `is ${buf.length} bytes long, shorter than the 5-byte header` : `starts with byte ${buf[0]}, not the magic byte 0`;
+  const reason = tooShort
+    ? `is ${buf.length} bytes long, shorter than the 5-byte header`
+    : `starts with byte ${buf[0]}, not the magic byte 0`;
   return serdeErrors.create('TW_SERDE_NOT_WIRE_FORMAT', `message is not in the Confluent wire format: it ${reason}`, {
     details: tooShort ? { reason: 'too-short', length: buf.length } : { reason: 'magic-byte', firstByte: buf[0] },
   });

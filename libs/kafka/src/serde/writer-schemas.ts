@@ -12,10 +12,17 @@ import type { SchemaRegistry } from './registry-failures.js';
  */
 export type WriterEntry =
   | { readonly ok: true; /** undefined when writer and reader are the same schema. */ readonly resolver: Resolver | undefined }
-  | { readonly ok: false; readonly failure: WriterFailure; /** epoch ms after which prepare() asks again; Infinity for never. */ readonly retryAt: number };
+  | {
+      readonly ok: false;
+      readonly failure: WriterFailure;
+      /** epoch ms after which prepare() asks again; Infinity for never. */ readonly retryAt: number;
+    };
 
 export interface WriterFailure {
-  readonly code: Extract<SerdeErrorCode, 'TW_SERDE_UNKNOWN_SCHEMA_ID' | 'TW_SERDE_UNSUPPORTED_WRITER_SCHEMA' | 'TW_SERDE_INCOMPATIBLE_WRITER_SCHEMA'>;
+  readonly code: Extract<
+    SerdeErrorCode,
+    'TW_SERDE_UNKNOWN_SCHEMA_ID' | 'TW_SERDE_UNSUPPORTED_WRITER_SCHEMA' | 'TW_SERDE_INCOMPATIBLE_WRITER_SCHEMA'
+  >;
   readonly message: string;
   readonly cause: unknown;
 }

@@ -1,0 +1,145 @@
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import type { Admin, Kafka } from 'kafkajs';
+import { pino } from 'pino';
+import { createTopics, mockKafkaControl, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { headerText, recordCount, tapTopics, type TopicTap } from '../test/topic-tap.js';
+import { createKafkaClient } from './kafka-client.js';
+import { createProducer, type TidewaterProducer } from './producer.js';
+
+const logger = pino({ level: 'silent' });
+const BROKER_IDS = [1, 2, 3];
+
+/** Settles with the outcome of `promise`, or 'pending' if it has not settled after `ms`. */
+async function outcomeWithin(promise: Promise<unknown>, ms: number): Promise<'resolved' | 'rejected' | 'pending'> {
+  const timer = sleep(ms).then(() => 'pending' as const);
+  return Promise.race([
+    promise.then(
+      () => 'resolved' as const,
+      () => 'rejected' as const,
+    ),
+    timer,
+  ]);
+}
+
+function clientSettings() {
+  return { brokers: stackEndpoints().brokers, clientId: uniqueName('kafka-producer-int'), logger };
+}
+
+describe('createProducer on the dev stack', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    kafka = createKafkaClient(clientSettings());
+    admin = kafka.admin();
+    await admin.connect();
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await admin?.disconnect();
+  });
+
+  async function startProducer(client = kafka): Promise<TidewaterProducer> {
+    const producer = createProducer({ kafka: client, logger });
+    cleanups.push(() => producer.close());
+    await producer.start();
+    return producer;
+  }
+
+  async function tap(topics: readonly string[]): Promise<TopicTap> {
+    const t = await tapTopics(kafka, topics);
+    cleanups.push(() => t.close());
+    return t;
+  }
+
+  it('writes records with their own headers plus traceparent, to one topic or several in one call', async () => {
+    const topics = { a: uniqueName('producer-a'), b: uniqueName('producer-b') };
+    await createTopics([
+      { name: topics.a, partitions: 3 },
+      { name: topics.b, partitions: 1 },
+    ]);
+    const [producer, out] = await Promise.all([startProducer(), tap([topics.a, topics.b])]);
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const spanId = 'b7ad6b7169203331';
+    const context = trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.SAMPLED }));
+
+    const acks = await producer.send(topics.a, [
+      { key: 'traced', value: Buffer.from('v1'), headers: { 'x-app': 'int-test' }, context },
+      { key: 'plain', value: Buffer.from('v2'), headers: { 'x-app': 'int-test' } },
+    ]);
+    expect(acks.every((a) => a.errorCode === 0)).toBe(true);
+    await producer.sendMany([
+      { topic: topics.a, records: [{ key: 'many-a', value: Buffer.from('v3') }] },
+      { topic: topics.b, records: [{ key: 'many-b', value: null, context }] },
+    ]);
+
+    const onA = await out.read(topics.a, 3);
+    const onB = await out.read(topics.b, 1);
+    const byKey = new Map([...onA, ...onB].map((r) => [r.key?.toString(), r]));
+    const traced = byKey.get('traced');
+    expect(traced?.value?.toString()).toBe('v1');
+    expect(headerText(traced?.headers ?? {}, 'x-app')).toBe('int-test');
+    expect(headerText(traced?.headers ?? {}, 'traceparent')).toBe(`00-${traceId}-${spanId}-01`);
+    expect(headerText(byKey.get('plain')?.headers ?? {}, 'traceparent')).toBeUndefined();
+    expect(byKey.get('many-a')?.value?.toString()).toBe('v3');
+    expect(byKey.get('many-b')?.value).toBeNull();
+    expect(headerText(byKey.get('many-b')?.headers ?? {}, 'traceparent')).toBe(`00-${traceId}-${spanId}-01`);
+    // Same key, same partition: the murmur2 partitioner is deterministic.
+    await producer.send(topics.a, [{ key: 'traced', value: Buffer.from('v4') }]);
+    const again = (await out.read(topics.a, 4)).find((r) => r.value?.toString() === 'v4');
+    expect(again?.partition).toBe(traced?.partition);
+  });
+
+  it('close() is idempotent: every caller gets the same promise', async () => {
+    const producer = await startProducer();
+    const closing = producer.close();
+    expect(producer.close()).toBe(closing);
+    await closing;
+  });
+
+  it.runIf(inject('testEnv') === 'dev-stack')(
+    'keeps sends pending while every broker is down and delivers each once, after they come back',
+    async () => {
+      const topic = uniqueName('producer-fault');
+      await createTopics([{ name: topic, partitions: 1 }]);
+      const producer = await startProducer(kafka);
+      // kafkajs's cluster-level reconnect retries run out after ~50 s with production defaults; a client whose
+      // retries run out within the outage shows what a longer outage does to the service's producer.
+      const impatient = await startProducer(
+        createKafkaClient({ ...clientSettings(), extra: { retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 300 } } }),
+      );
+      // A first record while the cluster is healthy: metadata and producer ids are in place before the outage.
+      await producer.send(topic, [{ key: 'before', value: Buffer.from('before the outage') }]);
+      await impatient.send(topic, [{ key: 'before', value: Buffer.from('impatient before the outage') }]);
+      const control = await mockKafkaControl();
+      if (!control) throw new Error('the dev stack has no mock control channel');
+      const sends: Promise<unknown>[] = [];
+      try {
+        for (const id of BROKER_IDS) await control.brokerDown(id);
+        sends.push(producer.send(topic, [{ key: 'during', value: Buffer.from('sent during the outage') }]));
+        sends.push(impatient.send(topic, [{ key: 'during', value: Buffer.from('impatient during the outage') }]));
+        for (const s of sends) s.catch(() => undefined); // asserted below; no unhandled rejection meanwhile
+        await sleep(3000);
+        expect(await Promise.all(sends.map((s) => outcomeWithin(s, 0)))).toEqual(['pending', 'pending']);
+      } finally {
+        for (const id of BROKER_IDS) await control.brokerUp(id);
+        await control.close();
+      }
+      expect(await Promise.all(sends.map((s) => outcomeWithin(s, 30_000)))).toEqual(['resolved', 'resolved']);
+
+      // Idempotent producers: each record written once despite the retries.
+      expect(await recordCount(admin, topic)).toBe(4);
+      const out = await tap([topic]);
+      const values = (await out.read(topic, 4)).map((r) => r.value?.toString()).sort();
+      expect(values).toEqual(['before the outage', 'impatient before the outage', 'impatient during the outage', 'sent during the outage']);
+    },
+    50_000,
+  );
+});
