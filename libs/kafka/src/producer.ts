@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '@opentelemetry/api';
 import { Partitioners, type IHeaders, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { traceHeaders } from './trace-context.js';
 
@@ -46,8 +46,9 @@ function gaveUpOnOutage(err: unknown): boolean {
 }
 
 /**
- * An idempotent producer (acks=all, retries by kafkajs) so a retried send cannot write a
- * record twice. Every Tidewater service produces through one of these.
+ * An idempotent producer (acks=all): kafkajs's own retries cannot write a record twice. Every
+ * Tidewater service produces through one of these. A send outlasts an outage of any length; see
+ * `untilAcknowledged` for the one case where a resend may duplicate.
  */
 export function createProducer(opts: { kafka: Kafka; logger: Logger; transactionalId?: string }): TidewaterProducer {
   const producer = opts.kafka.producer({
@@ -66,17 +67,16 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; transaction
   // Keeps a send going through an outage of any length, as callers of an idempotent producer expect. A
   // resend after kafkajs gave up may duplicate the part of a multi-partition batch that was acknowledged
   // (at-least-once, like a redelivered consumer batch), never lose it.
-  async function untilAcknowledged(send: () => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
-    for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 5000)) {
-      try {
-        return await send();
-      } catch (err) {
-        if (closed || !gaveUpOnOutage(err)) throw err;
-        opts.logger.warn({ err, delayMs }, 'Kafka unreachable; resending');
-        await sleep(delayMs);
-      }
-    }
-  }
+  const untilAcknowledged = (send: () => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> =>
+    pRetry(send, {
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 200,
+      maxTimeout: 5000,
+      shouldRetry: ({ error }) => !closed && gaveUpOnOutage(error),
+      onFailedAttempt: ({ error, attemptNumber }) => {
+        if (!closed && gaveUpOnOutage(error)) opts.logger.warn({ err: error, attemptNumber }, 'Kafka unreachable; resending');
+      },
+    });
   return {
     raw: producer,
     start() {
