@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { alertingErrors } from '../errors.js';
+
+/** Alertmanager's four matcher types. */
+export const matchTypes = ['=', '!=', '=~', '!~'] as const;
+export type MatchType = (typeof matchTypes)[number];
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** A label matcher as written in config and the silences API: `{ name, value, type }`. */
+export const labelMatcherSchema = z.object({
+  name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are [a-zA-Z_][a-zA-Z0-9_]*'),
+  value: z.string(),
+  type: z.enum(matchTypes).default('='),
+});
+export type LabelMatcherSpec = z.input<typeof labelMatcherSchema>;
+
+/** A compiled matcher: regexes are compiled once, anchored at both ends as Alertmanager does. */
+export interface LabelMatcher {
+  readonly name: string;
+  readonly value: string;
+  readonly type: MatchType;
+  matches(labels: Labels): boolean;
+}
+
+/**
+ * Compiles a matcher. Follows Alertmanager: a missing label counts as the empty string (so
+ * `foo=""` matches alerts without `foo`, and `foo!="bar"` matches them too), and regexes must match
+ * the whole value (`=~"warn"` does not match "warning").
+ */
+export function compileMatcher(spec: LabelMatcherSpec): LabelMatcher {
+  const m = labelMatcherSchema.parse(spec);
+  let test: (v: string) => boolean;
+  if (m.type === '=' || m.type === '!=') {
+    test = (v) => v === m.value;
+  } else {
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${m.value})$`);
+    } catch (cause) {
+      throw alertingErrors.create('TW_ALERT_CONFIG_INVALID', `matcher ${m.name}${m.type}"${m.value}" is not a valid regular expression`, { cause });
+    }
+    test = (v) => re.test(v);
+  }
+  const negate = m.type === '!=' || m.type === '!~';
+  return {
+    name: m.name,
+    value: m.value,
+    type: m.type,
+    matches: (labels) => test(labels[m.name] ?? '') !== negate,
+  };
+}
+
+/** True when every matcher matches (an empty list matches everything). */
+export function matchesAll(matchers: readonly LabelMatcher[], labels: Labels): boolean {
+  return matchers.every((m) => m.matches(labels));
+}
