@@ -72,21 +72,21 @@ export function watchPipeline(opts: { brokers: readonly string[]; registryUrl: s
       await consumer.subscribe({ topics: [t.predictions, t.dlq, t.reports, t.alerts], fromBeginning: false });
       await consumer.run({
         eachBatch: async ({ batch }) => {
-          const values = batch.messages.flatMap((m) => (m.value ? [m.value] : []));
+          const values = batch.messages.map((m) => m.value);
+          if (batch.topic === t.predictions) await decoders.prediction.prepare(values);
+          else if (batch.topic === t.reports) await decoders.report.prepare(values);
+          else if (batch.topic === t.alerts) await decoders.alert.prepare(values);
           for (const m of batch.messages) {
             if (batch.topic === t.dlq) {
               out.deadLetters.push({ code: header(m.headers, deadLetterHeaders.code) ?? '', value: m.value, headers: m.headers ?? {} });
             } else if (m.value) {
               if (batch.topic === t.predictions) {
-                await decoders.prediction.prepare(values);
                 out.predictions.push(decoders.prediction.decode(m.value));
                 out.predictionTraceparents.push(header(m.headers, 'traceparent'));
                 out.predictionOffsets.push({ partition: batch.partition, offset: m.offset });
               } else if (batch.topic === t.reports) {
-                await decoders.report.prepare(values);
                 out.reports.push(decoders.report.decode(m.value));
               } else {
-                await decoders.alert.prepare(values);
                 out.alerts.push(decoders.alert.decode(m.value));
               }
             }

@@ -27,6 +27,8 @@ export function createSlackCapture(opts: { captureFile: string; print?: (line: s
       blocks: Array.isArray(body.blocks) ? body.blocks : [],
     };
     messages.push(message);
+    // Bounded: the file keeps everything, memory only the latest (GET /messages is for a quick look).
+    if (messages.length > 1000) messages.shift();
     appendFileSync(opts.captureFile, `${JSON.stringify(message)}\n`);
     opts.print?.(`[slack] ${message.text}`);
     return reply.type('text/plain').send('ok');

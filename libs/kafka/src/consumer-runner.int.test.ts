@@ -10,6 +10,7 @@ import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner, type Co
 import { createDeadLetterWriter, deadLetterHeaders } from './dead-letter.js';
 import { createKafkaClient } from './kafka-client.js';
 import { createProducer, type OutgoingRecord, type TidewaterProducer } from './producer.js';
+import { kafkaErrors } from './errors.js';
 import { serdeErrors } from './serde/errors.js';
 import { traceHeaders } from './trace-context.js';
 
@@ -270,9 +271,9 @@ describe('createConsumerRunner on the dev stack', () => {
         },
         handle: async (records) => {
           for (const r of records) attempts.set(r.value.seq, (attempts.get(r.value.seq) ?? 0) + 1);
-          // An unclassified error: not retriable, so the runner isolates the culprit instead of backing off.
+          // A non-retriable TidewaterError says the record is bad: the runner isolates the culprit instead of backing off.
           const culprit = records.find((r) => r.value.bad);
-          if (culprit) throw new Error(`model refused record ${culprit.value.seq}`);
+          if (culprit) throw kafkaErrors.create('TW_KAFKA_HANDLER_FAILED', `model refused record ${culprit.value.seq}`);
           await forward(s.producer, s.topics.output, records);
         },
       }),

@@ -3,7 +3,7 @@ import type { Consumer, ConsumerConfig, EachBatchPayload, IHeaders, Kafka, Kafka
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { isRetriable } from '@tidewater/errors';
+import { TidewaterError } from '@tidewater/errors';
 import { kafkaMetrics } from './kafka-metrics.js';
 import { describeError, type DeadLetter, type DeadLetterWriter } from './dead-letter.js';
 import { kafkaErrors } from './errors.js';
@@ -26,6 +26,17 @@ export interface ConsumedRecord<T> {
 export interface BatchTools<T> {
   /** Marks one record as poison: it goes to the dead-letter topic with the error's code, not to the output. */
   deadLetter(record: ConsumedRecord<T>, err: unknown): void;
+  /** Tells the group this member is alive; call it between slow steps of a long batch. */
+  heartbeat(): Promise<void>;
+}
+
+/**
+ * Poison is what only a non-retriable TidewaterError says: the record itself is bad. Anything
+ * else (a Redis blip, an unclassified library error) is treated as transient and retried, then
+ * redelivered, so infrastructure trouble never sends good records to the dead-letter topic.
+ */
+function isPoison(err: unknown): boolean {
+  return err instanceof TidewaterError && !err.retriable;
 }
 
 export interface ConsumerRunnerOptions<T> {
@@ -37,7 +48,7 @@ export interface ConsumerRunnerOptions<T> {
   /** Decodes one message; throwing a non-retriable error dead-letters it with the error's code. */
   readonly decode: (message: KafkaMessage, topic: string) => T;
   /** Optional async warm-up per batch (fetch unknown schema ids) so `decode` stays synchronous. */
-  readonly prepare?: (messages: readonly KafkaMessage[]) => Promise<void>;
+  readonly prepare?: (messages: readonly KafkaMessage[], topic: string) => Promise<void>;
   /** Processes decoded records; resolve only once outputs are acknowledged by Kafka. */
   readonly handle: (records: readonly ConsumedRecord<T>[], tools: BatchTools<T>) => Promise<void>;
   readonly deadLetters: DeadLetterWriter;
@@ -51,6 +62,8 @@ export interface ConsumerRunner {
   start(): Promise<void>;
   /** Resolves once this member has been assigned partitions for the first time. */
   assigned(): Promise<void>;
+  /** Resolves with the error when the consumer crashed and kafkajs will not restart it. */
+  crashed(): Promise<unknown>;
   /** Stops fetching, finishes the in-flight batch, commits, leaves the group; idempotent. */
   close(): Promise<void>;
   readonly consumer: Consumer;
@@ -76,55 +89,67 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
   });
   const metrics = kafkaMetrics(opts.registry);
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
-  let closing = false;
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
   let onAssigned: () => void = () => undefined;
   const assignedOnce = new Promise<void>((resolve) => (onAssigned = resolve));
+  let onCrashed: (err: unknown) => void = () => undefined;
+  const crashedOnce = new Promise<unknown>((resolve) => (onCrashed = resolve));
+  consumer.on(consumer.events.CRASH, (e) => {
+    log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    if (!e.payload.restart) onCrashed(e.payload.error);
+  });
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     log.info({ assignment: e.payload.memberAssignment }, 'joined group');
     if (Object.values(e.payload.memberAssignment).some((p) => p.length > 0)) onAssigned();
   });
 
-  const retrying = <R>(topic: string, fn: () => Promise<R>) =>
+  const retrying = <R>(topic: string, heartbeat: () => Promise<void>, fn: () => Promise<R>) =>
     pRetry(fn, {
       retries: opts.retry?.retries ?? 5,
       minTimeout: opts.retry?.minTimeoutMs ?? 200,
       maxTimeout: opts.retry?.maxTimeoutMs ?? 5000,
       randomize: true,
-      shouldRetry: ({ error }) => isRetriable(error) && !closing,
-      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft > 0 && isRetriable(error) && !closing) {
+      shouldRetry: ({ error }) => !isPoison(error) && closed === undefined,
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0 && !isPoison(error) && closed === undefined) {
           metrics.retries.inc({ topic });
-          log.warn({ err: error, topic, attemptNumber }, 'retriable failure; backing off');
+          log.warn({ err: error, topic, attemptNumber }, 'transient failure; backing off');
+          // Backing off can outlast the session timeout: stay in the group meanwhile.
+          await heartbeat().catch(() => undefined);
         }
       },
     });
 
-  async function handleAll(records: ConsumedRecord<T>[], letters: DeadLetter[], topic: string): Promise<void> {
+  async function handleAll(
+    records: ConsumedRecord<T>[],
+    letters: DeadLetter[],
+    topic: string,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const poisoned = new Map<ConsumedRecord<T>, unknown>();
-    const tools: BatchTools<T> = { deadLetter: (r, err) => void poisoned.set(r, err) };
+    const tools: BatchTools<T> = { deadLetter: (r, err) => void poisoned.set(r, err), heartbeat };
     try {
       // Marks made by an attempt that then failed are void, like its outputs: each attempt judges afresh.
-      await retrying(topic, () => {
+      await retrying(topic, heartbeat, () => {
         poisoned.clear();
         return opts.handle(records, tools);
       });
     } catch (err) {
-      if (isRetriable(err)) throw kafkaErrors.create('TW_KAFKA_RETRIES_EXHAUSTED', `batch from ${topic} kept failing`, { cause: err });
+      if (!isPoison(err)) throw kafkaErrors.create('TW_KAFKA_RETRIES_EXHAUSTED', `batch from ${topic} kept failing`, { cause: err });
       if (records.length === 1) {
         poisoned.set(records[0]!, err);
       } else {
         // One bad record must not sink its neighbours: replay one at a time to find it.
         log.warn({ err, topic, records: records.length }, 'batch failed; retrying records one by one');
-        poisoned.clear();
-        for (const r of records) await handleAll([r], letters, topic);
+        for (const r of records) await handleAll([r], letters, topic, heartbeat);
         return;
       }
     }
     for (const [r, err] of poisoned) {
-      letters.push(toLetter(r.message, r.topic, r.partition, describeError(err, 'TW_KAFKA_HANDLER_FAILED')));
-      r.span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err, 'TW_KAFKA_HANDLER_FAILED').code });
+      const error = describeError(err, 'TW_KAFKA_HANDLER_FAILED');
+      letters.push(toLetter(r.message, r.topic, r.partition, error));
+      r.span.setStatus({ code: SpanStatusCode.ERROR, message: error.code });
     }
   }
 
@@ -134,38 +159,43 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     if (batch.messages.length === 0) return;
     const timer = metrics.batchSeconds.startTimer({ topic });
     metrics.consumed.inc({ topic }, batch.messages.length);
-    if (opts.prepare) await retrying(topic, () => opts.prepare!(batch.messages)).catch(() => undefined);
-
+    const heartbeat = () => payload.heartbeat();
     const letters: DeadLetter[] = [];
     const records: ConsumedRecord<T>[] = [];
-    for (const message of batch.messages) {
-      let value: T;
-      try {
-        value = opts.decode(message, topic);
-      } catch (err) {
-        if (isRetriable(err)) throw err; // e.g. registry down: redeliver the batch rather than dead-letter good data
-        letters.push(toLetter(message, topic, partition, describeError(err, 'TW_KAFKA_HANDLER_FAILED')));
-        continue;
-      }
-      const { span, context } = startProcessSpan({ topic, partition, offset: message.offset, headers: message.headers }, opts.groupId);
-      records.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value,
-        headers: message.headers ?? {},
-        message,
-        span,
-        context,
-      });
-    }
-
     try {
+      if (opts.prepare) {
+        // A failure here (registry down) surfaces below as decode's retriable error, which redelivers the batch.
+        await retrying(topic, heartbeat, () => opts.prepare!(batch.messages, topic)).catch((err: unknown) => {
+          log.warn({ err, topic }, 'prepare failed');
+        });
+      }
+      for (const message of batch.messages) {
+        let value: T;
+        try {
+          value = opts.decode(message, topic);
+        } catch (err) {
+          if (!isPoison(err)) throw err; // e.g. registry down: redeliver the batch rather than dead-letter good data
+          letters.push(toLetter(message, topic, partition, describeError(err, 'TW_KAFKA_HANDLER_FAILED')));
+          continue;
+        }
+        const { span, context } = startProcessSpan({ topic, partition, offset: message.offset, headers: message.headers }, opts.groupId);
+        records.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value,
+          headers: message.headers ?? {},
+          message,
+          span,
+          context,
+        });
+      }
+
       if (!payload.isRunning() || payload.isStale()) return;
-      if (records.length > 0) await handleAll(records, letters, topic);
+      if (records.length > 0) await handleAll(records, letters, topic, heartbeat);
       if (letters.length > 0) {
-        await retrying(topic, () => opts.deadLetters.write(letters)).catch((cause: unknown) => {
+        await retrying(topic, heartbeat, () => opts.deadLetters.write(letters)).catch((cause: unknown) => {
           throw kafkaErrors.create('TW_KAFKA_DEAD_LETTER_FAILED', `cannot write ${letters.length} record(s) to ${opts.deadLetters.topic}`, {
             cause,
           });
@@ -209,9 +239,11 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
       return started;
     },
     assigned: () => assignedOnce,
+    crashed: () => crashedOnce,
     close() {
       closed ??= (async () => {
-        closing = true;
+        // A close during start must not race it: let start finish (or fail) first.
+        await started?.catch(() => undefined);
         // kafkajs's disconnect stops fetching, waits for the in-flight batch, commits resolved offsets and leaves the group.
         await consumer.disconnect();
         log.info('consumer closed');

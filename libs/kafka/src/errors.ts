@@ -12,6 +12,11 @@ export const kafkaErrors = defineErrors('TW_KAFKA_', {
     description:
       'A batch kept failing with retriable errors after every backoff attempt; the consumer rejoins and the batch is redelivered, nothing is committed.',
   },
+  TW_KAFKA_CONSUMER_CRASHED: {
+    retriable: false,
+    description:
+      'The consumer crashed and kafkajs will not restart it; readiness fails and the service shuts down with exit code 1 so its supervisor restarts it.',
+  },
   TW_KAFKA_DEAD_LETTER_FAILED: {
     retriable: true,
     description: 'Writing a record to the dead-letter topic failed; its offset is not committed so it will be processed again.',

@@ -39,16 +39,19 @@ export function createKafkaClient(settings: KafkaClientSettings): Kafka {
   });
 }
 
-/** Readiness probe: the cluster answers a metadata request for the given topics. */
-export function kafkaReadinessCheck(kafka: Kafka, topics: readonly string[]): () => Promise<void> {
+/** Readiness probe: the cluster answers a metadata request for the given topics. `close` disconnects its admin client. */
+export function kafkaReadinessCheck(kafka: Kafka, topics: readonly string[]): { check: () => Promise<void>; close: () => Promise<void> } {
   const admin = kafka.admin();
   let connected: Promise<void> | undefined;
-  return async () => {
-    connected ??= admin.connect().catch((err: unknown) => {
-      connected = undefined;
-      throw err;
-    });
-    await connected;
-    await admin.fetchTopicMetadata({ topics: [...topics] });
+  return {
+    async check() {
+      connected ??= admin.connect().catch((err: unknown) => {
+        connected = undefined;
+        throw err;
+      });
+      await connected;
+      await admin.fetchTopicMetadata({ topics: [...topics] });
+    },
+    close: () => (connected ? admin.disconnect() : Promise.resolve()),
   };
 }

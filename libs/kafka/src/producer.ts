@@ -20,6 +20,11 @@ export interface TidewaterProducer {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
   /** Produces to several topics in one request. */
   sendMany(batches: readonly { topic: string; records: readonly OutgoingRecord[] }[]): Promise<RecordMetadata[]>;
+  /**
+   * Makes sends waiting out an outage give up now: called when shutdown starts, so a consumer
+   * draining its in-flight batch is not held by Kafka being down past the shutdown deadline.
+   */
+  stopResending(): void;
   /** Disconnects after in-flight sends; idempotent. */
   close(): Promise<void>;
   readonly raw: Producer;
@@ -57,13 +62,14 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; transaction
     // murmur2 on the key bytes, like the Java client: a key lands on the same partition whichever
     // Confluent-compatible client produced it.
     createPartitioner: Partitioners.DefaultPartitioner,
-    // An idempotent producer keeps retrying (kafkajs's own rule); callers bound their waits.
+    // An idempotent producer keeps retrying (kafkajs's own rule); see untilAcknowledged for outages.
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
     allowAutoTopicCreation: false,
     ...(opts.transactionalId ? { transactionalId: opts.transactionalId } : {}),
   });
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
+  let resending = true;
   // Keeps a send going through an outage of any length, as callers of an idempotent producer expect. A
   // resend after kafkajs gave up may duplicate the part of a multi-partition batch that was acknowledged
   // (at-least-once, like a redelivered consumer batch), never lose it.
@@ -72,9 +78,9 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; transaction
       retries: Number.POSITIVE_INFINITY,
       minTimeout: 200,
       maxTimeout: 5000,
-      shouldRetry: ({ error }) => !closed && gaveUpOnOutage(error),
+      shouldRetry: ({ error }) => resending && gaveUpOnOutage(error),
       onFailedAttempt: ({ error, attemptNumber }) => {
-        if (!closed && gaveUpOnOutage(error)) opts.logger.warn({ err: error, attemptNumber }, 'Kafka unreachable; resending');
+        if (resending && gaveUpOnOutage(error)) opts.logger.warn({ err: error, attemptNumber }, 'Kafka unreachable; resending');
       },
     });
   return {
@@ -91,7 +97,11 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; transaction
         producer.sendBatch({ acks: -1, topicMessages: batches.map((b) => ({ topic: b.topic, messages: b.records.map(toMessage) })) }),
       );
     },
+    stopResending() {
+      resending = false;
+    },
     close() {
+      resending = false;
       closed ??= producer.disconnect().then(() => opts.logger.debug('producer disconnected'));
       return closed;
     },

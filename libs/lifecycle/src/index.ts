@@ -1,3 +1,3 @@
 export { closeOnce } from './close-once.js';
-export { createShutdown, exitOnSignals } from './shutdown.js';
+export { createShutdown, exitOnSignals, lifecycleErrors } from './shutdown.js';
 export type { Shutdown, ShutdownResult, ShutdownStep } from './shutdown.js';

@@ -31,19 +31,23 @@ describe('createShutdown', () => {
     expect(r).toMatchObject({ clean: false, failed: ['producer'], timedOut: false });
   });
 
-  it('gives up at the deadline', async () => {
+  it('gives up at the deadline but still flushes telemetry and logs', async () => {
+    const order: string[] = [];
     const s = createShutdown({ logger, deadlineMs: 50 });
+    s.add('logs', async () => void order.push('logs'), { always: true });
+    s.add('producer', async () => void order.push('producer'));
     s.add('stuck', () => sleep(10_000));
     const started = Date.now();
     const r = await s.run('test');
     expect(r.timedOut).toBe(true);
+    expect(order).toEqual(['logs']);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('refuses new steps once closing', async () => {
     const s = createShutdown({ logger, deadlineMs: 50 });
     void s.run('x');
-    expect(() => s.add('late', async () => undefined)).toThrow(/already started/);
+    expect(() => s.add('late', async () => undefined)).toThrow(expect.objectContaining({ code: 'TW_LIFECYCLE_CLOSING' }));
   });
 });
 

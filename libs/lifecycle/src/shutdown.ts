@@ -1,8 +1,18 @@
 import type { Logger } from 'pino';
+import { defineErrors } from '@tidewater/errors';
+
+export const lifecycleErrors = defineErrors('TW_LIFECYCLE_', {
+  TW_LIFECYCLE_CLOSING: { retriable: false, description: 'A shutdown step was added after shutdown had started: a wiring bug.' },
+});
+
+/** How long each telemetry/log step may take once the deadline has passed. */
+const alwaysGraceMs = 1000;
 
 export interface ShutdownStep {
   readonly name: string;
   readonly run: () => Promise<void>;
+  /** Runs even after the deadline passed (flushing telemetry and logs), with a short grace of its own. */
+  readonly always?: boolean;
 }
 
 export interface ShutdownResult {
@@ -17,7 +27,7 @@ export interface Shutdown {
    * Registers a step. Steps run in reverse order of registration: what was started last
    * (the consumer) stops first, what was started first (telemetry, logs) flushes last.
    */
-  add(name: string, run: () => Promise<void>): void;
+  add(name: string, run: () => Promise<void>, opts?: { always?: boolean }): void;
   /** Runs every step once, within the deadline; later calls return the same promise. */
   run(reason: string): Promise<ShutdownResult>;
   readonly closing: boolean;
@@ -35,6 +45,11 @@ export function createShutdown(opts: { logger: Logger; deadlineMs: number }): Sh
     let timedOut = false;
     const deadline = new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), opts.deadlineMs).unref());
     for (const step of [...steps].reverse()) {
+      if (timedOut) {
+        // Past the deadline only the last-word steps run, each bounded, so the final log lines survive.
+        if (step.always) await Promise.race([step.run().catch(() => undefined), new Promise((r) => setTimeout(r, alwaysGraceMs).unref())]);
+        continue;
+      }
       const outcome = await Promise.race([
         step.run().then(
           () => 'done' as const,
@@ -48,8 +63,7 @@ export function createShutdown(opts: { logger: Logger; deadlineMs: number }): Sh
       ]);
       if (outcome === 'deadline') {
         timedOut = true;
-        opts.logger.error({ step: step.name, deadlineMs: opts.deadlineMs }, 'shutdown deadline passed; giving up on remaining steps');
-        break;
+        opts.logger.error({ step: step.name, deadlineMs: opts.deadlineMs }, 'shutdown deadline passed; skipping to telemetry and logs');
       }
     }
     const clean = failed.length === 0 && !timedOut;
@@ -58,9 +72,9 @@ export function createShutdown(opts: { logger: Logger; deadlineMs: number }): Sh
   }
 
   return {
-    add(name, run) {
-      if (result) throw new Error(`cannot add shutdown step ${name}: shutdown already started`);
-      steps.push({ name, run });
+    add(name, run, stepOpts) {
+      if (result) throw lifecycleErrors.create('TW_LIFECYCLE_CLOSING', `cannot add shutdown step ${name}: shutdown already started`);
+      steps.push({ name, run, ...(stepOpts?.always ? { always: true } : {}) });
     },
     run(reason) {
       result ??= runSteps(reason);

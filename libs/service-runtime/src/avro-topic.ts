@@ -1,4 +1,5 @@
 import type { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+import type { KafkaMessage } from 'kafkajs';
 import { createAvroDecoder, createAvroEncoder, type AvroDecoder, type AvroEncoder } from '@tidewater/kafka';
 import { loadSchema, type SchemaName, type SchemaTypes } from '@tidewater/schemas';
 
@@ -26,4 +27,18 @@ export async function avroTopicWriter<N extends SchemaName>(
 /** A decoder reading any registered writer schema into the repository's reader schema. */
 export function avroReader<N extends SchemaName>(registry: SchemaRegistryClient, schema: N): AvroDecoder<SchemaTypes[N]> {
   return createAvroDecoder<SchemaTypes[N]>({ registry, readerSchema: loadSchema(schema) });
+}
+
+const empty = Buffer.alloc(0);
+
+/**
+ * The `prepare` and `decode` a consumer runner needs for an Avro topic: writer schemas are
+ * fetched once per batch, then each record decodes synchronously from the cache.
+ */
+export function avroConsumerCodec<N extends SchemaName>(registry: SchemaRegistryClient, schema: N) {
+  const reader = avroReader(registry, schema);
+  return {
+    prepare: (messages: readonly KafkaMessage[]) => reader.prepare(messages.map((m) => m.value)),
+    decode: (message: KafkaMessage): SchemaTypes[N] => reader.decode(message.value ?? empty),
+  };
 }

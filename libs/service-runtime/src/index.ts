@@ -1,5 +1,5 @@
 export { failBoot, startServiceRuntime } from './service-runtime.js';
 export type { RuntimeConfig, ServiceRuntime } from './service-runtime.js';
-export { avroReader, avroTopicWriter } from './avro-topic.js';
+export { avroConsumerCodec, avroReader, avroTopicWriter } from './avro-topic.js';
 export type { AvroTopicWriter } from './avro-topic.js';
 export { topicEnvByDefaultName, topicNamesEnv } from './topic-names.js';

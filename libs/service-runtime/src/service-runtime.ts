@@ -6,7 +6,9 @@ import {
   createDeadLetterWriter,
   createKafkaClient,
   createProducer,
+  kafkaErrors,
   kafkaReadinessCheck,
+  type ConsumerRunner,
   type DeadLetterWriter,
   type TidewaterProducer,
 } from '@tidewater/kafka';
@@ -41,6 +43,12 @@ export interface ServiceRuntime {
   deadLetterWriter(topic: string): DeadLetterWriter;
   /** Adds a readiness check to /readyz (kafka and schema-registry are there already). */
   addReadinessCheck(name: string, check: ReadinessCheck): void;
+  /**
+   * Makes the consumer the first thing shutdown stops, and turns a consumer crash that kafkajs
+   * will not restart into readiness failing and a shutdown with exit code 1 (a live process
+   * that consumes nothing would look healthy forever).
+   */
+  superviseConsumer(consumer: ConsumerRunner): void;
   /** Starts the HTTP server and installs signal handlers; call once the app is wired. */
   listen(): Promise<{ port: number }>;
 }
@@ -59,8 +67,8 @@ export async function startServiceRuntime(opts: {
   const tracing = startTracing({ serviceName: `tidewater-${service}` });
   const logger = createLogger({ service, level: config.LOG_LEVEL });
   const shutdown = createShutdown({ logger, deadlineMs: config.SHUTDOWN_TIMEOUT_MS });
-  shutdown.add('logs', () => flushLogger(logger));
-  shutdown.add('telemetry', () => tracing.shutdown());
+  shutdown.add('logs', () => flushLogger(logger), { always: true });
+  shutdown.add('telemetry', () => tracing.shutdown(), { always: true });
 
   const metrics = createMetricsRegistry(service);
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? `tidewater-${service}`, logger });
@@ -69,8 +77,14 @@ export async function startServiceRuntime(opts: {
   await producer.start();
   shutdown.add('producer', () => producer.close());
 
+  const kafkaProbe = kafkaReadinessCheck(kafka, opts.readinessTopics);
+  shutdown.add('readiness-probe', () => kafkaProbe.close());
+  let consumerCrashed = false;
   const readiness: Record<string, ReadinessCheck> = {
-    kafka: kafkaReadinessCheck(kafka, opts.readinessTopics),
+    kafka: kafkaProbe.check,
+    consumer: async () => {
+      if (consumerCrashed) throw kafkaErrors.create('TW_KAFKA_CONSUMER_CRASHED', 'the consumer crashed and will not restart');
+    },
     'schema-registry': async () => {
       await schemaRegistry.getAllSubjects();
     },
@@ -95,10 +109,23 @@ export async function startServiceRuntime(opts: {
     addReadinessCheck(name, check) {
       readiness[name] = check;
     },
+    superviseConsumer(consumer) {
+      shutdown.add('consumer', () => consumer.close());
+      void consumer.crashed().then(async (err: unknown) => {
+        consumerCrashed = true;
+        logger.fatal({ err }, 'consumer crashed for good; shutting down');
+        await shutdown.run('consumer crashed');
+        process.exit(1);
+      });
+    },
     listen() {
       listening ??= (async () => {
-        // Readiness turns 503 before anything else closes, so load balancers stop sending first.
-        shutdown.add('readiness', async () => ops.markClosing());
+        // Readiness turns 503 before anything else closes, so load balancers stop sending first,
+        // and sends waiting out a Kafka outage give up so the consumer can drain within the deadline.
+        shutdown.add('readiness', async () => {
+          ops.markClosing();
+          producer.stopResending();
+        });
         exitOnSignals(shutdown, logger);
         await ops.app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
         const address = ops.app.server.address();

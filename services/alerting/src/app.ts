@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
-import { avroReader, type ServiceRuntime } from '@tidewater/service-runtime';
+import { avroConsumerCodec, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { Alert } from '@tidewater/schemas';
 import type { AlertingConfig } from './config.js';
 import { alertingErrors } from './errors.js';
@@ -19,7 +19,7 @@ export type AlertingDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' |
  */
 export async function createApp(deps: AlertingDeps): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
   const { config } = deps;
-  const reader = avroReader(deps.schemaRegistry, 'alert');
+  const codec = avroConsumerCodec(deps.schemaRegistry, 'alert');
   // Records already delivered in this batch: a retry after a later failure must skip them.
   const delivered = new WeakSet<object>();
   const sent = new Counter({
@@ -36,8 +36,7 @@ export async function createApp(deps: AlertingDeps): Promise<{ consumer: Consume
     logger: deps.logger,
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_ALERTS_DLQ),
-    prepare: (messages) => reader.prepare(messages.flatMap((m) => (m.value ? [m.value] : []))),
-    decode: (message) => reader.decode(message.value ?? Buffer.alloc(0)),
+    ...codec,
     handle: async (records, tools) => {
       for (const r of records) {
         if (delivered.has(r)) continue;

@@ -7,7 +7,7 @@ try {
   const config = loadConfig(alertingConfigSchema);
   const rt = await startServiceRuntime({ service: 'alerting', config, readinessTopics: [config.TOPIC_ALERTS] });
   const app = await createApp({ ...rt, config });
-  rt.shutdown.add('consumer', () => app.close());
+  rt.superviseConsumer(app.consumer);
   await rt.listen();
   await app.start();
 } catch (err) {

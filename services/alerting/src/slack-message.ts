@@ -1,23 +1,10 @@
 import type { Alert } from '@tidewater/schemas';
+import { clip, escapeMrkdwn, slackLimits } from './delivery/slack-text.js';
 
-/** Slack's limits on Block Kit: we truncate to stay inside them rather than be rejected. */
-const maxSectionText = 3000;
-const maxHeaderText = 150;
+export { escapeMrkdwn };
 
-function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  // Never end on half of a surrogate pair (an emoji): a lone surrogate is not valid UTF-8.
-  const cut = text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, '');
-  return `${cut}…`;
-}
-
-/**
- * Slack reads &, < and > in mrkdwn as control characters (`<!channel>` pings everyone, `<url|x>`
- * is a link), so text from alert labels and annotations is escaped as Slack's docs ask.
- */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+const maxSectionText = slackLimits.sectionText;
+const maxHeaderText = slackLimits.headerText;
 
 const icons: Record<string, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner, type OutgoingRecord } from '@tidewater/kafka';
 import type { ModelManifest } from '@tidewater/model-manifest';
-import { avroReader, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
+import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { FeatureVector, Prediction } from '@tidewater/schemas';
 import type { DriftConfig } from './config.js';
 import { driftAlert } from './drift-alert.js';
@@ -43,8 +43,8 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
     avroTopicWriter(deps.schemaRegistry, config.TOPIC_DRIFT_REPORTS, 'driftReport', config.SCHEMA_AUTO_REGISTER),
     avroTopicWriter(deps.schemaRegistry, config.TOPIC_ALERTS, 'alert', config.SCHEMA_AUTO_REGISTER),
   ]);
-  const featureReader = avroReader(deps.schemaRegistry, 'featureVector');
-  const predictionReader = avroReader(deps.schemaRegistry, 'prediction');
+  const features = avroConsumerCodec(deps.schemaRegistry, 'featureVector');
+  const predictions = avroConsumerCodec(deps.schemaRegistry, 'prediction');
   const psiGauge = new Gauge({
     name: 'tw_drift_psi',
     help: 'PSI of the latest closed window',
@@ -91,14 +91,12 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
     logger: deps.logger,
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
-    prepare: async (messages) => {
-      const bufs = messages.flatMap((m) => (m.value ? [m.value] : []));
-      await Promise.all([featureReader.prepare(bufs), predictionReader.prepare(bufs)]);
-    },
+    // A fetched batch comes from one partition of one topic: warm only that topic's reader.
+    prepare: (messages, topic) => (topic === config.TOPIC_FEATURES ? features : predictions).prepare(messages),
     decode: (message, topic) =>
       topic === config.TOPIC_FEATURES
-        ? { kind: 'features', value: featureReader.decode(message.value ?? Buffer.alloc(0)) }
-        : { kind: 'prediction', value: predictionReader.decode(message.value ?? Buffer.alloc(0)) },
+        ? { kind: 'features', value: features.decode(message) }
+        : { kind: 'prediction', value: predictions.decode(message) },
     handle: async (records) => {
       const out = { reports: [] as OutgoingRecord[], alerts: [] as OutgoingRecord[] };
       for (const r of records) {

@@ -13,7 +13,7 @@ try {
   });
   const manifest = readModelManifest(config.MODEL_DIR);
   const app = await createApp({ ...rt, manifest, config });
-  rt.shutdown.add('consumer', () => app.close());
+  rt.superviseConsumer(app.consumer);
   await rt.listen();
   await app.start();
 } catch (err) {

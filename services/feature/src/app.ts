@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
-import { avroReader, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
+import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { FeatureVector, PaymentEvent } from '@tidewater/schemas';
 import { computeFeatures, featureSet } from './compute-features.js';
 import type { FeatureConfig } from './config.js';
@@ -20,7 +20,7 @@ export async function createApp(deps: FeatureDeps): Promise<{ consumer: Consumer
   const { config } = deps;
   const now = deps.now ?? Date.now;
   const out = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_FEATURES, 'featureVector', config.SCHEMA_AUTO_REGISTER);
-  const reader = avroReader(deps.schemaRegistry, 'paymentEvent');
+  const codec = avroConsumerCodec(deps.schemaRegistry, 'paymentEvent');
   const windows = createWindowState(deps.redis, config.REDIS_KEY_PREFIX);
 
   const consumer = createConsumerRunner<PaymentEvent>({
@@ -30,8 +30,7 @@ export async function createApp(deps: FeatureDeps): Promise<{ consumer: Consumer
     logger: deps.logger,
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
-    prepare: (messages) => reader.prepare(messages.flatMap((m) => (m.value ? [m.value] : []))),
-    decode: (message) => reader.decode(message.value ?? Buffer.alloc(0)),
+    ...codec,
     handle: async (records) => {
       const aggregates = await windows.applyBatch(records.map((r) => r.value));
       const featureTime = now();

@@ -12,7 +12,7 @@ try {
   rt.shutdown.add('redis', async () => void (await redis.quit()));
   rt.addReadinessCheck('redis', async () => void (await redis.ping()));
   const app = await createApp({ ...rt, redis, config });
-  rt.shutdown.add('consumer', () => app.close());
+  rt.superviseConsumer(app.consumer);
   await rt.listen();
   await app.start();
 } catch (err) {

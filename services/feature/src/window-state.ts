@@ -22,7 +22,9 @@ if #expired > 0 then
 end
 local ids = redis.call('ZRANGEBYSCORE', events, '(' .. (t - window), t)
 local sum = 0
-for _, m in ipairs(ids) do sum = sum + tonumber(redis.call('HGET', amounts, m) or '0') end
+if #ids > 0 then
+  for _, a in ipairs(redis.call('HMGET', amounts, unpack(ids))) do sum = sum + tonumber(a or '0') end
+end
 redis.call('PEXPIRE', events, ttl)
 redis.call('PEXPIRE', amounts, ttl)
 return { #ids, tostring(sum) }

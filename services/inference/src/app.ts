@@ -1,6 +1,6 @@
 import { Histogram } from 'prom-client';
 import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
-import { avroReader, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
+import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { FeatureVector, Prediction } from '@tidewater/schemas';
 import type { InferenceConfig } from './config.js';
 import type { LoadedModel } from './model/index.js';
@@ -24,7 +24,7 @@ export async function createApp(
   const { config, model } = deps;
   const now = deps.now ?? Date.now;
   const out = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_PREDICTIONS, 'prediction', config.SCHEMA_AUTO_REGISTER);
-  const reader = avroReader(deps.schemaRegistry, 'featureVector');
+  const codec = avroConsumerCodec(deps.schemaRegistry, 'featureVector');
   const width = model.featureNames.length;
   const { name, version } = model.manifest;
   const threshold = model.manifest.outputs.threshold;
@@ -50,8 +50,7 @@ export async function createApp(
     logger: deps.logger,
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
-    prepare: (messages) => reader.prepare(messages.flatMap((m) => (m.value ? [m.value] : []))),
-    decode: (message) => reader.decode(message.value ?? Buffer.alloc(0)),
+    ...codec,
     handle: async (records) => {
       const rows = new Float32Array(records.length * width);
       records.forEach((r, i) => model.toRow(r.value.features, rows, i * width));

@@ -15,7 +15,7 @@ try {
   rt.logger.info({ model: model.manifest.name, version: model.manifest.version, features: model.featureNames }, 'model loaded');
   rt.shutdown.add('model', () => model.close());
   const app = await createApp({ ...rt, model, config });
-  rt.shutdown.add('consumer', () => app.close());
+  rt.superviseConsumer(app.consumer);
   await rt.listen();
   await app.start();
 } catch (err) {

@@ -11,7 +11,7 @@ try {
     readinessTopics: [config.TOPIC_EVENTS_RAW, config.TOPIC_EVENTS_VALID],
   });
   const app = await createApp({ ...rt, config });
-  rt.shutdown.add('consumer', () => app.close());
+  rt.superviseConsumer(app.consumer);
   await rt.listen();
   await app.start();
 } catch (err) {

@@ -198,3 +198,10 @@ describe('validateRawEvent rejections', () => {
     expect(rejectionOf(bytesOf({ ...good, channel: 'web' })).message).toContain('"web"');
   });
 });
+
+describe('currency codes', () => {
+  it('accepts ISO 4217 codes and refuses three capital letters that are not one', () => {
+    expect(validateRawEvent(bytesOf({ ...good, currency: 'JPY' }), 0).currency).toBe('JPY');
+    expect(rejectionOf(bytesOf({ ...good, currency: 'ABC' })).code).toBe('TW_INGEST_INVALID_CURRENCY');
+  });
+});

@@ -7,6 +7,8 @@ const fieldNames = new Set((JSON.parse(loadSchema('rawPaymentEvent').text) as { 
 const channels = new Set(['ecom', 'pos', 'atm', 'moto']);
 // ISO 8601 date-time with an explicit zone, as upstream contracts require (no local times).
 const isoWithZone = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+// ISO 4217 codes as ICU knows them (Node's Intl), rather than any three capital letters.
+const currencies = new Set(Intl.supportedValuesOf('currency'));
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 // Date.parse rolls impossible days over (2025-02-30 becomes March 2), so the day is checked first.
@@ -48,7 +50,7 @@ export function validateRawEvent(bytes: Buffer | null, ingestedAt: number): Paym
   }
   if (!Number.isFinite(raw.amount) || raw.amount < 0)
     throw ingestErrors.create('TW_INGEST_INVALID_AMOUNT', `amount must be finite and >= 0, got ${raw.amount}`);
-  if (!/^[A-Z]{3}$/.test(raw.currency))
+  if (!currencies.has(raw.currency))
     throw ingestErrors.create('TW_INGEST_INVALID_CURRENCY', `currency must be an ISO 4217 code, got ${JSON.stringify(raw.currency)}`);
   const occurredAt = isIsoWithZone(raw.occurred_at) ? Date.parse(raw.occurred_at) : Number.NaN;
   if (!Number.isFinite(occurredAt))

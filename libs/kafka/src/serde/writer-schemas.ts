@@ -43,8 +43,16 @@ export interface WriterSchemaCache {
   load(ids: Iterable<number>): Promise<void>;
 }
 
+/**
+ * Failures are remembered per id so a bad id costs one registry call, not one per message; the ids
+ * come from message bytes, so that memory is capped (oldest failure forgotten first). Good schemas
+ * are few and are always kept.
+ */
+const maxRememberedFailures = 1000;
+
 export function createWriterSchemaCache(opts: WriterSchemaCacheOptions): WriterSchemaCache {
   const entries = new Map<number, WriterEntry>();
+  const failures: number[] = [];
   const inFlight = new Map<number, Promise<void>>();
 
   function needsFetch(id: number, now: number): boolean {
@@ -57,6 +65,11 @@ export function createWriterSchemaCache(opts: WriterSchemaCacheOptions): WriterS
     if (pending) return pending;
     const fetch = fetchEntry(opts, id)
       .then((entry) => {
+        if (!entry.ok && !entries.has(id)) {
+          failures.push(id);
+          const oldest = failures.length > maxRememberedFailures ? failures.shift()! : undefined;
+          if (oldest !== undefined && entries.get(oldest)?.ok === false) entries.delete(oldest);
+        }
         entries.set(id, entry);
       })
       .finally(() => inFlight.delete(id));

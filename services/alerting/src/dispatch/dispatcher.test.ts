@@ -23,7 +23,16 @@ const h = 60 * m;
 
 function alert(name: string, status: 'firing' | 'resolved' = 'firing', extra: Labels = {}): Alert {
   const labels = { alertname: name, model: 'fraud', ...extra };
-  return { fingerprint: `${name}-${JSON.stringify(extra)}`, status, labels, annotations: { summary: name }, starts_at: 0, ends_at: null, source: 'test', generator_url: null };
+  return {
+    fingerprint: `${name}-${JSON.stringify(extra)}`,
+    status,
+    labels,
+    annotations: { summary: name },
+    starts_at: 0,
+    ends_at: null,
+    source: 'test',
+    generator_url: null,
+  };
 }
 
 /** One route grouping by alertname+model with Alertmanager's default timers. */
@@ -44,14 +53,20 @@ function route(labels: Labels): RoutedGroup[] {
 function setup(opts: { sendResolved?: boolean; silenced?: (l: Labels) => boolean; owner?: string; prefix?: string } = {}) {
   const prefix = opts.prefix ?? `tw:test:alerting:${randomUUID()}:`;
   prefixes.push(prefix);
-  const clock = { t: 1_000_000, now() { return this.t; } };
+  const clock = {
+    t: 1_000_000,
+    now() {
+      return this.t;
+    },
+  };
   const sent: Notification[] = [];
   const dispatcher = createDispatcher({
     groups: createGroupState(redis, prefix),
     route,
     muting: {
       silencedBy: (l) => (opts.silenced?.(l) ? ['silence-1'] : []),
-      inhibited: (l, firing) => l['severity'] === 'warning' && firing.some((f) => f['severity'] === 'critical' && f['model'] === l['model']),
+      inhibited: (l, firing) =>
+        l['severity'] === 'warning' && firing.some((f) => f['severity'] === 'critical' && f['model'] === l['model']),
     },
     sendResolved: () => opts.sendResolved ?? true,
     enqueue: async (n) => void sent.push(n),
@@ -158,7 +173,11 @@ describe('dispatcher (Alertmanager grouping semantics)', () => {
     await t.dispatcher.ingest(alert('ModelDown', 'resolved', { severity: 'critical' }));
     t.clock.t += 5 * m;
     await t.dispatcher.tick();
-    expect(t.sent.map((n) => `${n.groupLabels['alertname']}:${n.status}`).sort()).toEqual(['Drift:firing', 'ModelDown:firing', 'ModelDown:resolved']);
+    expect(t.sent.map((n) => `${n.groupLabels['alertname']}:${n.status}`).sort()).toEqual([
+      'Drift:firing',
+      'ModelDown:firing',
+      'ModelDown:resolved',
+    ]);
   });
 
   it('lets one replica flush a group when two share the state', async () => {

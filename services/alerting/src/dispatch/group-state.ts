@@ -76,9 +76,17 @@ export function createGroupState(redis: Redis, prefix: string) {
       return redis.zrangebyscore(k.due, '-inf', now);
     },
     async load(key: string): Promise<{ meta: GroupMeta; alerts: Alert[]; scheduledAt: number } | undefined> {
-      const [metaJson, alerts, score] = await Promise.all([redis.hget(k.meta(key), 'meta'), redis.hgetall(k.alerts(key)), redis.zscore(k.due, key)]);
+      const [metaJson, alerts, score] = await Promise.all([
+        redis.hget(k.meta(key), 'meta'),
+        redis.hgetall(k.alerts(key)),
+        redis.zscore(k.due, key),
+      ]);
       if (!metaJson || score === null) return undefined;
-      return { meta: JSON.parse(metaJson) as GroupMeta, alerts: Object.values(alerts).map((a) => JSON.parse(a) as Alert), scheduledAt: Number(score) };
+      return {
+        meta: JSON.parse(metaJson) as GroupMeta,
+        alerts: Object.values(alerts).map((a) => JSON.parse(a) as Alert),
+        scheduledAt: Number(score),
+      };
     },
     /** Takes the group for one flush; false when another replica holds it. */
     async lease(key: string, owner: string, ttlMs: number): Promise<boolean> {

@@ -38,7 +38,9 @@ export function compileMatcher(spec: LabelMatcherSpec): LabelMatcher {
     try {
       re = new RegExp(`^(?:${m.value})$`);
     } catch (cause) {
-      throw alertingErrors.create('TW_ALERT_CONFIG_INVALID', `matcher ${m.name}${m.type}"${m.value}" is not a valid regular expression`, { cause });
+      throw alertingErrors.create('TW_ALERT_CONFIG_INVALID', `matcher ${m.name}${m.type}"${m.value}" is not a valid regular expression`, {
+        cause,
+      });
     }
     test = (v) => re.test(v);
   }
