@@ -84,9 +84,10 @@ describe('the services', () => {
     expect([...serviceNames].sort()).toEqual(dirs.sort());
   });
 
-  it('require KAFKA_BROKERS and SCHEMA_REGISTRY_URL, and alerting SLACK_WEBHOOK_URL (derived from the schemas)', () => {
+  it('require KAFKA_BROKERS and SCHEMA_REGISTRY_URL; feature and alerting need Redis (derived from the schemas)', () => {
     // A guard on the derivation itself: if this changes, the checks below follow the schemas anyway.
-    expect(requiredEnv(schemaOf('alerting')).sort()).toEqual(['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'SLACK_WEBHOOK_URL']);
+    expect(requiredEnv(schemaOf('alerting')).sort()).toEqual(['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL']);
+    expect(loopbackDefaults(schemaOf('alerting'))).toEqual(['REDIS_URL']);
     expect(requiredEnv(schemaOf('ingestion')).sort()).toEqual(['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL']);
     expect(loopbackDefaults(schemaOf('feature'))).toEqual(['REDIS_URL']);
   });

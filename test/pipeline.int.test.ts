@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSlackCapture, demoEvents, watchPipeline, type DemoEvent } from '@tidewater/dev-stack';
 import { deadLetterHeaders } from '@tidewater/kafka';
+import { repoRoot } from '@tidewater/schemas';
 import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
 import { startOtlpReceiver } from './otlp-receiver.js';
 import { runService, type RunningService } from './service-processes.js';
@@ -46,6 +47,8 @@ describe('pipeline end to end', () => {
       REDIS_KEY_PREFIX: `${prefix}:`,
       SLACK_WEBHOOK_URL: `http://127.0.0.1:${slackPort}/`,
       DRIFT_WINDOW_SIZE: '200',
+      ALERTING_CONFIG_FILE: `${repoRoot}deploy/alerting.dev.yaml`,
+      ALERTING_TICK_MS: '200',
       LOG_LEVEL: 'info',
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp.endpoint,

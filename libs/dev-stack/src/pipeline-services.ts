@@ -18,7 +18,15 @@ export async function startServices(
 ): Promise<ServiceState[]> {
   const files = stackFiles(state.dir);
   // Windows of 500 predictions let a few thousand demo events show drift firing and resolving.
-  const baseEnv = { ...process.env, ...stackEnv({ ...state, services: [] }), DRIFT_WINDOW_SIZE: '500', ...opts.extraEnv };
+  const baseEnv = {
+    ...process.env,
+    ...stackEnv({ ...state, services: [] }),
+    DRIFT_WINDOW_SIZE: '500',
+    // Alertmanager's pipeline with timers short enough to watch on a laptop.
+    ALERTING_CONFIG_FILE: join(repoRoot, 'deploy', 'alerting.dev.yaml'),
+    ALERTING_TICK_MS: '200',
+    ...opts.extraEnv,
+  };
   const plan: { name: ServiceName; instance: number }[] = [];
   for (const name of serviceNames) {
     const count = name === 'inference' ? opts.inferenceWorkers : 1;

@@ -1,32 +1,117 @@
-import { Counter } from 'prom-client';
+import type { Redis } from 'ioredis';
+import { Counter, Gauge } from 'prom-client';
 import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
-import { avroConsumerCodec, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { Alert } from '@tidewater/schemas';
+import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { AlertingConfig } from './config.js';
-import { alertingErrors } from './errors.js';
-import { slackMessage } from './slack-message.js';
-import { postToSlack } from './slack-webhook.js';
+import { createDeliveryQueue } from './delivery/index.js';
+import { createDispatcher } from './dispatch/dispatcher.js';
+import { createGroupState } from './dispatch/group-state.js';
+import { systemClock, type Clock, type Notification } from './notification.js';
+import { receiverFanout } from './receiver-fanout.js';
+import { compileRouteTree, createInhibitor, groupKey, groupLabels, matchRoutes, type AlertingRuntimeConfig } from './routing/index.js';
+import { createSilenceStore, registerSilenceRoutes, silencedBy, type Silence } from './silences/index.js';
+import { deliveryFailedAlert } from './self-alert.js';
 
-export type AlertingDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'schemaRegistry' | 'deadLetterWriter'> & {
-  readonly config: Pick<AlertingConfig, 'TOPIC_ALERTS' | 'TOPIC_ALERTS_DLQ' | 'CONSUMER_GROUP' | 'SLACK_WEBHOOK_URL' | 'SLACK_TIMEOUT_MS'>;
+export type AlertingDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter' | 'http'> & {
+  readonly redis: Redis;
+  readonly routing: AlertingRuntimeConfig;
+  readonly config: Pick<
+    AlertingConfig,
+    'TOPIC_ALERTS' | 'TOPIC_ALERTS_DLQ' | 'CONSUMER_GROUP' | 'REDIS_KEY_PREFIX' | 'ALERTING_TICK_MS' | 'ALERTING_REPLICA_ID' | 'SCHEMA_AUTO_REGISTER' | 'RUNBOOK_BASE_URL'
+  >;
+  readonly clock?: Clock;
 };
 
+export interface AlertingApp {
+  readonly consumer: ConsumerRunner;
+  start(): Promise<void>;
+  /** One pass of the timers: flush due groups, then send due notifications (tests drive it). */
+  tick(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
- * Alerting (walking skeleton): each alert on `alerts` becomes one Slack message. Retriable
- * Slack failures are retried with backoff and the offset is not committed until delivery;
- * permanent refusals are parked on alerts.dlq with the reason. Grouping, silences and
- * routing come with the alerting issue.
+ * Alerting: alerts from the `alerts` topic go through Alertmanager's pipeline (routing tree,
+ * grouping with group_wait/group_interval/repeat_interval, silences, inhibition) on state kept in
+ * Redis, and notifications leave through a Redis-backed delivery queue (retries, Retry-After,
+ * one message per second per webhook). A notification refused for good is parked on alerts.dlq and
+ * raised as an AlertDeliveryFailed alert. An alert's offset is committed once it is in Redis, so a
+ * restart between receiving and delivering loses nothing.
  */
-export async function createApp(deps: AlertingDeps): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
-  const { config } = deps;
-  const codec = avroConsumerCodec(deps.schemaRegistry, 'alert');
-  // Records already delivered in this batch: a retry after a later failure must skip them.
-  const delivered = new WeakSet<object>();
-  const sent = new Counter({
-    name: 'tw_alerting_notifications_total',
-    help: 'Slack notifications, by outcome',
-    labelNames: ['outcome'],
-    registers: [deps.metrics],
+export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
+  const { config, routing } = deps;
+  const clock = deps.clock ?? systemClock;
+  const prefix = config.REDIS_KEY_PREFIX;
+  const registers = [deps.metrics];
+  const m = {
+    received: new Counter({ name: 'tw_alerting_alerts_received_total', help: 'Alerts read from Kafka', labelNames: ['status'], registers }),
+    muted: new Counter({ name: 'tw_alerting_alerts_muted_total', help: 'Alerts left out of a notification', labelNames: ['reason'], registers }),
+    groups: new Gauge({ name: 'tw_alerting_groups_active', help: 'Aggregation groups holding alerts', registers }),
+    parked: new Counter({ name: 'tw_alerting_notifications_parked_total', help: 'Notifications refused for good', labelNames: ['code'], registers }),
+  };
+
+  const tree = compileRouteTree(routing.route);
+  const inhibitor = createInhibitor(routing.inhibitRules);
+  const fanout = receiverFanout(routing);
+  const silences = createSilenceStore(deps.redis, { keyPrefix: `${prefix}silences:` });
+  registerSilenceRoutes(deps.http, { store: silences, clock });
+  const alertsOut = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_ALERTS, 'alert', config.SCHEMA_AUTO_REGISTER);
+  const parkedLetters = deps.deadLetterWriter(config.TOPIC_ALERTS_DLQ);
+
+  const queue = createDeliveryQueue({
+    redis: deps.redis,
+    keyPrefix: `${prefix}delivery:`,
+    receivers: fanout.endpoints,
+    logger: deps.logger,
+    clock,
+    metrics: deps.metrics,
+    onDelivered: (n, attempts) => {
+      deps.logger.info({ receiver: n.receiver, groupKey: n.groupKey, status: n.status, alerts: n.alerts.length, attempts }, 'notification delivered');
+    },
+    onParked: async (n, err) => {
+      m.parked.inc({ code: err.code });
+      deps.logger.error({ err, receiver: n.receiver, groupKey: n.groupKey }, 'notification refused for good; parked on the dead-letter topic');
+      await parkedLetters.write([
+        {
+          key: Buffer.from(n.groupKey),
+          value: Buffer.from(JSON.stringify(n)),
+          source: { kind: 'http', requestId: n.id },
+          error: { code: err.code, message: err.message, retriable: false },
+        },
+      ]);
+      // The alerting path itself is broken: say so through it, unless this is already that alert (no loops).
+      if (n.alerts.every((a) => a.labels['alertname'] === 'AlertDeliveryFailed')) return;
+      const alert = deliveryFailedAlert(n, err, clock.now(), config.RUNBOOK_BASE_URL);
+      await deps.producer.send(alertsOut.topic, [{ key: alertsOut.key.encode(alert.fingerprint), value: alertsOut.value.encode(alert) }]);
+    },
+  });
+
+  let activeSilences: readonly Silence[] = [];
+  const groups = createGroupState(deps.redis, `${prefix}groups:`);
+  const dispatcher = createDispatcher({
+    groups,
+    route: (labels) =>
+      matchRoutes(tree, labels).map((r) => ({
+        routeId: r.id,
+        receiver: r.receiver,
+        groupKey: groupKey(r, labels),
+        groupLabels: groupLabels(r, labels),
+        groupWaitMs: r.groupWaitMs,
+        groupIntervalMs: r.groupIntervalMs,
+        repeatIntervalMs: r.repeatIntervalMs,
+      })),
+    muting: {
+      silencedBy: (labels, now) => silencedBy(labels, activeSilences, now),
+      inhibited: (labels, firing) => inhibitor.inhibitedBy(labels, firing),
+    },
+    sendResolved: fanout.sendsResolved,
+    enqueue: async (n: Notification) => {
+      for (const one of fanout.split(n)) await queue.enqueue(one);
+    },
+    clock,
+    owner: config.ALERTING_REPLICA_ID,
+    onMuted: (reason) => m.muted.inc({ reason }),
   });
 
   const consumer = createConsumerRunner<Alert>({
@@ -35,31 +120,47 @@ export async function createApp(deps: AlertingDeps): Promise<{ consumer: Consume
     topics: [config.TOPIC_ALERTS],
     logger: deps.logger,
     registry: deps.metrics,
-    deadLetters: deps.deadLetterWriter(config.TOPIC_ALERTS_DLQ),
-    ...codec,
-    handle: async (records, tools) => {
+    deadLetters: parkedLetters,
+    ...avroConsumerCodec(deps.schemaRegistry, 'alert'),
+    handle: async (records) => {
       for (const r of records) {
-        if (delivered.has(r)) continue;
-        try {
-          await postToSlack(config.SLACK_WEBHOOK_URL, slackMessage(r.value), config.SLACK_TIMEOUT_MS);
-          delivered.add(r);
-          sent.inc({ outcome: 'sent' });
-          deps.logger.info(
-            { fingerprint: r.value.fingerprint, status: r.value.status, alertname: r.value.labels['alertname'] },
-            'alert delivered',
-          );
-        } catch (err) {
-          if (alertingErrors.is(err, 'TW_ALERT_SLACK_REJECTED')) {
-            sent.inc({ outcome: 'rejected' });
-            tools.deadLetter(r, err);
-            continue;
-          }
-          sent.inc({ outcome: 'retry' });
-          throw err;
-        }
+        await dispatcher.ingest(r.value);
+        m.received.inc({ status: r.value.status });
       }
     },
-    partitionsConsumedConcurrently: 1,
   });
-  return { consumer, start: () => consumer.start(), close: () => consumer.close() };
+
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | undefined;
+  async function tick(): Promise<void> {
+    activeSilences = await silences.active(clock.now());
+    await dispatcher.tick();
+    await queue.runDue();
+    m.groups.set(await groups.groupCount());
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    consumer,
+    tick,
+    async start() {
+      await consumer.start();
+      timer = setInterval(() => {
+        // One pass at a time; a slow Redis must not pile passes up.
+        ticking ??= tick()
+          .catch((err: unknown) => deps.logger.warn({ err }, 'alerting tick failed; retrying next tick'))
+          .finally(() => (ticking = undefined));
+      }, config.ALERTING_TICK_MS);
+    },
+    close() {
+      closed ??= (async () => {
+        clearInterval(timer);
+        await consumer.close();
+        await ticking;
+        await queue.close();
+      })();
+      return closed;
+    },
+  };
 }
+

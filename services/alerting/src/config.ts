@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { commonServiceEnv, intFromEnv } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
@@ -7,9 +8,25 @@ export const alertingConfigSchema = z.object({
   ...topicNamesEnv,
   HTTP_PORT: intFromEnv(0, 65535).default(8084),
   CONSUMER_GROUP: z.string().min(1).default('tidewater-alerting'),
-  /** A Slack incoming-webhook URL (or anything that speaks its protocol, like the dev stack's capture). */
-  SLACK_WEBHOOK_URL: z.url(),
-  SLACK_TIMEOUT_MS: intFromEnv(100, 60_000).default(5000),
+  /**
+   * Routing configuration file (YAML, Alertmanager-like; see README). Without it, every alert goes
+   * to SLACK_WEBHOOK_URL grouped by alertname, model and model_version with Alertmanager's timers.
+   */
+  ALERTING_CONFIG_FILE: z.string().min(1).optional(),
+  /** A Slack incoming-webhook URL, used by the default routing and by config files that name it. */
+  SLACK_WEBHOOK_URL: z.url().optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key (groups, notification log, silences, delivery queue). */
+  REDIS_KEY_PREFIX: z.string().default('tw:alerting:'),
+  /** How often groups and the delivery queue are checked for due work. */
+  ALERTING_TICK_MS: intFromEnv(50, 60_000).default(1000),
+  /** Where docs/runbooks.md is served; alerts link to its sections. */
+  RUNBOOK_BASE_URL: z.url().default('https://github.com/tidewater/tidewater/blob/main/docs/runbooks.md'),
+  /** Name of this replica in group leases. */
+  ALERTING_REPLICA_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
 });
 
 export type AlertingConfig = z.infer<typeof alertingConfigSchema>;

@@ -6,15 +6,6 @@ export const alertingErrors = defineErrors('TW_ALERT_', {
     description:
       'The routing configuration (routes, receivers, matchers, inhibition rules) failed validation; the message lists every problem.',
   },
-  TW_ALERT_SLACK_UNAVAILABLE: {
-    retriable: true,
-    description: 'Slack answered 429 or 5xx, timed out, or could not be reached; delivery is retried with backoff.',
-  },
-  TW_ALERT_SLACK_REJECTED: {
-    retriable: false,
-    description:
-      "Slack refused the message for good (400, 403, 404, 410: bad payload, revoked or deleted webhook); it is parked on alerts.dlq with Slack's error string.",
-  },
   TW_ALERT_SILENCE_INVALID: {
     retriable: false,
     description:

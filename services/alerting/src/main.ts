@@ -1,12 +1,22 @@
+import { Redis } from 'ioredis';
 import { loadConfig } from '@tidewater/config';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
 import { createApp } from './app.js';
 import { alertingConfigSchema } from './config.js';
+import { defaultAlertingConfig, loadAlertingConfig } from './routing/index.js';
 
 try {
   const config = loadConfig(alertingConfigSchema);
+  // Validated before anything connects: a bad routing file fails the boot with every problem listed.
+  const routing = config.ALERTING_CONFIG_FILE ? loadAlertingConfig({ file: config.ALERTING_CONFIG_FILE }, process.env) : defaultAlertingConfig(process.env);
   const rt = await startServiceRuntime({ service: 'alerting', config, readinessTopics: [config.TOPIC_ALERTS] });
-  const app = await createApp({ ...rt, config });
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  await redis.connect();
+  rt.shutdown.add('redis', async () => void (await redis.quit()));
+  rt.addReadinessCheck('redis', async () => void (await redis.ping()));
+  const app = await createApp({ ...rt, redis, routing, config });
+  // Registered before the consumer, so it runs after it: stop ingesting first, then the timers and the delivery pass in flight.
+  rt.shutdown.add('dispatch-and-delivery', () => app.close());
   rt.superviseConsumer(app.consumer);
   await rt.listen();
   await app.start();

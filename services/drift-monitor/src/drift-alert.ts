@@ -1,14 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Alert, DriftReport } from '@tidewater/schemas';
-
-/** Fingerprint of an alert: a hash of its sorted label set, as Alertmanager identifies alerts. */
-export function alertFingerprint(labels: Readonly<Record<string, string>>): string {
-  const canonical = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join('\u0000');
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
-}
+import { alertFingerprint, type Alert, type DriftReport } from '@tidewater/schemas';
 
 /** The alert for a model's drift verdict: firing while windows drift, resolved when one is clean. */
 export function driftAlert(

@@ -1,0 +1,14 @@
+export { createDeliveryQueue } from './delivery-queue.js';
+export type { DeliveryQueue, DeliveryQueueOptions } from './delivery-queue.js';
+export type { RetryPolicy } from './backoff.js';
+export { receiverRequest, endpointId, defaultReceiverTimeoutMs } from './receiver-endpoint.js';
+export type { ReceiverEndpoint, ReceiverRequest } from './receiver-endpoint.js';
+export { postToReceiver, parseRetryAfter, retryAfterMsOf } from './receiver-client.js';
+export type { PostOptions } from './receiver-client.js';
+export { slackNotificationMessage } from './slack-notification-message.js';
+export type { SlackMessage, SlackBlock, SlackTextObject, SlackMessageOptions } from './slack-notification-message.js';
+export { pagerDutyEvent, pagerDutyDedupKey, pagerDutyEventsUrl } from './pagerduty-event.js';
+export type { PagerDutyEvent, PagerDutyLink } from './pagerduty-event.js';
+export { webhookPayload } from './webhook-payload.js';
+export type { WebhookPayload, WebhookAlert, WebhookPayloadOptions } from './webhook-payload.js';
+export { clip, escapeMrkdwn, mrkdwnLink, slackLimits } from './slack-text.js';
