@@ -38,7 +38,14 @@ export async function startServices(
     const logFile = join(files.logs, instance === 0 ? `${name}.log` : `${name}-${instance}.log`);
     const pid = spawnTypeScript(join(repoRoot, 'services', name, 'src/main.ts'), {
       cwd: repoRoot,
-      env: { ...baseEnv, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKA_CLIENT_ID: `tidewater-${name}-${instance}` },
+      env: {
+        ...baseEnv,
+        HTTP_PORT: String(port),
+        HTTP_HOST: '127.0.0.1',
+        KAFKA_CLIENT_ID: `tidewater-${name}-${instance}`,
+        // Kafka starts empty with every stack; state in a shared Redis must too, so each stack gets its own keys.
+        REDIS_KEY_PREFIX: `tw:stack-${Date.parse(state.startedAt)}:${name}:`,
+      },
       logFile,
     });
     started.push({ name, pid, port, logFile });

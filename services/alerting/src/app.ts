@@ -13,12 +13,22 @@ import { compileRouteTree, createInhibitor, groupKey, groupLabels, matchRoutes, 
 import { createSilenceStore, registerSilenceRoutes, silencedBy, type Silence } from './silences/index.js';
 import { deliveryFailedAlert } from './self-alert.js';
 
-export type AlertingDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter' | 'http'> & {
+export type AlertingDeps = Pick<
+  ServiceRuntime,
+  'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter' | 'http'
+> & {
   readonly redis: Redis;
   readonly routing: AlertingRuntimeConfig;
   readonly config: Pick<
     AlertingConfig,
-    'TOPIC_ALERTS' | 'TOPIC_ALERTS_DLQ' | 'CONSUMER_GROUP' | 'REDIS_KEY_PREFIX' | 'ALERTING_TICK_MS' | 'ALERTING_REPLICA_ID' | 'SCHEMA_AUTO_REGISTER' | 'RUNBOOK_BASE_URL'
+    | 'TOPIC_ALERTS'
+    | 'TOPIC_ALERTS_DLQ'
+    | 'CONSUMER_GROUP'
+    | 'REDIS_KEY_PREFIX'
+    | 'ALERTING_TICK_MS'
+    | 'ALERTING_REPLICA_ID'
+    | 'SCHEMA_AUTO_REGISTER'
+    | 'RUNBOOK_BASE_URL'
   >;
   readonly clock?: Clock;
 };
@@ -46,9 +56,20 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
   const registers = [deps.metrics];
   const m = {
     received: new Counter({ name: 'tw_alerting_alerts_received_total', help: 'Alerts read from Kafka', labelNames: ['status'], registers }),
-    muted: new Counter({ name: 'tw_alerting_alerts_muted_total', help: 'Alerts left out of a notification', labelNames: ['reason'], registers }),
+    muted: new Counter({
+      name: 'tw_alerting_alerts_muted_total',
+      help: 'Alerts left out of a notification',
+      labelNames: ['reason'],
+      registers,
+    }),
     groups: new Gauge({ name: 'tw_alerting_groups_active', help: 'Aggregation groups holding alerts', registers }),
-    parked: new Counter({ name: 'tw_alerting_notifications_parked_total', help: 'Notifications refused for good', labelNames: ['code'], registers }),
+    firing: new Gauge({ name: 'tw_alerting_alerts_firing', help: 'Alerts firing now (silenced and inhibited ones included)', registers }),
+    parked: new Counter({
+      name: 'tw_alerting_notifications_parked_total',
+      help: 'Notifications refused for good',
+      labelNames: ['code'],
+      registers,
+    }),
   };
 
   const tree = compileRouteTree(routing.route);
@@ -67,11 +88,17 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
     clock,
     metrics: deps.metrics,
     onDelivered: (n, attempts) => {
-      deps.logger.info({ receiver: n.receiver, groupKey: n.groupKey, status: n.status, alerts: n.alerts.length, attempts }, 'notification delivered');
+      deps.logger.info(
+        { receiver: n.receiver, groupKey: n.groupKey, status: n.status, alerts: n.alerts.length, attempts },
+        'notification delivered',
+      );
     },
     onParked: async (n, err) => {
       m.parked.inc({ code: err.code });
-      deps.logger.error({ err, receiver: n.receiver, groupKey: n.groupKey }, 'notification refused for good; parked on the dead-letter topic');
+      deps.logger.error(
+        { err, receiver: n.receiver, groupKey: n.groupKey },
+        'notification refused for good; parked on the dead-letter topic',
+      );
       await parkedLetters.write([
         {
           key: Buffer.from(n.groupKey),
@@ -137,6 +164,7 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
     await dispatcher.tick();
     await queue.runDue();
     m.groups.set(await groups.groupCount());
+    m.firing.set(await groups.firingCount());
   }
 
   let closed: Promise<void> | undefined;
@@ -163,4 +191,3 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
     },
   };
 }
-

@@ -8,7 +8,9 @@ import { defaultAlertingConfig, loadAlertingConfig } from './routing/index.js';
 try {
   const config = loadConfig(alertingConfigSchema);
   // Validated before anything connects: a bad routing file fails the boot with every problem listed.
-  const routing = config.ALERTING_CONFIG_FILE ? loadAlertingConfig({ file: config.ALERTING_CONFIG_FILE }, process.env) : defaultAlertingConfig(process.env);
+  const routing = config.ALERTING_CONFIG_FILE
+    ? loadAlertingConfig({ file: config.ALERTING_CONFIG_FILE }, process.env)
+    : defaultAlertingConfig(process.env);
   const rt = await startServiceRuntime({ service: 'alerting', config, readinessTopics: [config.TOPIC_ALERTS] });
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
   await redis.connect();

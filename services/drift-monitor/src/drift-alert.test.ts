@@ -34,7 +34,6 @@ const cleanReport: DriftReport = {
 
 const labels = { alertname: 'ModelDriftDetected', model: 'fraud-demo', model_version: '1', severity: 'warning' };
 
-
 describe('driftAlert', () => {
   it('fires with the model labels, the drifted checks and no end time', () => {
     const alert = driftAlert(driftedReport, 'firing', startsAt, now, runbookBase);

@@ -6,7 +6,7 @@ import type { CapturedSlackMessage } from '../slack-capture-server.js';
 import { watchPipeline } from '../pipeline-watcher.js';
 import { stackDir } from '../stack-layout.js';
 import { runningStack, stackDown, stackUp, startStackServices } from '../stack.js';
-import { demoEvents } from './demo-events.js';
+import { demoEvents, type DemoEvent } from './demo-events.js';
 
 const windowSize = 500;
 
@@ -56,31 +56,33 @@ async function streamAndReport(
   const kafka = new Kafka({ brokers: [...brokers], clientId: 'tidewater-demo', logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const t0 = Date.now();
-  for (let i = 0; i < events.length; i += 250) {
-    await producer.send({
-      topic: 'events.raw',
-      acks: -1,
-      messages: events.slice(i, i + 250).map((e) => ({ key: e.key, value: e.value, headers: { 'demo-run': runId } })),
-    });
-  }
-  await producer.disconnect();
-  console.log(`sent ${events.length} raw events to events.raw in ${Date.now() - t0} ms (run ${runId})`);
-
   const out = watcher.outputs;
   // Distinct event ids: delivery is at-least-once, so a redelivered event may be scored twice.
   const mine = () => ({
     predictions: new Set(out.predictions.filter((p) => p.event_id.startsWith(`${runId}-`)).map((p) => p.event_id)).size,
     dlq: out.deadLetters.filter((d) => d.headers['demo-run']?.toString() === runId).length,
   });
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const m = mine();
-    if (m.predictions + m.dlq >= events.length) break;
-    await sleep(500);
+  // The stream goes in stretches (normal, drifted, normal) with a pause after each, as time would
+  // pass: the drift alert then fires, reaches Slack after its group_wait, and resolves later
+  // (deploy/alerting.dev.yaml: group_wait 1s, group_interval 3s).
+  const t0 = Date.now();
+  let sent = 0;
+  for (const stretch of stretches(events)) {
+    for (let i = 0; i < stretch.length; i += 250) {
+      await producer.send({
+        topic: 'events.raw',
+        acks: -1,
+        messages: stretch.slice(i, i + 250).map((e) => ({ key: e.key, value: e.value, headers: { 'demo-run': runId } })),
+      });
+    }
+    sent += stretch.length;
+    console.log(`sent ${stretch.length} ${stretch[0]!.phase} events to events.raw (run ${runId})`);
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && mine().predictions + mine().dlq < sent) await sleep(250);
+    await sleep(4000);
   }
+  await producer.disconnect();
   const scoredIn = Date.now() - t0;
-  await sleep(3000); // let the last window's alert reach Slack
   await watcher.stop();
 
   const m = mine();
@@ -105,7 +107,9 @@ async function streamAndReport(
     `predictions out:      ${m.predictions} events scored (flagged as fraud: ${predictions.filter((p) => p.label).length}; redelivered duplicates: ${predictions.length - m.predictions})`,
   );
   console.log(`dead-lettered:        ${m.dlq}  ${[...codes].map(([c, n]) => `${c}=${n}`).join(' ')}`);
-  console.log(`accounted for:        ${m.predictions + m.dlq} of ${events.length} in ${(scoredIn / 1000).toFixed(1)} s`);
+  console.log(
+    `accounted for:        ${m.predictions + m.dlq} of ${events.length} in ${(scoredIn / 1000).toFixed(1)} s (with a 4 s pause after each stretch)`,
+  );
   console.log(`drift reports:        ${out.reports.length} (drifted: ${out.reports.filter((r) => r.drifted).length})`);
   console.log(`alerts:               ${out.alerts.map((a) => `${a.labels['alertname']}:${a.status}`).join(', ') || 'none'}`);
   console.log(`slack messages:       ${slack.length}`);
@@ -117,4 +121,15 @@ async function streamAndReport(
       : '\nMISMATCH: some events are unaccounted for; see .tidewater/logs/.',
   );
   return ok ? 0 : 1;
+}
+
+/** Splits the events into runs of the same phase, in order. */
+function stretches(events: readonly DemoEvent[]): DemoEvent[][] {
+  const out: DemoEvent[][] = [];
+  for (const e of events) {
+    const last = out[out.length - 1];
+    if (last && last[0]!.phase === e.phase) last.push(e);
+    else out.push([e]);
+  }
+  return out;
 }

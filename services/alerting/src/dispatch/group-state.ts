@@ -105,6 +105,9 @@ export function createGroupState(redis: Redis, prefix: string) {
       const res = await r.twAfterFlush(k.meta(meta.key), k.alerts(meta.key), k.due, JSON.stringify(meta), meta.key, nextFlushAt, ...args);
       return res === 1 ? 'deleted' : 'kept';
     },
+    firingCount(): Promise<number> {
+      return redis.hlen(k.firing);
+    },
     async groupCount(): Promise<number> {
       return redis.zcard(k.due);
     },
