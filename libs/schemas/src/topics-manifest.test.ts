@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSchema, schemaNameForFile } from './avro-schemas.js';
-import { loadTopicsManifest } from './topics-manifest.js';
+import { checkDocumentedCodes } from '@tidewater/errors';
+import { loadTopicsManifest, schemasErrors } from './topics-manifest.js';
 
 describe('topics manifest', () => {
   it('lists the default topics with at least 6 partitions on the scored path', () => {
@@ -45,5 +46,12 @@ describe('topics manifest', () => {
       `topics:\n  - { name: 'bad name', partitions: 0, cleanupPolicy: delete, retentionMs: 1, key: { format: string }, value: { format: bytes }, description: x }\n`,
     );
     expect(() => loadTopicsManifest(file)).toThrow(/name[\s\S]*partitions/);
+  });
+});
+
+describe('TW_SCHEMAS_ codes', () => {
+  it('are each documented in docs/error-codes.md, with no stale entry', () => {
+    const doc = new URL('../../../docs/error-codes.md', import.meta.url).pathname;
+    expect(checkDocumentedCodes(schemasErrors.catalogue, schemasErrors.prefix, doc)).toEqual({ missing: [], stale: [] });
   });
 });

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { defineErrors } from '@tidewater/errors';
 import { topicsManifestPath } from './paths.js';
+
+export const schemasErrors = defineErrors('TW_SCHEMAS_', {
+  TW_SCHEMAS_TOPICS_MANIFEST_INVALID: {
+    retriable: false,
+    description: 'deploy/topics.yaml (or the file given) fails validation: a bad name, partition count, format, or a topic listed twice.',
+  },
+});
 
 const formatSchema = z.discriminatedUnion('format', [
   z.object({ format: z.literal('avro'), schema: z.string().endsWith('.avsc') }),
@@ -29,10 +37,11 @@ export type TopicsManifest = z.infer<typeof manifestSchema>;
 export function loadTopicsManifest(path: string = topicsManifestPath): TopicsManifest {
   const parsed = manifestSchema.safeParse(parse(readFileSync(path, 'utf8')));
   if (!parsed.success) {
-    throw new Error(`invalid topics manifest ${path}:\n${z.prettifyError(parsed.error)}`);
+    throw schemasErrors.create('TW_SCHEMAS_TOPICS_MANIFEST_INVALID', `invalid topics manifest ${path}:\n${z.prettifyError(parsed.error)}`);
   }
   const names = parsed.data.topics.map((t) => t.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new Error(`invalid topics manifest ${path}: topic ${dup} is listed twice`);
+  if (dup)
+    throw schemasErrors.create('TW_SCHEMAS_TOPICS_MANIFEST_INVALID', `invalid topics manifest ${path}: topic ${dup} is listed twice`);
   return parsed.data;
 }
