@@ -10,6 +10,7 @@ Samples are rounded to 4 decimals so the file stays small and JSON round-trips t
 
 import json
 import os
+import subprocess
 import sys
 import warnings
 
@@ -191,4 +192,8 @@ doc = {
 with open(OUT, 'w') as fh:
     json.dump(doc, fh, separators=(',', ':'))
     fh.write('\n')
+# Formatted like the rest of the repository, so `prettier --check` passes on a regenerated file.
+prettier = os.path.join(os.path.dirname(OUT), '..', '..', '..', 'node_modules', '.bin', 'prettier')
+if os.path.exists(prettier):
+    subprocess.run([prettier, '--write', '--log-level', 'warn', OUT], check=True)
 print(f'wrote {OUT} ({os.path.getsize(OUT)} bytes)')

@@ -4,7 +4,8 @@ import { defineErrors } from '@tidewater/errors';
 export const driftStatisticsErrors = defineErrors('TW_DRIFT_', {
   TW_DRIFT_EMPTY_SAMPLE: {
     retriable: false,
-    description: 'A sample or histogram handed to a drift statistic has no observations (or all-zero counts); wait for data before computing drift.',
+    description:
+      'A sample or histogram handed to a drift statistic has no observations (or all-zero counts); wait for data before computing drift.',
   },
   TW_DRIFT_NON_FINITE_VALUE: {
     retriable: false,

@@ -21,7 +21,9 @@ export function assertUsableCounts(counts: readonly number[], name: string): voi
       });
     }
     if (c < 0) {
-      throw driftStatisticsErrors.create('TW_DRIFT_NEGATIVE_COUNT', `${name} has a negative count at index ${index}`, { details: { index } });
+      throw driftStatisticsErrors.create('TW_DRIFT_NEGATIVE_COUNT', `${name} has a negative count at index ${index}`, {
+        details: { index },
+      });
     }
   });
   if (counts.every((c) => c === 0)) throw driftStatisticsErrors.create('TW_DRIFT_EMPTY_SAMPLE', `${name} has only zero counts`);

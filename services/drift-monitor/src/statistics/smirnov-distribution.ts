@@ -30,7 +30,7 @@ export function smirnovSf(n: number, d: number): number {
   if (nxFloor >= n - 1) return clip01(Math.pow(1 - d, n));
   if (n > 1_000_000) {
     const logp = -Math.pow(6 * n * d + 1, 2) / 18 / n;
-    return clip01(logp < -Math.LN2 ? Math.exp(logp) : 1 + Math.expm1(logp) === 1 ? 1 : 1 - -Math.expm1(logp));
+    return clip01(logp < -Math.LN2 ? Math.exp(logp) : 1 + Math.expm1(logp));
   }
   const lastV = Math.floor(n * (1 - d));
   let logBinomial = 0; // log C(n, v), updated term by term

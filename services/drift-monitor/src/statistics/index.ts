@@ -1,0 +1,13 @@
+export { kolmogorovSmirnovTest, ksMaxAutoExactSize } from './kolmogorov-smirnov.js';
+export type { KsMethod, KsTestResult } from './kolmogorov-smirnov.js';
+export { kolmogorovSf } from './kolmogorov-distribution.js';
+export { smirnovSf } from './smirnov-distribution.js';
+export { jensenShannonDistance } from './jensen-shannon.js';
+export { wassersteinDistance, normalizedWasserstein, populationStd } from './wasserstein.js';
+export { chiSquareTest } from './chi-square.js';
+export type { ChiSquareResult } from './chi-square.js';
+export { regularizedUpperGamma, chiSquareSf, logGamma } from './incomplete-gamma.js';
+export { bonferroniAdjust, benjaminiHochbergAdjust } from './multiple-testing.js';
+export { driftStatisticsErrors } from './errors.js';
+export type { DriftStatisticsErrorCode } from './errors.js';
+export { populationStabilityIndex, psiEpsilon } from '../population-stability.js';
