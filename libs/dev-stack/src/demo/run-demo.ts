@@ -83,6 +83,10 @@ async function streamAndReport(
   }
   await producer.disconnect();
   const scoredIn = Date.now() - t0;
+  // Every full window's report (and any alert it raised) reaches the watcher before we print.
+  const windows = Math.floor(mine().predictions / windowSize);
+  for (const until = Date.now() + 15_000; Date.now() < until && out.reports.length < windows;) await sleep(250);
+  await sleep(1000);
   await watcher.stop();
 
   const m = mine();
