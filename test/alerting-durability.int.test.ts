@@ -100,7 +100,19 @@ describe('alerting survives a kill between receiving and delivering', () => {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && (await redis.zcard(`${prefix}:groups:due`)) === 0) await sleep(50);
     expect(await redis.zcard(`${prefix}:groups:due`)).toBe(1);
-    await sleep(500); // let the consumer commit the offset, as it does after each batch
+    // Wait for the offset commit, so a restart cannot get the alert again from Kafka: it must come from Redis.
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      const committed = async () => {
+        const [t] = await admin.fetchOffsets({ groupId: env['CONSUMER_GROUP']!, topics: [topics.TOPIC_ALERTS] });
+        return (t?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+      };
+      while (Date.now() < deadline && (await committed()) < 1) await sleep(50);
+      expect(await committed()).toBe(1);
+    } finally {
+      await admin.disconnect();
+    }
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
     const messages = async () => (await slack.inject('/messages')).json<{ text: string }[]>();
@@ -181,9 +193,13 @@ describe('alerting parks what a receiver refuses for good, and says so', () => {
     const deadline = Date.now() + 30_000;
     const parked = () => seen.filter((m) => m.topic === topics.TOPIC_ALERTS_DLQ);
     // The original alert, then AlertDeliveryFailed on the alerts topic (whose own notification is parked too, without a further alert).
-    while (Date.now() < deadline && (parked().length < 2 || seen.filter((m) => m.topic === topics.TOPIC_ALERTS).length < 2))
-      await sleep(100);
-    await tap.disconnect();
+    try {
+      while (Date.now() < deadline && (parked().length < 2 || seen.filter((m) => m.topic === topics.TOPIC_ALERTS).length < 2))
+        await sleep(100);
+      await sleep(2000); // a loop would add records by now (ticks every 200 ms)
+    } finally {
+      await tap.disconnect();
+    }
     expect(parked().length).toBe(2);
     expect(parked()[0]!.headers['tw.error.code']).toBe('TW_ALERT_RECEIVER_REJECTED');
     expect(parked()[0]!.headers['tw.error.message']).toContain('no_service');

@@ -4,6 +4,7 @@ import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
 import type { Alert } from '@tidewater/schemas';
 import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { AlertingConfig } from './config.js';
+import { alertingErrors } from './errors.js';
 import { createDeliveryQueue } from './delivery/index.js';
 import { createDispatcher } from './dispatch/dispatcher.js';
 import { createGroupState } from './dispatch/group-state.js';
@@ -36,7 +37,7 @@ export type AlertingDeps = Pick<
 export interface AlertingApp {
   readonly consumer: ConsumerRunner;
   start(): Promise<void>;
-  /** One pass of the timers: flush due groups, then send due notifications (tests drive it). */
+  /** One pass of the dispatcher: flush the groups that are due (the delivery queue has its own timer). */
   tick(): Promise<void>;
   close(): Promise<void>;
 }
@@ -64,6 +65,11 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
     }),
     groups: new Gauge({ name: 'tw_alerting_groups_active', help: 'Aggregation groups holding alerts', registers }),
     firing: new Gauge({ name: 'tw_alerting_alerts_firing', help: 'Alerts firing now (silenced and inhibited ones included)', registers }),
+    flushFailures: new Counter({
+      name: 'tw_alerting_flush_failures_total',
+      help: 'Group flushes that failed and will be retried',
+      registers,
+    }),
     parked: new Counter({
       name: 'tw_alerting_notifications_parked_total',
       help: 'Notifications refused for good',
@@ -131,10 +137,21 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
     muting: {
       silencedBy: (labels, now) => silencedBy(labels, activeSilences, now),
       inhibited: (labels, firing) => inhibitor.inhibitedBy(labels, firing),
+      usesFiringAlerts: routing.inhibitRules.length > 0,
     },
     sendResolved: fanout.sendsResolved,
     enqueue: async (n: Notification) => {
-      for (const one of fanout.split(n)) await queue.enqueue(one);
+      const parts = fanout.split(n);
+      // A group made under an older config can name a receiver that no longer exists: say so, loudly.
+      if (parts.length === 0)
+        throw alertingErrors.create('TW_ALERT_RECEIVER_UNKNOWN', `receiver ${n.receiver} is not configured`, {
+          details: { groupKey: n.groupKey },
+        });
+      for (const one of parts) await queue.enqueue(one);
+    },
+    onFlushFailed: (groupKey, err) => {
+      m.flushFailures.inc();
+      deps.logger.error({ err, groupKey }, 'group flush failed; it stays due and is retried on the next tick');
     },
     clock,
     owner: config.ALERTING_REPLICA_ID,
@@ -159,10 +176,11 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
 
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
+  // Dispatching and delivery run on separate timers: a slow receiver or a full queue must not stop
+  // groups from flushing, and a failing group must not stop the queue from draining.
   async function tick(): Promise<void> {
     activeSilences = await silences.active(clock.now());
     await dispatcher.tick();
-    await queue.runDue();
     m.groups.set(await groups.groupCount());
     m.firing.set(await groups.firingCount());
   }
@@ -173,6 +191,8 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
     tick,
     async start() {
       await consumer.start();
+      if (closed) return; // SIGTERM during boot: do not start timers against closing resources
+      queue.start();
       timer = setInterval(() => {
         // One pass at a time; a slow Redis must not pile passes up.
         ticking ??= tick()

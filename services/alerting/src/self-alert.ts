@@ -20,7 +20,9 @@ export function deliveryFailedAlert(n: Notification, err: TidewaterError, now: n
       runbook_url: `${runbookBaseUrl}#alert-delivery-failed`,
     },
     starts_at: now,
-    ends_at: null,
+    // Resolves by itself an hour after the last refusal (each new refusal raises it again), so a
+    // fixed webhook does not leave a critical alert firing forever.
+    ends_at: now + 3_600_000,
     source: 'alerting',
     generator_url: null,
   };

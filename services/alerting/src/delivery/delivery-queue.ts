@@ -4,7 +4,7 @@ import type { TidewaterError } from '@tidewater/errors';
 import type { Logger } from '@tidewater/logging';
 import { alertingErrors } from '../errors.js';
 import { systemClock, type Clock, type Notification } from '../notification.js';
-import { retryDelayMs, type RetryPolicy } from './backoff.js';
+import { maxRetryAfterMs, retryDelayMs, type RetryPolicy } from './backoff.js';
 import { createDeliveryMetrics } from './delivery-metrics.js';
 import { createQueueStore, type QueuedItem } from './queue-store.js';
 import { postToReceiver, retryAfterMsOf } from './receiver-client.js';
@@ -140,7 +140,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
     const retryAfterMs = retryAfterMsOf(failure);
     // Free the endpoint first: the spacing counts from the end of this send, so the receiver sees
     // at least the interval between two requests whatever the network did.
-    await store.releaseSlot(request.limitKey, at(), at() + Math.max(minInterval, retryAfterMs ?? 0));
+    await store.releaseSlot(request.limitKey, at(), at() + Math.max(minInterval, Math.min(retryAfterMs ?? 0, maxRetryAfterMs)));
     if (failure === undefined) {
       await store.finish(id, at());
       metrics.attempt(n.receiver, 'delivered');

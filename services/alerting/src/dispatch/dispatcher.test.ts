@@ -67,6 +67,7 @@ function setup(opts: { sendResolved?: boolean; silenced?: (l: Labels) => boolean
       silencedBy: (l) => (opts.silenced?.(l) ? ['silence-1'] : []),
       inhibited: (l, firing) =>
         l['severity'] === 'warning' && firing.some((f) => f['severity'] === 'critical' && f['model'] === l['model']),
+      usesFiringAlerts: true,
     },
     sendResolved: () => opts.sendResolved ?? true,
     enqueue: async (n) => void sent.push(n),
@@ -190,13 +191,59 @@ describe('dispatcher (Alertmanager grouping semantics)', () => {
     expect(a.sent.length + b.sent.length).toBe(1);
   });
 
+  it('treats a firing alert whose ends_at passed as resolved, and forgets the group after', async () => {
+    await t.dispatcher.ingest({ ...alert('Drift'), ends_at: t.clock.t + 10 * m });
+    t.clock.t += 30 * s;
+    await t.dispatcher.tick();
+    t.clock.t += 10 * m;
+    expect(await t.dispatcher.tick()).toBe(1);
+    expect(t.sent[1]).toMatchObject({ status: 'resolved' });
+    expect(await redis.zcard(`${t.prefix}due`)).toBe(0);
+  });
+
+  it('keeps flushing other groups when one fails, and retries the failed one', async () => {
+    const prefix = `tw:test:alerting:${randomUUID()}:`;
+    prefixes.push(prefix);
+    const clock = {
+      t: 1_000_000,
+      now() {
+        return this.t;
+      },
+    };
+    const sent: Notification[] = [];
+    const failed: string[] = [];
+    let refuse = true;
+    const d = createDispatcher({
+      groups: createGroupState(redis, prefix),
+      route,
+      muting: { silencedBy: () => [], inhibited: () => false, usesFiringAlerts: false },
+      sendResolved: () => true,
+      enqueue: async (n) => {
+        if (refuse && n.groupLabels['alertname'] === 'A') throw new Error('delivery queue full');
+        sent.push(n);
+      },
+      clock,
+      owner: 'x',
+      onFlushFailed: (key) => void failed.push(key),
+    });
+    await d.ingest(alert('A'));
+    await d.ingest(alert('B'));
+    clock.t += 30 * s;
+    expect(await d.tick()).toBe(1);
+    expect(sent.map((n) => n.groupLabels['alertname'])).toEqual(['B']);
+    expect(failed).toHaveLength(1);
+    refuse = false;
+    expect(await d.tick()).toBe(1); // still due: retried on the next tick
+    expect(sent.map((n) => n.groupLabels['alertname'])).toEqual(['B', 'A']);
+  });
+
   it('gives a flush redone after a crash the same notification id', async () => {
     await t.dispatcher.ingest(alert('Drift'));
     t.clock.t += 30 * s;
     const crashing = createDispatcher({
       groups: createGroupState(redis, t.prefix),
       route,
-      muting: { silencedBy: () => [], inhibited: () => false },
+      muting: { silencedBy: () => [], inhibited: () => false, usesFiringAlerts: false },
       sendResolved: () => true,
       enqueue: async (n) => {
         t.sent.push(n);
@@ -205,7 +252,7 @@ describe('dispatcher (Alertmanager grouping semantics)', () => {
       clock: t.clock,
       owner: 'c',
     });
-    await expect(crashing.tick()).rejects.toThrow(/process died/);
+    expect(await crashing.tick()).toBe(0); // the failed flush is reported, the group stays due
     await t.dispatcher.tick();
     expect(t.sent).toHaveLength(2);
     expect(t.sent[0]!.id).toBe(t.sent[1]!.id);

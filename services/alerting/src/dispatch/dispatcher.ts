@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Alert } from '@tidewater/schemas';
 import type { Labels } from '../matching/label-matcher.js';
 import type { Clock, Notification } from '../notification.js';
@@ -20,6 +21,8 @@ export interface Muting {
   silencedBy(labels: Labels, now: number): readonly string[];
   /** Whether one of the firing alerts inhibits this one. */
   inhibited(labels: Labels, firing: readonly Labels[]): boolean;
+  /** False when there are no inhibition rules: the firing set is then not loaded at all. */
+  readonly usesFiringAlerts: boolean;
 }
 
 export interface DispatcherDeps {
@@ -32,6 +35,8 @@ export interface DispatcherDeps {
   /** This replica's name, for group leases. */
   readonly owner: string;
   readonly onMuted?: (reason: 'silenced' | 'inhibited', alert: Alert) => void;
+  /** A group whose flush failed; it stays due and is tried again on the next tick. */
+  readonly onFlushFailed?: (groupKey: string, err: unknown) => void;
 }
 
 /**
@@ -75,13 +80,16 @@ export function createDispatcher(deps: DispatcherDeps) {
       let sent = 0;
       const due = await deps.groups.due(now);
       if (due.length === 0) return 0;
-      const firingNow = await deps.groups.firingLabels();
+      const firingNow = deps.muting.usesFiringAlerts ? await deps.groups.firingLabels() : [];
       for (const key of due) {
         if (!(await deps.groups.lease(key, deps.owner, 30_000))) continue;
         try {
           if (await flush(key, now, firingNow)) sent++;
+        } catch (err) {
+          // One group failing (a full delivery queue, an unknown receiver) must not hold up the others.
+          deps.onFlushFailed?.(key, err);
         } finally {
-          await deps.groups.release(key);
+          await deps.groups.release(key, deps.owner);
         }
       }
       return sent;
@@ -91,7 +99,11 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function flush(key: string, now: number, firingNow: readonly Labels[]): Promise<boolean> {
     const loaded = await deps.groups.load(key);
     if (!loaded || loaded.scheduledAt > now) return false;
-    const { meta, alerts, scheduledAt } = loaded;
+    const { meta, scheduledAt } = loaded;
+    // An alert whose ends_at has passed is resolved, as in Alertmanager, even without a resolved record.
+    const alerts = loaded.alerts.map((a) =>
+      a.status === 'firing' && a.ends_at !== null && a.ends_at <= now ? { ...a, status: 'resolved' as const } : a,
+    );
     const visible = alerts.filter((a) => !muted(a, now, firingNow));
     const firing = visible.filter((a) => a.status === 'firing');
     const resolved = alerts.filter((a) => a.status === 'resolved');
@@ -107,7 +119,9 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (notify) {
       const included = [...firing, ...notifiedResolved];
       await deps.enqueue({
-        id: `${key}@${scheduledAt}`,
+        // The flush it belongs to and what it says: a flush redone after a crash with the same
+        // content gets the same id (stored once), one with different content is a new notification.
+        id: `${key}@${scheduledAt}:${contentHash(included)}`,
         receiver: meta.receiver,
         groupKey: key,
         groupLabels: meta.groupLabels,
@@ -121,7 +135,9 @@ export function createDispatcher(deps: DispatcherDeps) {
       // Everything resolved or muted: forget what was notified so a re-fire notifies again.
       next = { ...meta, lastFiring: [] };
     }
-    await deps.groups.afterFlush(next, resolved, now + meta.groupIntervalMs);
+    // Stored versions of what counts as resolved now (expired ones included), so they leave the group.
+    const flushedResolved = loaded.alerts.filter((_, i) => alerts[i]!.status === 'resolved');
+    await deps.groups.afterFlush(next, flushedResolved, scheduledAt, now + meta.groupIntervalMs);
     return notify;
   }
 
@@ -146,4 +162,12 @@ export function commonLabels(alerts: readonly Alert[]): Labels {
   const [first, ...rest] = alerts;
   if (!first) return {};
   return Object.fromEntries(Object.entries(first.labels).filter(([k, v]) => rest.every((a) => a.labels[k] === v)));
+}
+
+function contentHash(alerts: readonly Alert[]): string {
+  const content = alerts
+    .map((a) => `${a.fingerprint}:${a.status}`)
+    .sort()
+    .join(',');
+  return createHash('sha256').update(content).digest('hex').slice(0, 12);
 }

@@ -25,8 +25,11 @@ export interface GroupMeta {
  *   firing        hash: fingerprint -> labels of every firing alert (inhibition sources)
  */
 const afterFlushScript = `
+-- Fenced: if the group was rescheduled meanwhile (another replica flushed it), change nothing.
+local current = redis.call('ZSCORE', KEYS[3], ARGV[2])
+if not current or tonumber(current) ~= tonumber(ARGV[4]) then return 2 end
 redis.call('HSET', KEYS[1], 'meta', ARGV[1])
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then redis.call('HDEL', KEYS[2], ARGV[i]) end
 end
 if redis.call('HLEN', KEYS[2]) == 0 then
@@ -39,11 +42,25 @@ return 0
 `;
 
 type GroupRedis = Redis & {
-  twAfterFlush(meta: string, alerts: string, due: string, metaJson: string, key: string, next: number, ...pairs: string[]): Promise<number>;
+  twAfterFlush(
+    meta: string,
+    alerts: string,
+    due: string,
+    metaJson: string,
+    key: string,
+    next: number,
+    scheduledAt: number,
+    ...pairs: string[]
+  ): Promise<number>;
+  twReleaseLease(lease: string, owner: string): Promise<number>;
 };
 
 export function createGroupState(redis: Redis, prefix: string) {
   redis.defineCommand('twAfterFlush', { numberOfKeys: 3, lua: afterFlushScript });
+  redis.defineCommand('twReleaseLease', {
+    numberOfKeys: 1,
+    lua: "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+  });
   const r = redis as GroupRedis;
   const k = {
     meta: (key: string) => `${prefix}g:{${key}}`,
@@ -92,18 +109,33 @@ export function createGroupState(redis: Redis, prefix: string) {
     async lease(key: string, owner: string, ttlMs: number): Promise<boolean> {
       return (await redis.set(k.lease(key), owner, 'PX', ttlMs, 'NX')) === 'OK';
     },
-    async release(key: string): Promise<void> {
-      await redis.del(k.lease(key));
+    /** Gives the lease back, only if still ours (a flush that outlived its lease must not drop another's). */
+    async release(key: string, owner: string): Promise<void> {
+      await r.twReleaseLease(k.lease(key), owner);
     },
     /**
      * Records a flush atomically: the new notification-log entry; removes the resolved alerts that
      * were flushed unless a newer update replaced them meanwhile; deletes the group once it holds no
      * alert, else reschedules it at `nextFlushAt`.
      */
-    async afterFlush(meta: GroupMeta, flushedResolved: readonly Alert[], nextFlushAt: number): Promise<'kept' | 'deleted'> {
+    async afterFlush(
+      meta: GroupMeta,
+      flushedResolved: readonly Alert[],
+      scheduledAt: number,
+      nextFlushAt: number,
+    ): Promise<'kept' | 'deleted' | 'superseded'> {
       const args = flushedResolved.flatMap((a) => [a.fingerprint, JSON.stringify(a)]);
-      const res = await r.twAfterFlush(k.meta(meta.key), k.alerts(meta.key), k.due, JSON.stringify(meta), meta.key, nextFlushAt, ...args);
-      return res === 1 ? 'deleted' : 'kept';
+      const res = await r.twAfterFlush(
+        k.meta(meta.key),
+        k.alerts(meta.key),
+        k.due,
+        JSON.stringify(meta),
+        meta.key,
+        nextFlushAt,
+        scheduledAt,
+        ...args,
+      );
+      return res === 1 ? 'deleted' : res === 2 ? 'superseded' : 'kept';
     },
     firingCount(): Promise<number> {
       return redis.hlen(k.firing);
