@@ -61,6 +61,10 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
     evicted.inc({ side });
   });
   let window = new DriftWindow(manifest);
+  /** Last offset per topic-partition whose record changed the in-memory windows. */
+  const applied = new Map<string, number>();
+  /** Reports and alerts computed but not yet acknowledged by Kafka. */
+  let pending = { reports: [] as OutgoingRecord[], alerts: [] as OutgoingRecord[] };
   let firingSince: number | undefined;
 
   function closeWindow(closer: ConsumedRecord<Input>, out: { reports: OutgoingRecord[]; alerts: OutgoingRecord[] }): void {
@@ -98,8 +102,13 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
         ? { kind: 'features', value: features.decode(message) }
         : { kind: 'prediction', value: predictions.decode(message) },
     handle: async (records) => {
-      const out = { reports: [] as OutgoingRecord[], alerts: [] as OutgoingRecord[] };
       for (const r of records) {
+        // A retried batch must not count its records twice: each record changes the windows once,
+        // and what a failed attempt produced waits in `pending` to be sent by the next one.
+        const tp = `${r.topic}:${r.partition}`;
+        const offset = Number(r.offset);
+        if ((applied.get(tp) ?? -1) >= offset) continue;
+        applied.set(tp, offset);
         // A window counts an event once both its features and its prediction are in, so both
         // sides of a window describe the same events.
         const pair = r.value.kind === 'features' ? join.addFeatures(r.value.value) : join.addPrediction(r.value.value);
@@ -108,13 +117,14 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
         if (p.model_name !== manifest.name || p.model_version !== manifest.version) continue;
         window.addFeatures(pair.features);
         window.addPrediction(p.score, p.label, p.event_time);
-        if (window.size >= config.DRIFT_WINDOW_SIZE) closeWindow(r, out);
+        if (window.size >= config.DRIFT_WINDOW_SIZE) closeWindow(r, pending);
       }
       const batches = [
-        { topic: reports.topic, records: out.reports },
-        { topic: alerts.topic, records: out.alerts },
+        { topic: reports.topic, records: pending.reports },
+        { topic: alerts.topic, records: pending.alerts },
       ].filter((b) => b.records.length > 0);
       if (batches.length > 0) await deps.producer.sendMany(batches);
+      pending = { reports: [], alerts: [] };
     },
   });
   return { consumer, start: () => consumer.start(), close: () => consumer.close() };
