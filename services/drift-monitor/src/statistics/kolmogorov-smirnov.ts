@@ -1,6 +1,7 @@
 import { assertUsableSample } from './input-checks.js';
 import { kolmogorovSf } from './kolmogorov-distribution.js';
 import { probOutsideBand, probOutsideSquare } from './kolmogorov-smirnov-exact.js';
+import { countAtMost } from './sorted-search.js';
 
 /** How the p-value is computed: SciPy's `method` argument of `ks_2samp`. */
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -34,18 +35,6 @@ function gcd(a: number, b: number): number {
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** Number of values in sorted `a` that are <= x (numpy searchsorted side='right'). */
-function countAtMost(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] ?? 0) <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** `_attempt_exact_2kssamp`: the exact p-value, or undefined when it is not representable in doubles. */

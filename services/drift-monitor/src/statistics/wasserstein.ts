@@ -1,16 +1,5 @@
 import { assertUsableSample } from './input-checks.js';
-
-/** Number of values in sorted `a` that are <= x (numpy searchsorted side='right'). */
-function countAtMost(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] ?? 0) <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+import { countAtMost } from './sorted-search.js';
 
 /**
  * First Wasserstein (earth mover's) distance between two 1-D samples with equal weights, as
