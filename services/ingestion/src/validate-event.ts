@@ -3,7 +3,6 @@ import { loadSchema } from '@tidewater/schemas';
 import { ingestErrors } from './errors.js';
 
 const rawType = loadSchema('rawPaymentEvent').type;
-const fieldNames = new Set((JSON.parse(loadSchema('rawPaymentEvent').text) as { fields: { name: string }[] }).fields.map((f) => f.name));
 const channels = new Set(['ecom', 'pos', 'atm', 'moto']);
 // ISO 8601 date-time with an explicit zone, as upstream contracts require (no local times).
 const isoWithZone = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -36,14 +35,14 @@ export function validateRawEvent(bytes: Buffer | null, ingestedAt: number): Paym
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw ingestErrors.create('TW_INGEST_NOT_AN_OBJECT', 'payload must be a JSON object');
   }
-  const candidate = Object.fromEntries(Object.entries(parsed).filter(([k]) => fieldNames.has(k)));
-  const problems: string[] = [];
-  if (
-    !rawType.isValid(candidate, { errorHook: (path, value) => problems.push(`${path.join('.')}=${JSON.stringify(value) ?? 'undefined'}`) })
-  ) {
+  // avsc checks only the schema's fields (unknown ones are ignored, and the output below copies
+  // the known ones), so the payload is checked as parsed; the error hook runs only for a failure.
+  if (!rawType.isValid(parsed)) {
+    const problems: string[] = [];
+    rawType.isValid(parsed, { errorHook: (path, value) => problems.push(`${path.join('.')}=${JSON.stringify(value) ?? 'undefined'}`) });
     throw ingestErrors.create('TW_INGEST_SCHEMA_VIOLATION', `fields missing or of the wrong type: ${problems.join(', ')}`);
   }
-  const raw = candidate as unknown as RawPaymentEvent;
+  const raw = parsed as RawPaymentEvent;
   for (const id of ['event_id', 'card_id', 'merchant_id'] as const) {
     if (raw[id].trim().length === 0 || raw[id].length > 128)
       throw ingestErrors.create('TW_INGEST_INVALID_ID', `${id} must be 1-128 characters`);
