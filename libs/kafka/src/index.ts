@@ -10,7 +10,7 @@ export { kafkaErrors } from './errors.js';
 export type { KafkaErrorCode } from './errors.js';
 export { kafkaMetrics } from './kafka-metrics.js';
 export type { KafkaMetrics } from './kafka-metrics.js';
-export { extractTraceContext, startProcessSpan, traceHeaders, withContext } from './trace-context.js';
+export { extractTraceContext, startProcessSpan, traceHeaders } from './trace-context.js';
 export {
   MAGIC_BYTE,
   WIRE_HEADER_SIZE,

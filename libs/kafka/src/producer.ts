@@ -55,7 +55,7 @@ function gaveUpOnOutage(err: unknown): boolean {
  * Tidewater service produces through one of these. A send outlasts an outage of any length; see
  * `untilAcknowledged` for the one case where a resend may duplicate.
  */
-export function createProducer(opts: { kafka: Kafka; logger: Logger; transactionalId?: string }): TidewaterProducer {
+export function createProducer(opts: { kafka: Kafka; logger: Logger }): TidewaterProducer {
   const producer = opts.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -65,7 +65,6 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; transaction
     // An idempotent producer keeps retrying (kafkajs's own rule); see untilAcknowledged for outages.
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
     allowAutoTopicCreation: false,
-    ...(opts.transactionalId ? { transactionalId: opts.transactionalId } : {}),
   });
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;

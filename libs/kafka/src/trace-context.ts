@@ -75,8 +75,3 @@ export function startProcessSpan(
   );
   return { span, context: trace.setSpan(parent, span) };
 }
-
-/** Runs `fn` with `ctx` active, so log lines and spans made inside carry it. */
-export function withContext<T>(ctx: Context, fn: () => T): T {
-  return otelContext.with(ctx, fn);
-}

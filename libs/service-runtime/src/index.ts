@@ -2,4 +2,4 @@ export { failBoot, startServiceRuntime } from './service-runtime.js';
 export type { RuntimeConfig, ServiceRuntime } from './service-runtime.js';
 export { avroConsumerCodec, avroReader, avroTopicWriter } from './avro-topic.js';
 export type { AvroTopicWriter } from './avro-topic.js';
-export { topicEnvByDefaultName, topicNamesEnv } from './topic-names.js';
+export { topicNamesEnv } from './topic-names.js';

@@ -14,15 +14,3 @@ export const topicNamesEnv = {
   TOPIC_ALERTS: z.string().min(1).default('alerts'),
   TOPIC_ALERTS_DLQ: z.string().min(1).default('alerts.dlq'),
 };
-
-/** Maps the manifest's default topic names to the variables that override them. */
-export const topicEnvByDefaultName: Readonly<Record<string, keyof typeof topicNamesEnv>> = {
-  'events.raw': 'TOPIC_EVENTS_RAW',
-  'events.valid': 'TOPIC_EVENTS_VALID',
-  'events.dlq': 'TOPIC_EVENTS_DLQ',
-  features: 'TOPIC_FEATURES',
-  predictions: 'TOPIC_PREDICTIONS',
-  'drift.reports': 'TOPIC_DRIFT_REPORTS',
-  alerts: 'TOPIC_ALERTS',
-  'alerts.dlq': 'TOPIC_ALERTS_DLQ',
-};
