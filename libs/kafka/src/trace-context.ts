@@ -1,7 +1,6 @@
 import {
   ROOT_CONTEXT,
   SpanKind,
-  context as otelContext,
   trace,
   type Context,
   type Span,
