@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
-import { createAvroDecoder, deadLetterHeaders } from '@tidewater/kafka';
+import { createAvroDecoder, deadLetterHeaders, headerText } from '@tidewater/kafka';
 import { loadSchema, type Alert, type DriftReport, type Prediction } from '@tidewater/schemas';
 
 export interface DeadLetterSeen {
@@ -26,12 +26,6 @@ export interface PipelineOutputs {
   readonly deadLetters: DeadLetterSeen[];
   readonly reports: DriftReport[];
   readonly alerts: Alert[];
-}
-
-function header(headers: IHeaders | undefined, name: string): string | undefined {
-  const v = headers?.[name];
-  const first = Array.isArray(v) ? v[0] : v;
-  return first === undefined ? undefined : first.toString();
 }
 
 /**
@@ -78,11 +72,11 @@ export function watchPipeline(opts: { brokers: readonly string[]; registryUrl: s
           else if (batch.topic === t.alerts) await decoders.alert.prepare(values);
           for (const m of batch.messages) {
             if (batch.topic === t.dlq) {
-              out.deadLetters.push({ code: header(m.headers, deadLetterHeaders.code) ?? '', value: m.value, headers: m.headers ?? {} });
+              out.deadLetters.push({ code: headerText(m.headers, deadLetterHeaders.code) ?? '', value: m.value, headers: m.headers ?? {} });
             } else if (m.value) {
               if (batch.topic === t.predictions) {
                 out.predictions.push(decoders.prediction.decode(m.value));
-                out.predictionTraceparents.push(header(m.headers, 'traceparent'));
+                out.predictionTraceparents.push(headerText(m.headers, 'traceparent'));
                 out.predictionOffsets.push({ partition: batch.partition, offset: m.offset });
               } else if (batch.topic === t.reports) {
                 out.reports.push(decoders.report.decode(m.value));

@@ -11,6 +11,7 @@ export type { KafkaErrorCode } from './errors.js';
 export { kafkaMetrics } from './kafka-metrics.js';
 export type { KafkaMetrics } from './kafka-metrics.js';
 export { extractTraceContext, startProcessSpan, traceHeaders } from './trace-context.js';
+export { headerText } from './header-text.js';
 export {
   MAGIC_BYTE,
   WIRE_HEADER_SIZE,

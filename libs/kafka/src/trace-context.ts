@@ -1,14 +1,7 @@
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  trace,
-  type Context,
-  type Span,
-  type TextMapGetter,
-  type TextMapSetter,
-} from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { IHeaders } from 'kafkajs';
+import { headerText } from './header-text.js';
 
 /**
  * W3C trace context in Kafka headers (traceparent, tracestate), as the OpenTelemetry messaging
@@ -19,12 +12,7 @@ const propagator = new W3CTraceContextPropagator();
 
 const headerGetter: TextMapGetter<IHeaders> = {
   keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => {
-    const v = carrier[key];
-    if (v === undefined) return undefined;
-    const first = Array.isArray(v) ? v[0] : v;
-    return first === undefined ? undefined : first.toString();
-  },
+  get: (carrier, key) => headerText(carrier, key),
 };
 
 const headerSetter: TextMapSetter<Record<string, string>> = {

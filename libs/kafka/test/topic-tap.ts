@@ -90,9 +90,4 @@ export async function waitUntil(condition: () => boolean, timeoutMs: number, wha
   }
 }
 
-/** A header's value as text (kafkajs gives Buffers on the consumer side). */
-export function headerText(headers: IHeaders, name: string): string | undefined {
-  const v = headers[name];
-  const first = Array.isArray(v) ? v[0] : v;
-  return first?.toString();
-}
+export { headerText } from '../src/header-text.js';
