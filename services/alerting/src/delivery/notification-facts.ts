@@ -1,5 +1,5 @@
 import type { Alert } from '@tidewater/schemas';
-import type { Labels } from '../matching/label-matcher.js';
+import { commonEntries, type Labels } from '../matching/label-matcher.js';
 import type { Notification } from '../notification.js';
 
 /** Severities we know, worst first; anything else ranks after them. */
@@ -29,13 +29,7 @@ export function severityOf(n: Notification): string {
 
 /** Annotations every alert of the notification shares, as Alertmanager's `CommonAnnotations`. */
 export function commonAnnotations(alerts: readonly Alert[]): Labels {
-  const [first, ...rest] = alerts;
-  if (first === undefined) return {};
-  const common: Record<string, string> = {};
-  for (const [k, v] of Object.entries(first.annotations)) {
-    if (rest.every((a) => a.annotations[k] === v)) common[k] = v;
-  }
-  return common;
+  return commonEntries(alerts.map((a) => a.annotations));
 }
 
 /** Firing alerts first, worst severity first, then oldest first: what on-call reads first. */

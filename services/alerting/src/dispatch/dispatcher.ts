@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '@tidewater/schemas';
-import type { Labels } from '../matching/label-matcher.js';
+import { commonEntries, type Labels } from '../matching/label-matcher.js';
 import type { Clock, Notification } from '../notification.js';
 import type { GroupMeta, GroupState } from './group-state.js';
 
@@ -159,9 +159,7 @@ export type Dispatcher = ReturnType<typeof createDispatcher>;
 
 /** Labels with the same value on every alert. */
 export function commonLabels(alerts: readonly Alert[]): Labels {
-  const [first, ...rest] = alerts;
-  if (!first) return {};
-  return Object.fromEntries(Object.entries(first.labels).filter(([k, v]) => rest.every((a) => a.labels[k] === v)));
+  return commonEntries(alerts.map((a) => a.labels));
 }
 
 function contentHash(alerts: readonly Alert[]): string {

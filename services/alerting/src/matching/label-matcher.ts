@@ -57,3 +57,10 @@ export function compileMatcher(spec: LabelMatcherSpec): LabelMatcher {
 export function matchesAll(matchers: readonly LabelMatcher[], labels: Labels): boolean {
   return matchers.every((m) => m.matches(labels));
 }
+
+/** Entries with the same value in every map: Alertmanager's `CommonLabels` and `CommonAnnotations`. */
+export function commonEntries(maps: readonly Labels[]): Labels {
+  const [first, ...rest] = maps;
+  if (first === undefined) return {};
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((m) => m[k] === v)));
+}
