@@ -1,4 +1,6 @@
+import { computeFeatures as servingFeatures } from '@tidewater/feature';
 import type { SyntheticPayment } from '@tidewater/payment-simulator';
+import type { PaymentEvent } from '@tidewater/schemas';
 
 /** The demo model's input features, in tensor column order: the contract with the feature service. */
 export const DEMO_FEATURE_NAMES = [
@@ -15,8 +17,9 @@ export const DEMO_FEATURE_NAMES = [
 const HOUR_MS = 3_600_000;
 
 /**
- * Computes each payment's features as the feature service defines them: the one-hour window
- * is (time - 1h, time] over the card's payments and includes the payment itself.
+ * Computes each payment's features with the feature service's own definition (`computeFeatures` of
+ * @tidewater/feature), so training and serving cannot drift apart: the one-hour window is
+ * (time - 1h, time] over the card's payments and includes the payment itself.
  * `payments` must be ordered by card, then time.
  */
 export function computeFeatures(payments: readonly SyntheticPayment[]): number[][] {
@@ -26,12 +29,25 @@ export function computeFeatures(payments: readonly SyntheticPayment[]): number[]
     const p = payments[i] as SyntheticPayment;
     if (i === 0 || (payments[i - 1] as SyntheticPayment).cardId !== p.cardId) windowStart = i;
     while ((payments[windowStart] as SyntheticPayment).time <= p.time - HOUR_MS) windowStart++;
-    // Summed afresh (windows are short) so a lone payment's ratio is exactly 1.
-    let windowSum = 0;
-    for (let j = windowStart; j <= i; j++) windowSum += (payments[j] as SyntheticPayment).amount;
-    const count = i - windowStart + 1;
-    const hour = new Date(p.time).getUTCHours();
-    rows.push([p.amount, Math.log1p(p.amount), hour, p.isEcom ? 1 : 0, hour < 6 ? 1 : 0, count, windowSum, p.amount / (windowSum / count)]);
+    let sum = 0;
+    for (let j = windowStart; j <= i; j++) sum += (payments[j] as SyntheticPayment).amount;
+    const features = servingFeatures(asEvent(p), { count: i - windowStart + 1, sum });
+    rows.push(DEMO_FEATURE_NAMES.map((name) => features[name] as number));
   }
   return rows;
+}
+
+function asEvent(p: SyntheticPayment): PaymentEvent {
+  return {
+    event_id: '',
+    occurred_at: p.time,
+    ingested_at: p.time,
+    card_id: String(p.cardId),
+    amount: p.amount,
+    currency: 'EUR',
+    merchant_id: '',
+    merchant_category: '',
+    country: '',
+    channel: p.isEcom ? 'ecom' : 'pos',
+  };
 }
