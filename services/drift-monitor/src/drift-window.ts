@@ -1,5 +1,5 @@
 import { referenceBinIndex, type ModelManifest } from '@tidewater/model-manifest';
-import type { DriftReport, FeatureDrift } from '@tidewater/schemas';
+import type { DriftReport, FeatureDrift, FeatureVector } from '@tidewater/schemas';
 import { populationStabilityIndex } from './population-stability.js';
 
 /**
@@ -27,7 +27,7 @@ export class DriftWindow {
     return this.predictions;
   }
 
-  addFeatures(features: Readonly<Record<string, number | string | boolean | null>>): void {
+  addFeatures(features: FeatureVector['features']): void {
     for (const [name, counts] of this.featureCounts) {
       const v = features[name];
       this.values++;

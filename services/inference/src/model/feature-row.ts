@@ -1,8 +1,9 @@
 import { modelErrors } from './errors.js';
 import type { FeatureSpec } from '@tidewater/model-manifest';
+import type { FeatureVector } from '@tidewater/schemas';
 
-/** A feature value as the feature service emits it (Avro map of null | double | string | boolean). */
-export type FeatureValue = number | string | boolean | null;
+/** A feature value as the feature service emits it: the value type of feature-vector.avsc's map. */
+export type FeatureValue = FeatureVector['features'][string];
 
 /** Writes one event's features into a row of a batch buffer; returns how many features were missing. */
 export type RowWriter = (features: Readonly<Record<string, FeatureValue>>, out: Float32Array, offset: number) => { missing: number };
