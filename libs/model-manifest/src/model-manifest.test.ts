@@ -37,6 +37,48 @@ describe('modelManifestSchema', () => {
     expect(messages).toMatch(/one entry per feature/);
   });
 
+  it('carries sorted reference samples and categorical frequencies for drift tests', () => {
+    const m = parseModelManifest(committed, 'committed');
+    const sample = m.referenceProfile.features['amount']?.sample ?? [];
+    expect(sample.length).toBe(1000);
+    expect(m.referenceProfile.score.sample?.length).toBe(1000);
+    const channel = m.referenceProfile.categorical?.['channel'];
+    expect(Object.keys(channel?.frequencies ?? {}).sort()).toEqual(['ecom', 'pos']);
+    expect(Object.keys(m.referenceProfile.categorical ?? {}).sort()).toEqual(['channel', 'country', 'merchant_category']);
+  });
+
+  it('rejects unsorted samples, categorical shares not summing to 1 and a feature profiled twice', () => {
+    const amount = committed.referenceProfile.features['amount'];
+    if (!amount) throw new Error('committed manifest lacks amount');
+    const broken = {
+      ...committed,
+      referenceProfile: {
+        ...committed.referenceProfile,
+        features: { ...committed.referenceProfile.features, amount: { ...amount, sample: [3, 1, 2] } },
+        categorical: {
+          country: { kind: 'categorical', frequencies: { DE: 0.5, FR: 0.2 }, missingShare: 0 },
+          amount: { kind: 'categorical', frequencies: { x: 1 }, missingShare: 0 },
+        },
+      },
+    };
+    const messages = modelManifestSchema
+      .safeParse(broken)
+      .error?.issues.map((i) => i.message)
+      .join('\n');
+    expect(messages).toMatch(/sorted ascending/);
+    expect(messages).toMatch(/frequencies must sum to 1/);
+    expect(messages).toMatch(/numeric and categorical/);
+  });
+
+  it('still accepts a manifest without samples or categorical profiles (older model versions)', () => {
+    const features = Object.fromEntries(
+      Object.entries(committed.referenceProfile.features).map(([k, { sample: _s, ...rest }]) => [k, rest]),
+    );
+    const { categorical: _c, sampleSeed: _seed, ...profile } = committed.referenceProfile;
+    const { sample: _ss, ...score } = profile.score;
+    expect(modelManifestSchema.safeParse({ ...committed, referenceProfile: { ...profile, features, score } }).success).toBe(true);
+  });
+
   it('throws TW_MANIFEST_INVALID naming the source', () => {
     expect(() => parseModelManifest({ name: 'x' }, '/models/x/manifest.json')).toThrow(
       expect.objectContaining({ code: 'TW_MANIFEST_INVALID', message: expect.stringContaining('/models/x/manifest.json') }),

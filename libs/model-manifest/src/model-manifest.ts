@@ -30,6 +30,14 @@ const featureSpecSchema = z
   })
   .refine((f) => f.min <= f.max, { message: 'min must not exceed max' });
 
+// A seeded random sample of training values, sorted ascending, for tests that need raw values
+// (Kolmogorov-Smirnov, Wasserstein). Bounded so a manifest stays a few hundred kilobytes at most.
+const referenceSampleSchema = z
+  .array(z.number())
+  .min(1)
+  .max(10_000)
+  .refine((s) => s.every((v, i) => i === 0 || v >= (s[i - 1] as number)), { message: 'sample must be sorted ascending' });
+
 const numericProfileSchema = z
   .object({
     kind: z.literal('numeric'),
@@ -39,6 +47,7 @@ const numericProfileSchema = z
     std: z.number().min(0),
     min: z.number(),
     max: z.number(),
+    sample: referenceSampleSchema.optional(),
   })
   .superRefine(checkBins);
 
@@ -48,8 +57,25 @@ const scoreProfileSchema = z
     shares: z.array(z.number().min(0).max(1)),
     mean: z.number(),
     std: z.number().min(0),
+    sample: referenceSampleSchema.optional(),
   })
   .superRefine(checkBins);
+
+// A string feature passed through with the vector (not a model input): the share of each category
+// among training rows that had a value, and the share of rows that had none.
+const categoricalProfileSchema = z
+  .object({
+    kind: z.literal('categorical'),
+    frequencies: z.record(z.string(), z.number().min(0).max(1)),
+    missingShare: z.number().min(0).max(1),
+  })
+  .superRefine((p, ctx) => {
+    const shares = Object.values(p.frequencies);
+    if (shares.length === 0) ctx.addIssue({ code: 'custom', path: ['frequencies'], message: 'at least one category is needed' });
+    const total = shares.reduce((a, b) => a + b, 0);
+    if (shares.length > 0 && Math.abs(total - 1) > 1e-3)
+      ctx.addIssue({ code: 'custom', path: ['frequencies'], message: `frequencies must sum to 1 (got ${total})` });
+  });
 
 const isoInstant = z.iso.datetime();
 
@@ -104,6 +130,10 @@ export const modelManifestSchema = z
       score: scoreProfileSchema,
       // Share of reference rows scoring at or above outputs.threshold.
       positiveRate: z.number().min(0).max(1),
+      // Pass-through string features (merchant_category, country, ...), keyed by name.
+      categorical: z.record(z.string(), categoricalProfileSchema).optional(),
+      // Seed of the row sample behind every `sample` field (one joint sample of training rows).
+      sampleSeed: z.number().int().optional(),
     }),
   })
   .superRefine((m, ctx) => {
@@ -115,6 +145,14 @@ export const modelManifestSchema = z
         ctx.addIssue({ code: 'custom', path: ['referenceProfile', 'features'], message: `feature ${name} has no reference profile` });
       }
     });
+    for (const name of Object.keys(m.referenceProfile.categorical ?? {})) {
+      if (Object.hasOwn(m.referenceProfile.features, name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['referenceProfile', 'categorical', name],
+          message: `${name} is profiled as numeric and categorical`,
+        });
+    }
     const c = m.training.coefficients;
     if (c) {
       for (const key of ['mean', 'std', 'weights'] as const) {
@@ -136,6 +174,10 @@ export const modelManifestSchema = z
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 /** One input feature of a model, in tensor column order. */
 export type FeatureSpec = ModelManifest['inputs']['features'][number];
+/** Reference profile of one numeric input feature. */
+export type NumericProfile = ModelManifest['referenceProfile']['features'][string];
+/** Reference profile of one categorical pass-through feature. */
+export type CategoricalProfile = NonNullable<ModelManifest['referenceProfile']['categorical']>[string];
 
 /**
  * Validates a parsed manifest. Throws TW_MODEL_MANIFEST_INVALID listing every problem;

@@ -1,34 +1,37 @@
-import { Counter, Gauge } from 'prom-client';
+import type { Redis } from 'ioredis';
 import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
 import type { ModelManifest } from '@tidewater/model-manifest';
 import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { DriftConfig } from './config.js';
+import { driftConfigFromEnv, type WindowAndTestConfig } from './processor-options.js';
+import { createDriftMetrics } from './drift-metrics.js';
 import { createDriftProcessor, type DriftInput } from './drift-processor.js';
+import { createDriftStateStore } from './drift-state-store.js';
 
 export type DriftDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
   readonly manifest: ModelManifest;
-  readonly config: Pick<
-    DriftConfig,
-    | 'TOPIC_FEATURES'
-    | 'TOPIC_PREDICTIONS'
-    | 'TOPIC_DRIFT_REPORTS'
-    | 'TOPIC_ALERTS'
-    | 'TOPIC_EVENTS_DLQ'
-    | 'CONSUMER_GROUP'
-    | 'SCHEMA_AUTO_REGISTER'
-    | 'DRIFT_WINDOW_SIZE'
-    | 'DRIFT_PSI_THRESHOLD'
-    | 'DRIFT_JOIN_CAPACITY'
-    | 'RUNBOOK_BASE_URL'
-  >;
+  readonly redis: Redis;
+  readonly config: WindowAndTestConfig &
+    Pick<
+      DriftConfig,
+      | 'TOPIC_FEATURES'
+      | 'TOPIC_PREDICTIONS'
+      | 'TOPIC_DRIFT_REPORTS'
+      | 'TOPIC_ALERTS'
+      | 'TOPIC_EVENTS_DLQ'
+      | 'CONSUMER_GROUP'
+      | 'SCHEMA_AUTO_REGISTER'
+      | 'DRIFT_COUNT_DEAD_LETTERS'
+      | 'REDIS_KEY_PREFIX'
+    >;
   readonly now?: () => number;
 };
 
 /**
- * Drift monitor (walking skeleton): tumbling windows of DRIFT_WINDOW_SIZE predictions of one
- * model version; each closed window yields a drift report (PSI per feature and for the score
- * against the manifest's reference profile) and, when the verdict changes, a firing or
- * resolved alert. Reports and alerts continue the trace of the prediction that closed the window.
+ * Drift monitor: joins features and predictions by event id, fills event-time (or count) windows
+ * per model version, judges each closed window against the manifest's reference profile, and
+ * publishes a drift report, Prometheus gauges, and firing / resolved alerts after K / M windows.
+ * Open windows are saved to Redis after every batch and restored on start.
  */
 export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
   const { config, manifest } = deps;
@@ -38,49 +41,51 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
   ]);
   const features = avroConsumerCodec(deps.schemaRegistry, 'featureVector');
   const predictions = avroConsumerCodec(deps.schemaRegistry, 'prediction');
-  const psiGauge = new Gauge({
-    name: 'tw_drift_psi',
-    help: 'PSI of the latest closed window',
-    labelNames: ['model', 'version', 'feature'],
-    registers: [deps.metrics],
-  });
-  const evicted = new Counter({
-    name: 'tw_drift_join_evictions_total',
-    help: 'Feature vectors or predictions dropped from the join buffer before their partner arrived',
-    labelNames: ['side'],
-    registers: [deps.metrics],
-  });
+  const metrics = createDriftMetrics(deps.metrics);
   const processor = createDriftProcessor({
-    manifest,
-    windowSize: config.DRIFT_WINDOW_SIZE,
-    psiThreshold: config.DRIFT_PSI_THRESHOLD,
-    joinCapacity: config.DRIFT_JOIN_CAPACITY,
-    runbookBaseUrl: config.RUNBOOK_BASE_URL,
+    ...driftConfigFromEnv(config),
+    manifests: [manifest],
     now: deps.now ?? Date.now,
-    onEvict: (side) => evicted.inc({ side }),
+    onEvict: (side) => metrics.counters.evicted.inc({ side }),
+    onUnknownModel: (model, version) => metrics.counters.unknownModel.inc({ model, version }),
     onWindowClosed: (report) => {
-      for (const f of report.features)
-        psiGauge.set({ model: report.model_name, version: report.model_version, feature: f.feature }, f.value);
+      metrics.record(report);
       deps.logger.info(
-        { model: report.model_name, version: report.model_version, drifted: report.drifted, samples: report.sample_size },
+        {
+          model: report.model_name,
+          version: report.model_version,
+          drifted: report.drifted,
+          driftedFeatures: report.drifted_features,
+          samples: report.sample_size,
+          windowStart: report.window_start,
+          windowEnd: report.window_end,
+        },
         'drift window closed',
       );
     },
   });
+  const store = createDriftStateStore(deps.redis, config.REDIS_KEY_PREFIX, config.CONSUMER_GROUP);
 
+  const topics = [config.TOPIC_FEATURES, config.TOPIC_PREDICTIONS, ...(config.DRIFT_COUNT_DEAD_LETTERS ? [config.TOPIC_EVENTS_DLQ] : [])];
   const consumer = createConsumerRunner<DriftInput>({
     kafka: deps.kafka,
     groupId: config.CONSUMER_GROUP,
-    topics: [config.TOPIC_FEATURES, config.TOPIC_PREDICTIONS],
+    topics,
     logger: deps.logger,
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
     // A fetched batch comes from one partition of one topic: warm only that topic's reader.
-    prepare: (messages, topic) => (topic === config.TOPIC_FEATURES ? features : predictions).prepare(messages),
+    prepare: async (messages, topic) => {
+      if (topic === config.TOPIC_FEATURES) await features.prepare(messages);
+      else if (topic === config.TOPIC_PREDICTIONS) await predictions.prepare(messages);
+    },
     decode: (message, topic) =>
       topic === config.TOPIC_FEATURES
         ? { kind: 'features', value: features.decode(message) }
-        : { kind: 'prediction', value: predictions.decode(message) },
+        : topic === config.TOPIC_PREDICTIONS
+          ? { kind: 'prediction', value: predictions.decode(message) }
+          : // Dead letters are raw bytes that failed upstream; only their number matters here.
+            { kind: 'dead-letter' },
     handle: async (records) => {
       processor.apply(records);
       const out = processor.pending();
@@ -104,7 +109,26 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
       ].filter((b) => b.records.length > 0);
       if (batches.length > 0) await deps.producer.sendMany(batches);
       processor.acknowledge();
+      // Saved before the runner commits the batch's offsets: a crash in between replays the batch,
+      // and the snapshot's applied offsets make the replay a no-op.
+      if (records.length > 0) await store.save(processor.snapshot());
     },
   });
-  return { consumer, start: () => consumer.start(), close: () => consumer.close() };
+
+  return {
+    consumer,
+    async start() {
+      const saved = await store.load();
+      if (saved !== undefined) {
+        try {
+          const { resumed, dropped } = processor.restore(saved);
+          deps.logger.info({ key: store.key, resumed, dropped }, 'resumed drift windows from Redis');
+        } catch (err) {
+          deps.logger.warn({ err, key: store.key }, 'drift state in Redis unusable; starting with empty windows');
+        }
+      }
+      await consumer.start();
+    },
+    close: () => consumer.close(),
+  };
 }

@@ -2,11 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from '@opentelemetry/api';
 import type { ModelManifest } from '@tidewater/model-manifest';
 import type { Alert, DriftReport, FeatureVector, Prediction } from '@tidewater/schemas';
-import { driftAlert } from './drift-alert.js';
-import { DriftWindow } from './drift-window.js';
+import { driftAlert, featureDriftAlert } from './drift-alert.js';
+import { evaluateWindow, type DecisionRule } from './drift-evaluation.js';
+import { resolveFeatureTests, type FeatureTest } from './drift-tests.js';
+import { addToWindows, emptyModelWindows, type ModelWindowsState, type WindowingOptions } from './event-time-windows.js';
 import { FeaturePredictionJoin } from './feature-prediction-join.js';
+import { emptyHysteresis, stepHysteresis, type HysteresisOptions, type HysteresisState } from './hysteresis.js';
+import { driftStatisticsErrors } from './statistics/errors.js';
+import { mergeWindows } from './sliding-view.js';
+import { compileProfile, type CompiledProfile, type WindowState } from './window-accumulator.js';
 
-export type DriftInput = { kind: 'features'; value: FeatureVector } | { kind: 'prediction'; value: Prediction };
+export type DriftInput =
+  | { kind: 'features'; value: FeatureVector }
+  | { kind: 'prediction'; value: Prediction }
+  /** A record of ingestion's dead-letter topic: only counted (schema-violation rate). */
+  | { kind: 'dead-letter' };
 
 /** The parts of a consumed record the processor needs. */
 export interface DriftRecord {
@@ -24,42 +34,122 @@ export interface DriftOutputs {
 }
 
 export interface DriftProcessorOptions {
-  readonly manifest: ModelManifest;
-  readonly windowSize: number;
-  readonly psiThreshold: number;
+  /** The monitored model versions; predictions of other versions are counted and skipped. */
+  readonly manifests: readonly ModelManifest[];
+  readonly windowing: WindowingOptions;
+  readonly featureTests: ReadonlyMap<string, FeatureTest>;
+  /** Tests of features without an override; drift-tests.ts defaultTests when absent. */
+  readonly defaultTests?: { readonly numeric: FeatureTest; readonly categorical: FeatureTest; readonly score: FeatureTest };
+  readonly decision: DecisionRule;
+  readonly hysteresis: HysteresisOptions;
+  /** Also raise one FeatureDriftDetected alert per drifted feature (with its own hysteresis). */
+  readonly featureAlerts: boolean;
   readonly joinCapacity: number;
   readonly runbookBaseUrl: string;
   readonly now: () => number;
   readonly onEvict?: (side: 'features' | 'prediction') => void;
   readonly onWindowClosed?: (report: DriftReport) => void;
+  readonly onUnknownModel?: (model: string, version: string) => void;
 }
 
+interface Monitored {
+  readonly manifest: ModelManifest;
+  readonly tests: Map<string, FeatureTest>;
+  readonly profile: CompiledProfile;
+}
+
+/** What survives a restart (JSON in Redis): open windows, alert streaks, and the offsets already applied. */
+export interface DriftSnapshot {
+  readonly format: 1;
+  /** sha256 of each monitored model version, so state of another model is never resumed. */
+  readonly models: Record<string, { sha256: string; windows: ModelWindowsState; alerts: Record<string, HysteresisState> }>;
+  readonly applied: Record<string, number>;
+}
+
+const modelKey = (name: string, version: string): string => `${name}@${version}`;
+
 /**
- * The drift monitor's state machine, without Kafka: pairs features with predictions by event id,
- * fills tumbling windows, and turns each closed window into a report and, when the verdict flips,
- * a firing or resolved alert. A record changes the state once however often it is applied (a
- * retried batch), and outputs stay pending until the caller says Kafka acknowledged them.
+ * The drift monitor's state machine, without Kafka or Redis: pairs features with predictions by
+ * event id, puts each pair in its model version's event-time window, judges each closed window
+ * (drift-evaluation.ts) and turns verdicts into firing / resolved alerts after K / M windows.
+ * A record changes the state once however often it is applied (a retried batch, or a batch
+ * replayed after a restart that restored a snapshot), and outputs stay pending until the caller
+ * says Kafka acknowledged them.
  */
 export function createDriftProcessor(opts: DriftProcessorOptions) {
-  const { manifest } = opts;
   const join = new FeaturePredictionJoin(opts.joinCapacity, (side) => opts.onEvict?.(side));
-  const applied = new Map<string, number>();
-  let window = new DriftWindow(manifest);
-  let firingSince: number | undefined;
+  const monitored = new Map<string, Monitored>(
+    opts.manifests.map((m) => {
+      const tests = resolveFeatureTests(m, opts.featureTests, opts.defaultTests);
+      const sampled = (name: string): boolean => ['ks', 'wasserstein'].includes(tests.get(name)?.test ?? '');
+      return [modelKey(m.name, m.version), { manifest: m, tests, profile: compileProfile(m, sampled) }];
+    }),
+  );
+  let applied = new Map<string, number>();
+  let models = new Map<string, { windows: ModelWindowsState; alerts: Map<string, HysteresisState> }>(
+    [...monitored.keys()].map((k) => [k, { windows: emptyModelWindows(), alerts: new Map() }]),
+  );
   let pending: DriftOutputs = { reports: [], alerts: [] };
 
-  function closeWindow(closer: DriftRecord): void {
-    const report = window.report(randomUUID(), opts.psiThreshold);
-    window = new DriftWindow(manifest);
-    opts.onWindowClosed?.(report);
-    pending.reports.push({ report, context: closer.context });
+  function alertStep(
+    state: Map<string, HysteresisState>,
+    key: string,
+    drifted: boolean,
+    make: (status: 'firing' | 'resolved', since: number, now: number) => Alert,
+    context: Context,
+  ): void {
+    const h = state.get(key) ?? emptyHysteresis();
+    state.set(key, h);
+    const since = h.firingSince;
     const t = opts.now();
-    if (report.drifted && firingSince === undefined) {
-      firingSince = t;
-      pending.alerts.push({ alert: driftAlert(report, 'firing', t, t, opts.runbookBaseUrl), context: closer.context });
-    } else if (!report.drifted && firingSince !== undefined) {
-      pending.alerts.push({ alert: driftAlert(report, 'resolved', firingSince, t, opts.runbookBaseUrl), context: closer.context });
-      firingSince = undefined;
+    const step = stepHysteresis(h, drifted, t, opts.hysteresis);
+    if (step === 'fire') pending.alerts.push({ alert: make('firing', t, t), context });
+    if (step === 'resolve') pending.alerts.push({ alert: make('resolved', since ?? t, t), context });
+  }
+
+  // The optional sliding view: the last N closed windows merged, reported beside the tumbling one
+  // (window_kind 'sliding'); alerts and gauges follow the tumbling windows only.
+  function slidingReport(m: Monitored, windows: ModelWindowsState, closed: WindowState): DriftReport | undefined {
+    const n = opts.windowing.slidingWindows;
+    if (n < 2) return undefined;
+    windows.recent = [...(windows.recent ?? []), closed].slice(-n);
+    return evaluateWindow(mergeWindows(windows.recent, opts.windowing.sampleSize), m.manifest, m.tests, opts.decision, {
+      reportId: randomUUID(),
+      windowKind: 'sliding',
+      lateEvents: 0,
+    });
+  }
+
+  function judge(
+    m: Monitored,
+    windows: ModelWindowsState,
+    alerts: Map<string, HysteresisState>,
+    closed: ReturnType<typeof addToWindows>,
+    context: Context,
+  ): void {
+    for (const c of closed) {
+      const report = evaluateWindow(c.window, m.manifest, m.tests, opts.decision, {
+        reportId: randomUUID(),
+        windowKind: opts.windowing.mode,
+        lateEvents: c.lateEvents,
+      });
+      opts.onWindowClosed?.(report);
+      pending.reports.push({ report, context });
+      const sliding = slidingReport(m, windows, c.window);
+      if (sliding) pending.reports.push({ report: sliding, context });
+      alertStep(alerts, '', report.drifted, (status, since, now) => driftAlert(report, status, since, now, opts.runbookBaseUrl), context);
+      if (!opts.featureAlerts) continue;
+      for (const f of report.features) {
+        // A feature without values in the window says nothing either way: its streak stays as is.
+        if (f.sample_size === 0) continue;
+        alertStep(
+          alerts,
+          f.feature,
+          f.drifted,
+          (status, since, now) => featureDriftAlert(report, f, status, since, now, opts.runbookBaseUrl),
+          context,
+        );
+      }
     }
   }
 
@@ -71,15 +161,24 @@ export function createDriftProcessor(opts: DriftProcessorOptions) {
         const offset = Number(r.offset);
         if ((applied.get(tp) ?? -1) >= offset) continue;
         applied.set(tp, offset);
+        if (r.value.kind === 'dead-letter') {
+          for (const s of models.values()) s.windows.deadLetters++;
+          continue;
+        }
         // A window counts an event once both its features and its prediction are in, so both
         // sides of a window describe the same events.
         const pair = r.value.kind === 'features' ? join.addFeatures(r.value.value) : join.addPrediction(r.value.value);
         if (!pair) continue;
         const p = pair.prediction;
-        if (p.model_name !== manifest.name || p.model_version !== manifest.version) continue;
-        window.addFeatures(pair.features);
-        window.addPrediction(p.score, p.label, p.event_time);
-        if (window.size >= opts.windowSize) closeWindow(r);
+        const key = modelKey(p.model_name, p.model_version);
+        const m = monitored.get(key);
+        const s = models.get(key);
+        if (!m || !s) {
+          opts.onUnknownModel?.(p.model_name, p.model_version);
+          continue;
+        }
+        const closed = addToWindows(s.windows, m.manifest, m.profile, pair.features, p, opts.windowing);
+        if (closed.length > 0) judge(m, s.windows, s.alerts, closed, r.context);
       }
     },
     /** Reports and alerts not yet acknowledged, oldest first. */
@@ -89,6 +188,54 @@ export function createDriftProcessor(opts: DriftProcessorOptions) {
     /** Kafka acknowledged everything `pending()` returned. */
     acknowledge(): void {
       pending = { reports: [], alerts: [] };
+    },
+    /** The state to persist after a batch (call after `acknowledge`, so no output is lost with it). */
+    snapshot(): DriftSnapshot {
+      return {
+        format: 1,
+        applied: Object.fromEntries(applied),
+        models: Object.fromEntries(
+          [...models].map(([k, s]) => [
+            k,
+            { sha256: monitored.get(k)!.manifest.sha256, windows: s.windows, alerts: Object.fromEntries(s.alerts) },
+          ]),
+        ),
+      };
+    },
+    /**
+     * Resumes from a snapshot: open windows, alert streaks and applied offsets. State of a model
+     * version whose manifest changed (another sha256) or that is no longer monitored is dropped.
+     * Throws TW_DRIFT_STATE_CORRUPT when `value` is not a snapshot.
+     */
+    restore(value: unknown): { resumed: string[]; dropped: string[] } {
+      const snap = value as Partial<DriftSnapshot> | null;
+      if (!snap || snap.format !== 1 || typeof snap.models !== 'object' || typeof snap.applied !== 'object') {
+        throw driftStatisticsErrors.create('TW_DRIFT_STATE_CORRUPT', 'drift state in Redis is not a format-1 snapshot');
+      }
+      const resumed: string[] = [];
+      const dropped: string[] = [];
+      const next = new Map(
+        [...models.keys()].map((k) => [k, { windows: emptyModelWindows(), alerts: new Map<string, HysteresisState>() }]),
+      );
+      for (const [k, s] of Object.entries(snap.models)) {
+        if (!next.has(k) || monitored.get(k)?.manifest.sha256 !== s.sha256) {
+          dropped.push(k);
+          continue;
+        }
+        // JSON has no Infinity: an empty state's -Infinity bounds come back as null.
+        const w = s.windows;
+        w.closedUpTo = w.closedUpTo ?? Number.NEGATIVE_INFINITY;
+        w.maxEventTime = w.maxEventTime ?? Number.NEGATIVE_INFINITY;
+        next.set(k, { windows: w, alerts: new Map(Object.entries(s.alerts)) });
+        resumed.push(k);
+      }
+      models = next;
+      applied = new Map(Object.entries(snap.applied));
+      return { resumed, dropped };
+    },
+    /** Feature vectors and predictions waiting for their partner. */
+    get waiting(): number {
+      return join.waiting;
     },
   };
 }

@@ -19,6 +19,7 @@ import { exportLogisticOnnx } from './demo-model/onnx-export.js';
 import { createRandom } from '@tidewater/payment-simulator';
 import { binnedProfile, lowerQuantile, roundSig } from './demo-model/reference-profile.js';
 import { generatePayments } from '@tidewater/payment-simulator';
+import type { SyntheticPayment } from '@tidewater/payment-simulator';
 
 /** Where the committed demo model lives: models/fraud-demo/1 at the repository root. */
 export const DEMO_MODEL_DIR = fileURLToPath(new URL('../../../models/fraud-demo/1/', import.meta.url));
@@ -33,6 +34,13 @@ const HOLDOUT_FROM = '2025-01-23T00:00:00.000Z';
 const TRAINED_AT = '2025-02-01T00:00:00.000Z';
 const FIT = { iterations: 1000, learningRate: 1.5, l2: 1e-4 };
 const MODEL_FILE = 'model.onnx';
+// The reference samples (for KS and Wasserstein in drift-monitor) are one seeded sample of training rows.
+const SAMPLE_SEED = 20250102;
+const SAMPLE_ROWS = 1000;
+// The raw events' string fields, derived per card exactly as the demo stream derives them
+// (libs/dev-stack demo-events.ts), so live demo traffic matches the categorical reference profile.
+const MERCHANT_CATEGORIES = ['5411', '5812', '5999', '4121', '5732'];
+const COUNTRIES = ['DE', 'FR', 'NL', 'ES', 'IT'];
 
 /** The two files of the demo model, plus what the training run reports. */
 export interface DemoModelArtifacts {
@@ -40,6 +48,46 @@ export interface DemoModelArtifacts {
   readonly manifestText: string;
   readonly manifest: ModelManifest;
   readonly holdout: { readonly rows: number; readonly positives: number };
+}
+
+/** The pass-through string fields of a training payment's raw event. */
+function categoricalFields(p: SyntheticPayment): Record<string, string> {
+  return {
+    merchant_category: MERCHANT_CATEGORIES[p.cardId % MERCHANT_CATEGORIES.length] as string,
+    country: COUNTRIES[p.cardId % COUNTRIES.length] as string,
+    channel: p.isEcom ? 'ecom' : 'pos',
+  };
+}
+
+/** Each category's share of `values`, keys sorted so the manifest is stable. */
+function categoricalProfile(values: readonly string[]) {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const keys = [...counts.keys()].sort();
+  return {
+    kind: 'categorical' as const,
+    frequencies: Object.fromEntries(keys.map((k) => [k, roundSig((counts.get(k) as number) / values.length)])),
+    missingShare: 0,
+  };
+}
+
+/** `size` distinct row indices out of `rows`, by a seeded partial Fisher-Yates shuffle. */
+function sampleRows(rows: number, size: number, seed: number): number[] {
+  const rng = createRandom(seed);
+  const idx = Array.from({ length: rows }, (_, i) => i);
+  for (let i = 0; i < Math.min(size, rows); i++) {
+    const j = rng.int(i, rows);
+    [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
+  }
+  return idx.slice(0, Math.min(size, rows));
+}
+
+const sortedSample = (values: readonly number[], rows: readonly number[]): number[] =>
+  rows.map((i) => roundSig(values[i] as number, 7)).sort((a, b) => a - b);
+
+// One number array per line keeps the samples readable in a diff instead of 9,000 lines long.
+function formatManifest(m: ModelManifest): string {
+  return `${JSON.stringify(m, null, 2).replace(/\[\n\s+(-?[\d.e+-]+(?:,\n\s+-?[\d.e+-]+)*)\n\s+\]/g, (_, items: string) => `[${items.split(/,\n\s+/).join(', ')}]`)}\n`;
 }
 
 function column(rows: readonly (readonly number[])[], j: number): number[] {
@@ -58,13 +106,16 @@ export function trainDemoModel(): DemoModelArtifacts {
   const payments = generatePayments(rng, { cards: CARDS, fromMs: Date.parse(DATA_FROM), toMs: Date.parse(DATA_TO) });
   const rows = computeFeatures(payments);
   const splitMs = Date.parse(HOLDOUT_FROM);
-  const train = { rows: [] as number[][], labels: [] as number[] };
+  const train = { rows: [] as number[][], labels: [] as number[], payments: [] as SyntheticPayment[] };
   const holdout = { rows: [] as number[][], labels: [] as number[] };
   payments.forEach((p, i) => {
     const set = p.time < splitMs ? train : holdout;
     set.rows.push(rows[i] as number[]);
     set.labels.push(p.fraud ? 1 : 0);
+    if (set === train) train.payments.push(p);
   });
+  const sampled = sampleRows(train.rows.length, SAMPLE_ROWS, SAMPLE_SEED);
+  const trainCategorical = train.payments.map(categoricalFields);
 
   const model = roundModel(fitLogisticRegression(train.rows, train.labels, FIT));
   const holdoutScores = holdout.rows.map((r) => predictProbability(model, r));
@@ -113,17 +164,27 @@ export function trainDemoModel(): DemoModelArtifacts {
     referenceProfile: {
       rows: train.rows.length,
       features: Object.fromEntries(
-        DEMO_FEATURE_NAMES.map((name, j) => [name, { kind: 'numeric' as const, ...binnedProfile(column(train.rows, j)) }]),
+        DEMO_FEATURE_NAMES.map((name, j) => {
+          const values = column(train.rows, j);
+          return [name, { kind: 'numeric' as const, ...binnedProfile(values), sample: sortedSample(values, sampled) }];
+        }),
       ),
-      score: (({ min: _min, max: _max, ...rest }) => rest)(binnedProfile(trainScores)),
+      score: { ...(({ min: _min, max: _max, ...rest }) => rest)(binnedProfile(trainScores)), sample: sortedSample(trainScores, sampled) },
       positiveRate: roundSig(trainScores.filter((s) => s >= threshold).length / trainScores.length),
+      categorical: Object.fromEntries(
+        ['merchant_category', 'country', 'channel'].map((name) => [
+          name,
+          categoricalProfile(trainCategorical.map((c) => c[name] as string)),
+        ]),
+      ),
+      sampleSeed: SAMPLE_SEED,
     },
   };
   // Refuse to write a manifest the loader would reject.
   parseModelManifest(manifest, 'trainDemoModel()');
   return {
     modelBytes,
-    manifestText: `${JSON.stringify(manifest, null, 2)}\n`,
+    manifestText: formatManifest(manifest),
     manifest,
     holdout: { rows: holdout.rows.length, positives: holdout.labels.filter((l) => l === 1).length },
   };

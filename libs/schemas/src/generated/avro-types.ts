@@ -99,7 +99,18 @@ export interface FeatureDrift {
   readonly threshold: number;
   readonly p_value: null | number;
   readonly drifted: boolean;
+  /** Values of the feature in the window (missing ones excluded). */
   readonly sample_size: number;
+  /** numeric, categorical or score. */
+  readonly kind: string;
+  /** p_value after the report's multiple-testing correction; the verdict compares it with threshold. */
+  readonly p_value_adjusted: null | number;
+  /** Share of events where the feature was null or absent. */
+  readonly missing_rate: number;
+  /** Share of values outside the manifest's training min/max (numeric inputs). */
+  readonly out_of_range_rate: number;
+  /** Categories absent from the reference profile (categorical features), at most 20. */
+  readonly unseen_categories: ReadonlyArray<string>;
 }
 
 /** What drift-monitor saw in one window of one model version. */
@@ -118,6 +129,29 @@ export interface DriftReport {
   readonly missing_rate: number;
   /** The model-level verdict. */
   readonly drifted: boolean;
+  /** count (N events), time (tumbling event-time window), or sliding (the last DRIFT_SLIDING_WINDOWS windows merged; not used for alerts). */
+  readonly window_kind: string;
+  /** Multiple-testing correction applied to p-values: bh, bonferroni or none. */
+  readonly correction: string;
+  /** Share of features with data in the window that drifted. */
+  readonly drift_share: number;
+  readonly drifted_features: ReadonlyArray<string>;
+  /** Share of numeric values outside training min/max. */
+  readonly out_of_range_rate: number;
+  /** Share of categorical values whose category the reference never saw. */
+  readonly unseen_category_rate: number;
+  readonly reference_positive_rate: number;
+  /** positive_rate - reference_positive_rate. */
+  readonly positive_rate_change: number;
+  /** Mean feature_time - event_time: how old events were when their features were computed. */
+  readonly freshness_mean_ms: number;
+  readonly freshness_max_ms: number;
+  /** Records dead-lettered on the events DLQ while the window was open (schema violations upstream). */
+  readonly dead_letters: number;
+  /** dead_letters / (dead_letters + sample_size). */
+  readonly schema_violation_rate: number;
+  /** Events that arrived after their window had closed (beyond the allowed lateness) since the previous report; not counted in any window. */
+  readonly late_events: number;
 }
 
 // alert.avsc

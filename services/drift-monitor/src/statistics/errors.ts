@@ -19,6 +19,15 @@ export const driftStatisticsErrors = defineErrors('TW_DRIFT_', {
     retriable: false,
     description: 'Reference and current histograms have different numbers of bins or categories; both must use the same binning.',
   },
+  TW_DRIFT_CONFIG_INVALID: {
+    retriable: false,
+    description:
+      'DRIFT_FEATURE_TESTS names an unknown feature or test, a test unfit for the feature, or a sample test without a reference sample.',
+  },
+  TW_DRIFT_STATE_CORRUPT: {
+    retriable: false,
+    description: 'The window state read from Redis does not parse or belongs to another manifest; the service starts with fresh windows.',
+  },
   TW_DRIFT_INVALID_P_VALUE: {
     retriable: false,
     description: 'A p-value passed to a multiple-testing correction lies outside [0, 1].',

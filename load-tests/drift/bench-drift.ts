@@ -1,0 +1,213 @@
+/**
+ * npm run bench:drift — the drift processor over 1,000,000 feature vectors with 20 features
+ * (8 model inputs + 9 extra numeric + 3 categorical), in process, with the per-batch JSON snapshot
+ * the service writes to Redis; RSS sampled every 100,000 vectors to show memory stays flat. In the
+ * same run, on the same vectors: the inference path's CPU cost per core (Avro-decode the vector,
+ * fill the row, ONNX score at the service's batch of 256, Avro-encode the prediction) and the drift
+ * path with its own Avro decoding, so the ratio compares like with like. Last line: one JSON object.
+ */
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { createDriftProcessor, parseFeatureTests, type DriftRecord } from '@tidewater/drift-monitor';
+import { loadOnnxModel } from '@tidewater/inference';
+import { loadSchema, repoRoot, type FeatureVector, type Prediction } from '@tidewater/schemas';
+import { benchManifest, eventAt, trafficPool } from './bench-traffic.js';
+
+const VECTORS = Number(process.env['BENCH_DRIFT_VECTORS'] ?? 1_000_000);
+// DRIFT_FEATURE_TESTS-style overrides; empty = the service defaults (PSI, chi-square: no reservoirs).
+const TESTS = process.env['BENCH_DRIFT_TESTS'] ?? '';
+const SEGMENT = 100_000;
+const BATCH = 500; // events per consumer batch: 1000 records (features + predictions)
+const SIDE_ROUNDS = 3;
+const SIDE_VECTORS = 50_000;
+
+const manifest = benchManifest();
+const pool = trafficPool(manifest, 20_000, 7);
+const features = manifest.inputs.features.length + Object.keys(manifest.referenceProfile.categorical ?? {}).length;
+const rssMb = (): number => Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
+const heapMb = (): number => Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10;
+// Samples are taken after a full GC, so they show live data, not garbage the collector has not
+// reached yet (without it RSS creeps up by V8's heap growth heuristics until a major GC).
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as (() => void) | undefined;
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+function processor() {
+  return createDriftProcessor({
+    manifests: [manifest],
+    windowing: {
+      mode: 'count',
+      size: 10_000,
+      durationMs: 300_000,
+      allowedLatenessMs: 60_000,
+      maxOpenWindows: 8,
+      sampleSize: 500,
+      maxCategories: 200,
+      slidingWindows: 0,
+    },
+    featureTests: parseFeatureTests(TESTS),
+    decision: { correction: 'bh', driftShare: 0.5, scoreDecides: true },
+    hysteresis: { fireAfter: 1, resolveAfter: 1 },
+    featureAlerts: false,
+    joinCapacity: 100_000,
+    runbookBaseUrl: 'https://runbooks.example',
+    now: Date.now,
+  });
+}
+
+function records(from: number, n: number, offset: number): DriftRecord[] {
+  const out: DriftRecord[] = [];
+  for (let i = from; i < from + n; i++) {
+    const e = eventAt(manifest, pool, i);
+    const o = String(offset + i);
+    out.push({ topic: 'features', partition: 0, offset: o, value: { kind: 'features', value: e.vector }, context: ROOT_CONTEXT });
+    out.push({ topic: 'predictions', partition: 0, offset: o, value: { kind: 'prediction', value: e.prediction }, context: ROOT_CONTEXT });
+  }
+  return out;
+}
+
+// 1. The drift processor over VECTORS vectors, with a snapshot serialized after every batch.
+const drift = processor();
+let reports = 0;
+let snapshotBytes = 0;
+void snapshotBytes;
+gc?.();
+const rssStart = rssMb();
+const rssSamples: number[] = [];
+const heapSamples: number[] = [];
+const segmentRates: number[] = [];
+// Only apply + snapshot are timed: building the records stands in for the consumer, not the monitor.
+let segmentBusy = 0;
+let runBusy = 0;
+let snapshotMax = 0;
+for (let i = 0; i < VECTORS; i += BATCH) {
+  const batch = records(i, Math.min(BATCH, VECTORS - i), 0);
+  const t0 = performance.now();
+  drift.apply(batch);
+  reports += drift.pending().reports.length;
+  drift.acknowledge();
+  snapshotBytes = JSON.stringify(drift.snapshot()).length;
+  const busy = performance.now() - t0;
+  segmentBusy += busy;
+  runBusy += busy;
+  snapshotMax = Math.max(snapshotMax, snapshotBytes);
+  if ((i + BATCH) % SEGMENT === 0) {
+    segmentRates.push(SEGMENT / (segmentBusy / 1000));
+    segmentBusy = 0;
+    gc?.();
+    rssSamples.push(rssMb());
+    heapSamples.push(heapMb());
+  }
+}
+const runSeconds = runBusy / 1000;
+gc?.();
+const rssEnd = rssMb();
+const vectorsPerS = median(segmentRates);
+
+// 2. Inference path and drift-with-decoding on the same vectors, in alternating rounds.
+const fvType = loadSchema('featureVector').type;
+const predType = loadSchema('prediction').type;
+const encoded = Array.from({ length: SIDE_VECTORS }, (_, i) => {
+  const e = eventAt(manifest, pool, i);
+  return { fv: fvType.toBuffer(e.vector), pred: predType.toBuffer(e.prediction), prediction: e.prediction };
+});
+const model = await loadOnnxModel(`${repoRoot}models/fraud-demo/1`);
+const width = model.featureNames.length;
+const MODEL_BATCH = 256;
+const rows = new Float32Array(MODEL_BATCH * width);
+
+async function inferenceRound(): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < encoded.length; i += MODEL_BATCH) {
+    const n = Math.min(MODEL_BATCH, encoded.length - i);
+    const batch: FeatureVector[] = [];
+    for (let j = 0; j < n; j++) {
+      const v = fvType.fromBuffer(encoded[i + j]!.fv) as FeatureVector;
+      model.toRow(v.features, rows, j * width);
+      batch.push(v);
+    }
+    const scores = await model.score(rows, n);
+    for (let j = 0; j < n; j++) predType.toBuffer({ ...encoded[i + j]!.prediction, score: scores[j] ?? 0 });
+  }
+  return encoded.length / ((performance.now() - start) / 1000);
+}
+
+let sideOffset = 10_000_000;
+function driftDecodeRound(p: ReturnType<typeof processor>): number {
+  const start = performance.now();
+  for (let i = 0; i < encoded.length; i += BATCH) {
+    const recs: DriftRecord[] = [];
+    for (let j = i; j < Math.min(i + BATCH, encoded.length); j++) {
+      const o = String(sideOffset + j);
+      const fv = fvType.fromBuffer(encoded[j]!.fv) as FeatureVector;
+      const pr = predType.fromBuffer(encoded[j]!.pred) as Prediction;
+      // Fresh ids per round, so the join pairs every event again.
+      const id = `${sideOffset}-${j}`;
+      recs.push({
+        topic: 'features',
+        partition: 0,
+        offset: o,
+        value: { kind: 'features', value: { ...fv, event_id: id } },
+        context: ROOT_CONTEXT,
+      });
+      recs.push({
+        topic: 'predictions',
+        partition: 0,
+        offset: o,
+        value: { kind: 'prediction', value: { ...pr, event_id: id } },
+        context: ROOT_CONTEXT,
+      });
+    }
+    p.apply(recs);
+    p.acknowledge();
+    JSON.stringify(p.snapshot());
+  }
+  sideOffset += encoded.length;
+  return encoded.length / ((performance.now() - start) / 1000);
+}
+
+await inferenceRound(); // warm-up
+const sideDrift = processor();
+driftDecodeRound(sideDrift);
+const inferenceRates: number[] = [];
+const driftDecodeRates: number[] = [];
+for (let r = 0; r < SIDE_ROUNDS; r++) {
+  inferenceRates.push(await inferenceRound());
+  driftDecodeRates.push(driftDecodeRound(sideDrift));
+}
+await model.close();
+const inferencePerS = median(inferenceRates);
+const driftDecodePerS = median(driftDecodeRates);
+
+const f = (x: number): string => Math.round(x).toLocaleString('en-US');
+console.log(
+  `drift processor: ${f(VECTORS)} vectors x ${features} features in ${runSeconds.toFixed(1)} s, ${reports} window reports; tests: ${TESTS || 'service defaults'}`,
+);
+console.log(`  vectors/s per 100k segment: ${segmentRates.map(f).join(', ')} (median ${f(vectorsPerS)})`);
+console.log(`  rss MB: start ${rssStart}, every 100k: ${rssSamples.join(', ')}, end ${rssEnd}; snapshot up to ${f(snapshotMax)} bytes`);
+console.log(`  heap used MB every 100k${gc ? ' (after a full GC)' : ''}: ${heapSamples.join(', ')}`);
+console.log(`same vectors, median of ${SIDE_ROUNDS} rounds of ${f(SIDE_VECTORS)}:`);
+console.log(`  inference path (avro decode + row + onnx batch ${MODEL_BATCH} + avro encode): ${f(inferencePerS)} rows/s`);
+console.log(`  drift path with avro decode of vector and prediction: ${f(driftDecodePerS)} vectors/s`);
+console.log(
+  `  ratio drift/inference: ${(driftDecodePerS / inferencePerS).toFixed(2)}x with decoding, ${(vectorsPerS / inferencePerS).toFixed(2)}x processor only (target >= 3x)`,
+);
+console.log(
+  JSON.stringify({
+    bench: 'drift',
+    vectors: VECTORS,
+    features,
+    tests: TESTS || 'defaults',
+    vectors_per_s: Math.round(vectorsPerS),
+    vectors_per_s_with_decode: Math.round(driftDecodePerS),
+    inference_rows_per_s: Math.round(inferencePerS),
+    ratio_vs_inference: Math.round((driftDecodePerS / inferencePerS) * 100) / 100,
+    rss_mb_start: rssStart,
+    rss_mb_end: rssEnd,
+    rss_mb_samples: rssSamples,
+    heap_mb_samples: heapSamples,
+    snapshot_bytes_max: snapshotMax,
+    window_reports: reports,
+  }),
+);
