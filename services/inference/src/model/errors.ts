@@ -23,6 +23,32 @@ export const modelErrors = defineErrors('TW_MODEL_', {
     retriable: false,
     description: 'score() was called after close(): the model session has been released.',
   },
+  TW_MODEL_NOT_LOADED: {
+    retriable: true,
+    description:
+      'No version of the model is loaded (yet, or any more): the repository cannot route its events; retry once a version is loaded.',
+  },
+  TW_MODEL_VERSION_NOT_FOUND: {
+    retriable: false,
+    description: 'An admin request names a model version that has no directory in the repository, or one that is not loaded.',
+  },
+  TW_MODEL_POLICY_INVALID: {
+    retriable: false,
+    description: "A model's policy.json or an admin policy request fails the traffic-policy schema, or names a version that is not loaded.",
+  },
+  TW_MODEL_REPOSITORY_UNREADABLE: {
+    retriable: false,
+    description: 'The model repository root directory does not exist or cannot be listed.',
+  },
+  TW_MODEL_REPOSITORY_CLOSED: {
+    retriable: false,
+    description: 'The model repository was used after close(): every version has been unloaded.',
+  },
+  TW_MODEL_BAD_INFER_REQUEST: {
+    retriable: false,
+    description:
+      "An Open Inference Protocol request's inputs do not fit the model: unknown or missing tensor names, wrong datatype, shape or data length.",
+  },
 });
 
 export type ModelErrorCode = keyof typeof modelErrors.catalogue;

@@ -10,8 +10,9 @@ function findMetadata(list: readonly InferenceSession.ValueMetadata[] | undefine
 
 /**
  * Lists every way a loaded session differs from what its manifest declares: input and output
- * names, and where ONNX Runtime exposes metadata, dtype float32 and a [batch, features] input
- * (an unknown shape is not checked).
+ * names, and where ONNX Runtime exposes metadata, dtype float32, a [batch, features] input whose
+ * batch dimension is dynamic, and a float32 [batch, k] output with k > scoreIndex (an unknown
+ * shape is not checked).
  * Empty when they agree.
  */
 export function signatureProblems(session: SessionSignature, manifest: ModelManifest): string[] {
@@ -31,9 +32,14 @@ export function signatureProblems(session: SessionSignature, manifest: ModelMani
     if (!input.isTensor) problems.push(`input ${inputName} is not a tensor`);
     else {
       if (input.type !== 'float32') problems.push(`input ${inputName} has dtype ${input.type}, manifest expects float32`);
-      const [, width] = input.shape;
+      const [batch, width] = input.shape;
       if (input.shape.length > 0 && (input.shape.length !== 2 || width !== features.length)) {
         problems.push(`input ${inputName} has shape [${input.shape.join(', ')}], manifest expects [batch, ${features.length}]`);
+      } else if (typeof batch === 'number' && batch >= 0) {
+        // A fixed first dimension would make every batch but that exact size fail at score time.
+        problems.push(
+          `input ${inputName} has a fixed batch dimension ${batch}; batching needs a dynamic one ([batch, ${features.length}])`,
+        );
       }
     }
   }

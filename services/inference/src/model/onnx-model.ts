@@ -18,6 +18,11 @@ export interface LoadOnnxModelOptions {
 /** A model ready to score: its manifest, its input layout and one ONNX Runtime session. */
 export interface LoadedModel {
   readonly manifest: ModelManifest;
+  /**
+   * The directory it was loaded from, for a worker thread to open its own session. The repository
+   * may replace a version's files in place: a thread must check `manifest.sha256` against the file.
+   */
+  readonly dir: string;
   /** Input columns in order; a row is `featureNames.length` floats. */
   readonly featureNames: readonly string[];
   /** Fills one row of a batch buffer from a feature map; missing, null or non-numeric values take the manifest default. */
@@ -134,6 +139,7 @@ export async function loadOnnxModel(dir: string, opts: LoadOnnxModelOptions = {}
 
   return {
     manifest,
+    dir,
     featureNames,
     toRow: createRowWriter(manifest.inputs.features),
     score(rows, n) {

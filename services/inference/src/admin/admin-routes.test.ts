@@ -1,0 +1,119 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createLogger } from '@tidewater/logging';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildTestOnnx, logitOf, writeTestModel } from '../model/onnx-test-models.js';
+import { ModelRepository } from '../repository/index.js';
+import { registerAdminRoutes } from './admin-routes.js';
+
+const logger = createLogger({ service: 'inference-test', level: 'silent' });
+let root: string;
+let repo: ModelRepository;
+let app: FastifyInstance;
+
+async function setup(token?: string): Promise<void> {
+  repo = new ModelRepository({ root, logger, pollIntervalMs: 0 });
+  await repo.open();
+  app = Fastify({ logger: false });
+  registerAdminRoutes(app, repo, { token });
+  await app.ready();
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tw-admin-'));
+  await writeTestModel(root, 'fraud', '1', buildTestOnnx({ bias: logitOf(0.1) }));
+});
+afterEach(async () => {
+  await app.close();
+  await repo.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) {
+  const res = await app.inject({ method, url, ...(payload ? { payload } : {}) });
+  return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+}
+
+describe('admin API', () => {
+  it('lists models, loads a new version, promotes it, sets a canary policy and resets it', async () => {
+    await setup();
+    expect(await call('GET', '/admin/models')).toEqual({
+      status: 200,
+      body: {
+        models: [
+          {
+            name: 'fraud',
+            policySource: 'default',
+            route: { primary: '1', shadows: [] },
+            missing: [],
+            versions: [{ version: '1', state: 'loaded', loadedAt: expect.any(String), leases: 0 }],
+          },
+        ],
+      },
+    });
+    await writeTestModel(root, 'fraud', '2', buildTestOnnx({ bias: logitOf(0.2) }));
+    const loaded = await call('POST', '/admin/models/fraud/versions/2/load');
+    expect(loaded).toMatchObject({ status: 200, body: { version: { version: '2', state: 'loaded' }, model: { route: { primary: '2' } } } });
+
+    await call('PUT', '/admin/models/fraud/policy', { primary: '1', canary: { version: '2', percent: 25 } });
+    expect((await call('GET', '/admin/models/fraud')).body).toMatchObject({
+      policySource: 'admin',
+      route: { primary: '1', canary: { version: '2', percent: 25 }, shadows: [] },
+    });
+    expect(await call('POST', '/admin/models/fraud/promote', { version: '2' })).toMatchObject({
+      status: 200,
+      body: { route: { primary: '2', shadows: [] }, policy: { primary: '2', shadows: [] } },
+    });
+    expect(await call('DELETE', '/admin/models/fraud/policy')).toMatchObject({ status: 200, body: { policySource: 'default' } });
+    expect(await call('POST', '/admin/models/fraud/versions/1/unload')).toMatchObject({
+      status: 200,
+      body: { route: { primary: '2' }, versions: [{ version: '2' }] },
+    });
+  });
+
+  it('answers 422 with the load error for an invalid version, and the serving version stays', async () => {
+    await setup();
+    await writeTestModel(root, 'fraud', '2', buildTestOnnx({ inputName: 'input' }));
+    const res = await call('POST', '/admin/models/fraud/versions/2/load');
+    expect(res).toMatchObject({ status: 422, body: { code: 'TW_MODEL_SIGNATURE_MISMATCH', message: expect.stringContaining('input') } });
+    expect((await call('GET', '/admin/models/fraud')).body).toMatchObject({
+      route: { primary: '1' },
+      versions: [
+        { version: '1', state: 'loaded' },
+        { version: '2', state: 'failed', error: { code: 'TW_MODEL_SIGNATURE_MISMATCH' } },
+      ],
+    });
+  });
+
+  it('answers 404 for unknown models and versions, 400 for invalid policies and promote bodies', async () => {
+    await setup();
+    expect(await call('GET', '/admin/models/nope')).toMatchObject({ status: 404, body: { code: 'TW_MODEL_VERSION_NOT_FOUND' } });
+    expect(await call('POST', '/admin/models/fraud/versions/7/load')).toMatchObject({
+      status: 404,
+      body: { code: 'TW_MODEL_VERSION_NOT_FOUND' },
+    });
+    expect(await call('POST', '/admin/models/fraud/versions/7/unload')).toMatchObject({ status: 404 });
+    expect(await call('POST', '/admin/models/nope/promote', { version: '1' })).toMatchObject({ status: 404 });
+    expect(await call('POST', '/admin/models/fraud/promote', { version: '7' })).toMatchObject({
+      status: 400,
+      body: { code: 'TW_MODEL_POLICY_INVALID', message: expect.stringContaining('not loaded: 7') },
+    });
+    expect(await call('POST', '/admin/models/fraud/promote', { v: '1' })).toMatchObject({ status: 400 });
+    expect(await call('PUT', '/admin/models/fraud/policy', { canary: { version: '1', percent: 150 } })).toMatchObject({
+      status: 400,
+      body: { code: 'TW_MODEL_POLICY_INVALID', message: expect.stringContaining('percent') },
+    });
+    expect((await call('GET', '/admin/models/fraud')).body).toMatchObject({ policySource: 'default', route: { primary: '1' } });
+  });
+
+  it('requires the bearer token when one is configured', async () => {
+    await setup('s3cret');
+    expect((await call('GET', '/admin/models')).status).toBe(401);
+    const wrong = await app.inject({ url: '/admin/models', headers: { authorization: 'Bearer nope' } });
+    expect(wrong.statusCode).toBe(401);
+    const right = await app.inject({ url: '/admin/models', headers: { authorization: 'Bearer s3cret' } });
+    expect(right.statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,114 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { TidewaterError } from '@tidewater/errors';
+import type { ModelRepository } from '../repository/index.js';
+
+export interface AdminRoutesOptions {
+  /** When set, every admin request must carry `Authorization: Bearer <token>` (else 401). */
+  readonly token?: string | undefined;
+}
+
+/** The routes `registerAdminRoutes` adds, for docs and tests. */
+export const adminRoutes = [
+  { method: 'GET', url: '/admin/models' },
+  { method: 'GET', url: '/admin/models/:name' },
+  { method: 'POST', url: '/admin/models/:name/versions/:version/load' },
+  { method: 'POST', url: '/admin/models/:name/versions/:version/unload' },
+  { method: 'POST', url: '/admin/models/:name/promote' },
+  { method: 'PUT', url: '/admin/models/:name/policy' },
+  { method: 'DELETE', url: '/admin/models/:name/policy' },
+] as const;
+
+const statusOfCode: Record<string, number> = {
+  TW_MODEL_VERSION_NOT_FOUND: 404,
+  TW_MODEL_POLICY_INVALID: 400,
+  // The files are there but are not a model that fits its manifest.
+  TW_MODEL_LOAD_FAILED: 422,
+  TW_MODEL_SIGNATURE_MISMATCH: 422,
+  TW_MANIFEST_INVALID: 422,
+  TW_MANIFEST_UNREADABLE: 422,
+  TW_MODEL_REPOSITORY_CLOSED: 503,
+};
+
+/** Errors become `{ code, message }`: our codes with their status, Fastify's own 4xx with theirs, anything else a logged 500. */
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error instanceof TidewaterError ? statusOfCode[error.code] : undefined;
+  if (status !== undefined) {
+    void reply.code(status).send({ code: error.code, message: error.message });
+  } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    void reply.code(error.statusCode).send({ code: error.code, message: error.message });
+  } else {
+    request.log.error({ err: error }, 'admin request failed');
+    void reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'internal error' });
+  }
+}
+
+const promoteBody = z.strictObject({ version: z.string().min(1) });
+
+interface NameParams {
+  name: string;
+}
+interface VersionParams extends NameParams {
+  version: string;
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  const expected = Buffer.from(`Bearer ${token}`);
+  const given = Buffer.from(header ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Adds the model repository's admin API: list models with their versions, route and last load
+ * errors; load (or reload) and unload a version; promote a version to primary; replace or reset a
+ * model's traffic policy. Changes apply at once and hold until the files change or the process
+ * restarts (policy.json on disk is not rewritten). A version that fails to load answers 422 and
+ * the versions already loaded keep serving.
+ */
+export function registerAdminRoutes(app: FastifyInstance, repository: ModelRepository, opts: AdminRoutesOptions = {}): void {
+  const { token } = opts;
+  const onRequest =
+    token === undefined || token === ''
+      ? []
+      : [
+          async (req: FastifyRequest, reply: FastifyReply) => {
+            if (!authorized(req.headers.authorization, token)) {
+              return reply.code(401).send({ code: 'UNAUTHORIZED', message: 'admin requests need Authorization: Bearer <token>' });
+            }
+          },
+        ];
+  const route = { errorHandler: sendError, onRequest };
+  const modelOr404 = (name: string, reply: FastifyReply) =>
+    repository.status(name) ??
+    reply.code(404).send({ code: 'TW_MODEL_VERSION_NOT_FOUND', message: `model ${name} is not in the repository` });
+
+  app.get('/admin/models', route, async () => ({ models: repository.list() }));
+
+  app.get<{ Params: NameParams }>('/admin/models/:name', route, async (req, reply) => modelOr404(req.params.name, reply));
+
+  app.post<{ Params: VersionParams }>('/admin/models/:name/versions/:version/load', route, async (req) => {
+    const { name, version } = req.params;
+    const loaded = await repository.loadVersion(name, version);
+    return { version: loaded, model: repository.status(name) };
+  });
+
+  app.post<{ Params: VersionParams }>('/admin/models/:name/versions/:version/unload', route, async (req) => {
+    const { name, version } = req.params;
+    await repository.unloadVersion(name, version);
+    return repository.status(name);
+  });
+
+  app.post<{ Params: NameParams }>('/admin/models/:name/promote', route, async (req, reply) => {
+    const body = promoteBody.safeParse(req.body);
+    if (!body.success)
+      return reply.code(400).send({ code: 'TW_MODEL_POLICY_INVALID', message: 'the body must be {"version": "<version>"}' });
+    return repository.promote(req.params.name, body.data.version);
+  });
+
+  app.put<{ Params: NameParams }>('/admin/models/:name/policy', route, async (req) =>
+    repository.setPolicy(req.params.name, req.body ?? {}),
+  );
+
+  app.delete<{ Params: NameParams }>('/admin/models/:name/policy', route, async (req) => repository.setPolicy(req.params.name, undefined));
+}

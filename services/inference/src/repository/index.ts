@@ -1,0 +1,5 @@
+export { ModelRepository } from './model-repository.js';
+export type { ModelRepositoryOptions, ModelStatus, VersionStatus } from './model-repository.js';
+export type { EffectiveRoute } from './model-routes.js';
+export { POLICY_FILE, canarySeed, entityBucket, parseTrafficPolicy, trafficPolicySchema } from './traffic-policy.js';
+export type { TrafficPolicy } from './traffic-policy.js';

@@ -1,0 +1,344 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { errorCode } from '@tidewater/errors';
+import { closeOnce } from '@tidewater/lifecycle';
+import type { Logger } from '@tidewater/logging';
+import { modelErrors } from '../model/errors.js';
+import { loadOnnxModel, type LoadedModel, type LoadOnnxModelOptions } from '../model/index.js';
+import type { ModelLease, ModelRouter } from '../model-routing.js';
+import { ModelRoutes, type EffectiveRoute } from './model-routes.js';
+import { isVersionPath, scanRepository, versionFingerprint, type VersionDir } from './repository-scan.js';
+import { RepositoryWatcher } from './repository-watcher.js';
+import { ServedVersion } from './served-version.js';
+import { parseTrafficPolicy, parseTrafficPolicyText, POLICY_FILE, type TrafficPolicy } from './traffic-policy.js';
+
+export interface ModelRepositoryOptions {
+  /** The repository root: `<root>/<name>/<version>/{manifest.json, model.onnx}` and `<root>/<name>/policy.json`. */
+  readonly root: string;
+  readonly logger: Logger;
+  /** Where the loaded-versions gauge and load-failures counter go; omitted, they are not exported. */
+  readonly registry?: Registry;
+  /** How often the watcher lists the repository, in ms; 0 turns watching off. Default 1000. */
+  readonly pollIntervalMs?: number;
+  /** ONNX Runtime session options for every version. */
+  readonly session?: LoadOnnxModelOptions;
+  readonly now?: () => number;
+  /**
+   * Called once a retired version's session is closed (after its last lease): the place to drop
+   * per-model state kept elsewhere (batcher queues, worker-thread sessions).
+   */
+  readonly onModelClosed?: (model: LoadedModel) => void;
+}
+
+export interface VersionStatus {
+  readonly version: string;
+  readonly state: 'loaded' | 'failed';
+  readonly loadedAt?: string;
+  readonly leases?: number;
+  /** The last load failure of these files; a loaded version may have one when newer files were rejected. */
+  readonly error?: { readonly code: string; readonly message: string; readonly at: string };
+}
+
+export interface ModelStatus {
+  readonly name: string;
+  readonly policy: TrafficPolicy | undefined;
+  readonly policySource: 'default' | 'file' | 'admin';
+  /** Where traffic goes now; undefined when no version is loaded. */
+  readonly route: EffectiveRoute | undefined;
+  /** Versions the policy names that are not loaded (ignored by the route). */
+  readonly missing: readonly string[];
+  readonly versions: readonly VersionStatus[];
+}
+
+interface Failure {
+  readonly code: string;
+  readonly message: string;
+  readonly at: number;
+}
+
+/**
+ * The model repository: loads every version under the root at open, keeps them in step with the
+ * directory (watcher) and the admin API, and routes traffic by each model's policy. Loads,
+ * unloads and policy changes run one at a time; acquire() never waits for them. A version that
+ * fails to load is reported and the version already serving keeps serving.
+ */
+export class ModelRepository implements ModelRouter {
+  readonly #models = new Map<string, ModelRoutes>();
+  readonly #failures = new Map<string, Failure>();
+  readonly #watcher: RepositoryWatcher;
+  readonly #now: () => number;
+  readonly #loadFailures: Counter<'model' | 'code'>;
+  #queue: Promise<unknown> = Promise.resolve();
+  #state: 'new' | 'open' | 'closed' = 'new';
+  #opening: Promise<void> | undefined;
+
+  constructor(private readonly opts: ModelRepositoryOptions) {
+    this.#now = opts.now ?? Date.now;
+    const registers = opts.registry ? [opts.registry] : [];
+    this.#loadFailures = new Counter({
+      name: 'tw_inference_model_load_failures_total',
+      help: 'Model versions or traffic policies rejected on load, by error code',
+      labelNames: ['model', 'code'],
+      registers,
+    });
+    const models = this.#models;
+    const loaded: Gauge<'model'> = new Gauge({
+      name: 'tw_inference_model_versions_loaded',
+      help: 'Model versions loaded and routable, per model',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        loaded.reset();
+        for (const m of models.values()) loaded.set({ model: m.name }, m.versions.size);
+      },
+    });
+    this.#watcher = new RepositoryWatcher(
+      opts.root,
+      opts.pollIntervalMs ?? 1000,
+      {
+        versionChanged: (v) => this.#serial(() => this.#load(v)).catch(() => undefined),
+        versionRemoved: (name, version) => this.#serial(async () => this.#unload(name, version)),
+        policyChanged: (name, text) => this.#serial(async () => this.#applyPolicyFile(name, text)),
+      },
+      opts.logger,
+    );
+  }
+
+  /**
+   * Loads every version and policy found under the root, then starts watching. Throws when the
+   * root cannot be listed. Every caller gets the same promise.
+   */
+  open(): Promise<void> {
+    if (this.#state === 'closed') return Promise.reject(modelErrors.create('TW_MODEL_REPOSITORY_CLOSED', 'the model repository is closed'));
+    this.#opening ??= this.#open();
+    return this.#opening;
+  }
+
+  async #open(): Promise<void> {
+    this.#state = 'open';
+    const snapshot = await scanRepository(this.opts.root);
+    for (const v of snapshot.versions) await this.#serial(() => this.#load(v)).catch(() => undefined);
+    for (const [name, text] of snapshot.policies) await this.#serial(async () => this.#applyPolicyFile(name, text));
+    this.#watcher.start(snapshot);
+    const versions = [...this.#models.values()].reduce((n, m) => n + m.versions.size, 0);
+    this.opts.logger.info({ root: this.opts.root, models: this.#models.size, versions }, 'model repository open');
+  }
+
+  /** Stops watching, refuses new leases at once and closes every version once its leases are released. Idempotent. */
+  close(): Promise<void> {
+    this.#state = 'closed';
+    return this.#close();
+  }
+
+  readonly #close = closeOnce(async () => {
+    await this.#watcher.stop();
+    await this.#queue.catch(() => undefined);
+    const retiring = [...this.#models.values()].flatMap((m) => [...m.versions.values()].map((v) => v.retire()));
+    for (const m of this.#models.values()) {
+      m.versions.clear();
+      m.recompute();
+    }
+    await Promise.all(retiring);
+  });
+
+  acquire(modelName: string, entityKey: string): ModelLease {
+    this.#assertOpen();
+    const lease = this.#models.get(modelName)?.acquire(entityKey);
+    if (!lease)
+      throw modelErrors.create('TW_MODEL_NOT_LOADED', `no version of model ${modelName} is loaded`, { details: { model: modelName } });
+    return lease;
+  }
+
+  acquireVersion(modelName: string, version?: string): ModelLease | undefined {
+    this.#assertOpen();
+    return this.#models.get(modelName)?.acquireVersion(version);
+  }
+
+  /** Loaded versions of a model, lowest first. */
+  versions(modelName: string): string[] {
+    return this.#models.get(modelName)?.loadedVersions() ?? [];
+  }
+
+  /** Open with at least one version loaded. */
+  isReady(): boolean {
+    return this.#state === 'open' && [...this.#models.values()].some((m) => m.versions.size > 0);
+  }
+
+  list(): ModelStatus[] {
+    return [...this.#models.keys()].sort().map((name) => this.status(name) as ModelStatus);
+  }
+
+  status(name: string): ModelStatus | undefined {
+    const m = this.#models.get(name);
+    if (!m) return undefined;
+    const iso = (t: number): string => new Date(t).toISOString();
+    const failedVersions = [...this.#failures.keys()].filter((k) => k.startsWith(`${name}/`)).map((k) => k.slice(name.length + 1));
+    const all = [...new Set([...m.loadedVersions(), ...failedVersions])].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    return {
+      name,
+      policy: m.policy,
+      policySource: m.policySource,
+      route: m.route,
+      missing: m.missing,
+      versions: all.map((version) => {
+        const v = m.versions.get(version);
+        const f = this.#failures.get(`${name}/${version}`);
+        return {
+          version,
+          state: v ? 'loaded' : 'failed',
+          ...(v ? { loadedAt: iso(v.loadedAt), leases: v.leases } : {}),
+          ...(f ? { error: { code: f.code, message: f.message, at: iso(f.at) } } : {}),
+        };
+      }),
+    };
+  }
+
+  /** Loads (or reloads) `<root>/<name>/<version>`; throws the load error, leaving what serves unchanged. */
+  async loadVersion(name: string, version: string): Promise<VersionStatus> {
+    this.#assertOpen();
+    if (!isVersionPath(name, version)) {
+      throw modelErrors.create(
+        'TW_MODEL_VERSION_NOT_FOUND',
+        `${JSON.stringify(name)}/${JSON.stringify(version)} is not a model version name`,
+      );
+    }
+    const dir = join(this.opts.root, name, version);
+    const isDir = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir) throw modelErrors.create('TW_MODEL_VERSION_NOT_FOUND', `model directory ${dir} does not exist`, { details: { dir } });
+    const v: VersionDir = { name, version, dir, fingerprint: await versionFingerprint(dir) };
+    this.#watcher.markApplied(v);
+    await this.#serial(() => this.#load(v));
+    return this.status(name)?.versions.find((s) => s.version === version) as VersionStatus;
+  }
+
+  /** Takes a loaded version out of service; it is closed once its last lease is released. */
+  async unloadVersion(name: string, version: string): Promise<void> {
+    this.#assertOpen();
+    await this.#serial(async () => {
+      if (!this.#models.get(name)?.versions.has(version)) {
+        throw modelErrors.create('TW_MODEL_VERSION_NOT_FOUND', `model ${name} version ${version} is not loaded`);
+      }
+      this.#unload(name, version);
+    });
+  }
+
+  /** Makes a loaded version the primary (it stops being the canary or a shadow). */
+  async promote(name: string, version: string): Promise<ModelStatus> {
+    const current = this.#models.get(name)?.policy;
+    const canary = current?.canary?.version === version ? undefined : current?.canary;
+    const shadows = (current?.shadows ?? []).filter((s) => s !== version);
+    return this.setPolicy(name, { primary: version, ...(canary ? { canary } : {}), shadows });
+  }
+
+  /**
+   * Replaces a model's policy (a runtime override: it holds until policy.json changes on disk or
+   * the process restarts); `undefined` goes back to the default. Every version it names must be loaded.
+   */
+  async setPolicy(name: string, body: unknown): Promise<ModelStatus> {
+    this.#assertOpen();
+    const policy = body === undefined ? undefined : parseTrafficPolicy(body, `for model ${name}`);
+    await this.#serial(async () => {
+      const m = this.#models.get(name);
+      if (!m) throw modelErrors.create('TW_MODEL_VERSION_NOT_FOUND', `model ${name} has no loaded version`);
+      const named = policy ? [policy.primary, policy.canary?.version, ...policy.shadows] : [];
+      const unknown = named.filter((v): v is string => v !== undefined && !m.versions.has(v));
+      if (unknown.length > 0) {
+        throw modelErrors.create(
+          'TW_MODEL_POLICY_INVALID',
+          `policy for model ${name} names versions that are not loaded: ${unknown.join(', ')}`,
+        );
+      }
+      m.policy = policy;
+      m.policySource = policy ? 'admin' : 'default';
+      m.recompute();
+      this.opts.logger.info({ model: name, policy, route: m.route }, 'traffic policy set through the admin API');
+    });
+    return this.status(name) as ModelStatus;
+  }
+
+  #assertOpen(): void {
+    if (this.#state === 'closed') throw modelErrors.create('TW_MODEL_REPOSITORY_CLOSED', 'the model repository is closed');
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #routes(name: string): ModelRoutes {
+    let m = this.#models.get(name);
+    if (!m) this.#models.set(name, (m = new ModelRoutes(name)));
+    return m;
+  }
+
+  async #load(v: VersionDir): Promise<void> {
+    const { name, version, dir } = v;
+    const log = this.opts.logger.child({ model: name, version });
+    let model: LoadedModel | undefined;
+    try {
+      model = await loadOnnxModel(dir, this.opts.session);
+      const m = model.manifest;
+      if (m.name !== name || m.version !== version) {
+        throw modelErrors.create(
+          'TW_MODEL_LOAD_FAILED',
+          `manifest of ${dir} describes ${m.name}/${m.version}; it must match its directory`,
+        );
+      }
+    } catch (err) {
+      await model?.close();
+      const code = errorCode(err, 'TW_MODEL_LOAD_FAILED');
+      const message = err instanceof Error ? err.message : String(err);
+      this.#failures.set(`${name}/${version}`, { code, message, at: this.#now() });
+      this.#routes(name);
+      this.#loadFailures.inc({ model: name, code });
+      const serving = this.#models.get(name)?.route?.primary;
+      log.error({ err, code, serving }, 'model version rejected; the versions already loaded keep serving');
+      throw err;
+    }
+    if (this.#state === 'closed') {
+      await model.close();
+      return;
+    }
+    const m = this.#routes(name);
+    const previous = m.versions.get(version);
+    m.versions.set(version, new ServedVersion(model, v.fingerprint, this.#now(), this.opts.logger, this.opts.onModelClosed));
+    this.#failures.delete(`${name}/${version}`);
+    m.recompute();
+    // Retired after the swap: leases taken from now on get the new session, old ones finish on the old.
+    void previous?.retire();
+    log.info({ reloaded: previous !== undefined, route: m.route }, 'model version loaded');
+  }
+
+  #unload(name: string, version: string): void {
+    const m = this.#models.get(name);
+    const v = m?.versions.get(version);
+    this.#failures.delete(`${name}/${version}`);
+    if (!m || !v) return;
+    m.versions.delete(version);
+    m.recompute();
+    void v.retire();
+    this.opts.logger.info({ model: name, version, leases: v.leases, route: m.route }, 'model version unloaded');
+  }
+
+  #applyPolicyFile(name: string, text: string | undefined): void {
+    const m = this.#routes(name);
+    const source = join(this.opts.root, name, POLICY_FILE);
+    try {
+      m.policy = text === undefined ? undefined : parseTrafficPolicyText(text, source);
+    } catch (err) {
+      this.#loadFailures.inc({ model: name, code: errorCode(err, 'TW_MODEL_POLICY_INVALID') });
+      this.opts.logger.error({ err, model: name, route: m.route }, 'traffic policy rejected; the current one stays');
+      return;
+    }
+    m.policySource = m.policy ? 'file' : 'default';
+    m.recompute();
+    if (m.missing.length > 0)
+      this.opts.logger.warn({ model: name, missing: m.missing }, 'traffic policy names versions that are not loaded');
+    this.opts.logger.info({ model: name, policy: m.policy, route: m.route }, 'traffic policy applied');
+  }
+}
