@@ -22,6 +22,8 @@ export async function startServices(
     ...process.env,
     ...stackEnv({ ...state, services: [] }),
     DRIFT_WINDOW_SIZE: '500',
+    // Ingestion's HTTP API accepts the demo key "tidewater-dev-key" (configured as its sha256).
+    API_KEYS: 'dev:e21f99df45733a54b5279905a4188cde359715de072df16599f66977ac94bfb4',
     // Alertmanager's pipeline with timers short enough to watch on a laptop.
     ALERTING_CONFIG_FILE: join(repoRoot, 'deploy', 'alerting.dev.yaml'),
     ALERTING_TICK_MS: '200',

@@ -1,13 +1,64 @@
 import { z } from 'zod';
-import { commonServiceEnv, intFromEnv } from '@tidewater/config';
+import { boolFromEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
+import { parseSensitiveFields } from './privacy.js';
+
+const sensitiveFields = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const { fields, problems } = parseSensitiveFields(text);
+    for (const p of problems) ctx.addIssue({ code: 'custom', message: p });
+    return fields;
+  });
 
 /** Ingestion's configuration, from the environment; see README for each variable. */
-export const ingestionConfigSchema = z.object({
-  ...commonServiceEnv,
-  ...topicNamesEnv,
-  HTTP_PORT: intFromEnv(0, 65535).default(8080),
-  CONSUMER_GROUP: z.string().min(1).default('tidewater-ingestion'),
-});
+export const ingestionConfigSchema = z
+  .object({
+    ...commonServiceEnv,
+    ...topicNamesEnv,
+    HTTP_PORT: intFromEnv(0, 65535).default(8080),
+    CONSUMER_GROUP: z.string().min(1).default('tidewater-ingestion'),
+    /** Partitions of events.raw processed at once; each partition stays in order. */
+    CONSUMER_PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(3),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379'),
+    /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
+    REDIS_KEY_PREFIX: z.string().default('tw:ingestion:'),
+    UNKNOWN_FIELDS: z.enum(['drop', 'reject']).default('drop'),
+    MAX_FUTURE_SKEW_MS: intFromEnv(0, 365 * 86_400_000).default(300_000),
+    DEDUPE_ENABLED: boolFromEnv().default(true),
+    DEDUPE_WINDOW_MS: intFromEnv(1000, 30 * 86_400_000).default(86_400_000),
+    /** How long a claim on an event_id waits for its publish before another copy may claim it (crash recovery). */
+    DEDUPE_PENDING_MS: intFromEnv(1000, 3_600_000).default(30_000),
+    SENSITIVE_FIELDS: sensitiveFields,
+    PRIVACY_HMAC_KEY: z.string().min(16, 'use at least 16 characters').optional(),
+    /** API keys as id:sha256hex pairs, comma-separated; merged with API_KEYS_FILE. */
+    API_KEYS: z.string().default(''),
+    /** A JSON file { "keys": [{ "id", "sha256", "revoked"?, "ratePerSecond"?, "burst"? }] }, re-read when it changes. */
+    API_KEYS_FILE: z.string().min(1).optional(),
+    API_KEYS_RELOAD_MS: intFromEnv(100, 600_000).default(1000),
+    RATE_LIMIT_PER_SECOND: intFromEnv(1, 10_000_000).default(20_000),
+    RATE_LIMIT_BURST: intFromEnv(1, 100_000_000).default(40_000),
+    HTTP_BODY_LIMIT_BYTES: intFromEnv(1024, 64 * 1_048_576).default(1_048_576),
+    HTTP_MAX_BATCH: intFromEnv(1, 100_000).default(1000),
+    /** Events in HTTP requests being published at once; more are answered 503 at once. */
+    HTTP_MAX_IN_FLIGHT_EVENTS: intFromEnv(1, 10_000_000).default(50_000),
+    /** How long an HTTP request waits for Kafka's acknowledgement before answering 503. */
+    HTTP_PUBLISH_TIMEOUT_MS: intFromEnv(100, 120_000).default(5000),
+    HTTP_RETRY_AFTER_S: intFromEnv(1, 3600).default(1),
+  })
+  .superRefine((c, ctx) => {
+    if (c.SENSITIVE_FIELDS.some((f) => f.mode === 'hmac') && !c.PRIVACY_HMAC_KEY)
+      ctx.addIssue({ code: 'custom', path: ['PRIVACY_HMAC_KEY'], message: 'required when SENSITIVE_FIELDS hashes a field' });
+    if (c.RATE_LIMIT_BURST < c.HTTP_MAX_BATCH)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RATE_LIMIT_BURST'],
+        message: 'must be at least HTTP_MAX_BATCH, or a full batch never passes',
+      });
+  });
 
 export type IngestionConfig = z.infer<typeof ingestionConfigSchema>;

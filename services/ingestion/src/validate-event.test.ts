@@ -205,3 +205,44 @@ describe('currency codes', () => {
     expect(rejectionOf(bytesOf({ ...good, currency: 'ABC' })).code).toBe('TW_INGEST_INVALID_CURRENCY');
   });
 });
+
+describe('validation policy', () => {
+  const at = Date.UTC(2025, 0, 1, 10, 0, 0);
+
+  it('rejects unknown fields, naming them, when the policy says reject', () => {
+    const policy = { unknownFields: 'reject' as const, maxFutureSkewMs: Number.POSITIVE_INFINITY };
+    expect(() => validateRawEvent(bytesOf(good), at, policy)).not.toThrow();
+    try {
+      validateRawEvent(bytesOf({ ...good, extra: 1, other: null }), at, policy);
+      expect.unreachable();
+    } catch (err) {
+      expect(ingestErrors.is(err, 'TW_INGEST_UNKNOWN_FIELD')).toBe(true);
+      expect((err as Error).message).toContain('"extra"');
+      expect((err as Error).message).toContain('"other"');
+    }
+  });
+
+  it('rejects occurred_at further in the future than the allowed skew, and accepts it up to the skew', () => {
+    const policy = { unknownFields: 'drop' as const, maxFutureSkewMs: 60_000 };
+    expect(validateRawEvent(bytesOf({ ...good, occurred_at: '2025-01-01T10:01:00Z' }), at, policy).occurred_at).toBe(at + 60_000);
+    expect(() => validateRawEvent(bytesOf({ ...good, occurred_at: '2025-01-01T10:01:00.001Z' }), at, policy)).toThrow(
+      expect.objectContaining({ code: 'TW_INGEST_FUTURE_TIMESTAMP' }),
+    );
+    // Past timestamps are not bounded: late events are normal.
+    expect(validateRawEvent(bytesOf({ ...good, occurred_at: '2001-01-01T00:00:00Z' }), at, policy).occurred_at).toBe(Date.UTC(2001, 0, 1));
+  });
+});
+
+describe('sensitive values in error messages', () => {
+  it('names a wrongly typed sensitive field without its value', () => {
+    const policy = { unknownFields: 'drop' as const, maxFutureSkewMs: Number.POSITIVE_INFINITY, redactFields: new Set(['card_id']) };
+    try {
+      validateRawEvent(bytesOf({ ...good, card_id: 4111111111111111, amount: 'x' }), ingestedAt, policy);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toContain('card_id=[redacted]');
+      expect((err as Error).message).not.toContain('4111111111111111');
+      expect((err as Error).message).toContain('amount="x"');
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { loadSchema } from '@tidewater/schemas';
 import { ingestErrors } from './errors.js';
 
 const rawType = loadSchema('rawPaymentEvent').type;
+const knownFields = new Set((JSON.parse(loadSchema('rawPaymentEvent').text) as { fields: { name: string }[] }).fields.map((f) => f.name));
 const channels = new Set(['ecom', 'pos', 'atm', 'moto']);
 // ISO 8601 date-time with an explicit zone, as upstream contracts require (no local times).
 const isoWithZone = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -20,18 +21,39 @@ function isIsoWithZone(text: string): boolean {
   return day >= 1 && day <= days;
 }
 
-/**
- * Turns raw bytes into a validated, normalized PaymentEvent or throws the reason.
- * Structure comes from raw-payment-event.avsc (the same schema upstream teams read);
- * semantic rules sit on top. Unknown fields are dropped (the issue on ingestion adds a policy).
- */
-export function validateRawEvent(bytes: Buffer | null, ingestedAt: number): PaymentEvent {
-  let parsed: unknown;
+/** What the configuration decides about events beyond the schema's own rules. */
+export interface ValidationPolicy {
+  /** Fields the schema does not know: dropped, or the event rejected with TW_INGEST_UNKNOWN_FIELD. */
+  readonly unknownFields: 'drop' | 'reject';
+  /** How far occurred_at may lie after the ingestion time (clock skew upstream); Infinity turns the check off. */
+  readonly maxFutureSkewMs: number;
+  /** Fields whose values never appear in error messages (they reach logs and DLQ headers): the sensitive ones. */
+  readonly redactFields?: ReadonlySet<string>;
+}
+
+/** The policy of the validator's own tests and of callers that configure nothing: drop, no skew check. */
+export const lenientPolicy: ValidationPolicy = { unknownFields: 'drop', maxFutureSkewMs: Number.POSITIVE_INFINITY };
+
+/** Parses UTF-8 JSON bytes into a value, or throws TW_INGEST_MALFORMED_JSON. */
+export function parseJsonBytes(bytes: Buffer | null): unknown {
   try {
-    parsed = JSON.parse(decoder.decode(bytes ?? Buffer.alloc(0)));
+    return JSON.parse(decoder.decode(bytes ?? Buffer.alloc(0)));
   } catch (cause) {
     throw ingestErrors.create('TW_INGEST_MALFORMED_JSON', `payload is not valid UTF-8 JSON: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * Turns raw JSON bytes into a validated, normalized PaymentEvent or throws the reason.
+ * Structure comes from raw-payment-event.avsc (the same schema upstream teams read);
+ * semantic rules sit on top.
+ */
+export function validateRawEvent(bytes: Buffer | null, ingestedAt: number, policy: ValidationPolicy = lenientPolicy): PaymentEvent {
+  return validateRawObject(parseJsonBytes(bytes), ingestedAt, policy);
+}
+
+/** Validates an already decoded value (from JSON, or from Avro on events.raw) into a PaymentEvent. */
+export function validateRawObject(parsed: unknown, ingestedAt: number, policy: ValidationPolicy = lenientPolicy): PaymentEvent {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw ingestErrors.create('TW_INGEST_NOT_AN_OBJECT', 'payload must be a JSON object');
   }
@@ -39,8 +61,21 @@ export function validateRawEvent(bytes: Buffer | null, ingestedAt: number): Paym
   // the known ones), so the payload is checked as parsed; the error hook runs only for a failure.
   if (!rawType.isValid(parsed)) {
     const problems: string[] = [];
-    rawType.isValid(parsed, { errorHook: (path, value) => problems.push(`${path.join('.')}=${JSON.stringify(value) ?? 'undefined'}`) });
+    rawType.isValid(parsed, {
+      errorHook: (path, value) =>
+        problems.push(
+          `${path.join('.')}=${policy.redactFields?.has(path[0] ?? '') ? '[redacted]' : (JSON.stringify(value) ?? 'undefined')}`,
+        ),
+    });
     throw ingestErrors.create('TW_INGEST_SCHEMA_VIOLATION', `fields missing or of the wrong type: ${problems.join(', ')}`);
+  }
+  if (policy.unknownFields === 'reject') {
+    const unknown = Object.keys(parsed).filter((k) => !knownFields.has(k));
+    if (unknown.length > 0)
+      throw ingestErrors.create(
+        'TW_INGEST_UNKNOWN_FIELD',
+        `fields the schema does not know: ${unknown.map((k) => JSON.stringify(k)).join(', ')}`,
+      );
   }
   const raw = parsed as RawPaymentEvent;
   for (const id of ['event_id', 'card_id', 'merchant_id'] as const) {
@@ -56,6 +91,11 @@ export function validateRawEvent(bytes: Buffer | null, ingestedAt: number): Paym
     throw ingestErrors.create(
       'TW_INGEST_INVALID_TIMESTAMP',
       `occurred_at must be ISO 8601 with a zone, got ${JSON.stringify(raw.occurred_at)}`,
+    );
+  if (occurredAt - ingestedAt > policy.maxFutureSkewMs)
+    throw ingestErrors.create(
+      'TW_INGEST_FUTURE_TIMESTAMP',
+      `occurred_at ${JSON.stringify(raw.occurred_at)} is ${occurredAt - ingestedAt} ms in the future (allowed: ${policy.maxFutureSkewMs})`,
     );
   if (!channels.has(raw.channel))
     throw ingestErrors.create(
