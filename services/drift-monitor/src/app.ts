@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
+import { createConsumerRunner, deadLetterHeaders, headerText, type ConsumerRunner } from '@tidewater/kafka';
 import type { ModelManifest } from '@tidewater/model-manifest';
 import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { DriftConfig } from './config.js';
@@ -84,8 +84,10 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
         ? { kind: 'features', value: features.decode(message) }
         : topic === config.TOPIC_PREDICTIONS
           ? { kind: 'prediction', value: predictions.decode(message) }
-          : // Dead letters are raw bytes that failed upstream; only their number matters here.
-            { kind: 'dead-letter' },
+          : // The DLQ is shared by every service; only ingestion's rejects are upstream schema
+            // violations (the others, this service's included, are pipeline faults). Their bytes
+            // failed validation, so only their number matters here.
+            { kind: headerText(message.headers, deadLetterHeaders.service) === 'ingestion' ? 'dead-letter' : 'ignored' },
     handle: async (records) => {
       processor.apply(records);
       const out = processor.pending();

@@ -24,7 +24,7 @@ export const driftConfigSchema = z.object({
   DRIFT_SLIDING_WINDOWS: intFromEnv(0, 24).default(0),
   /** Values kept per numeric feature and window (reservoir) for KS and Wasserstein. */
   DRIFT_SAMPLE_SIZE: intFromEnv(10, 10_000).default(500),
-  /** Distinct categories counted per categorical feature and window; more are pooled as __other__. */
+  /** Categories training never saw, counted per categorical feature and window; more are pooled as __other__. */
   DRIFT_MAX_CATEGORIES: intFromEnv(2, 100_000).default(200),
   /** Per-feature overrides, `feature=test:threshold,...` (tests: psi, ks, wasserstein, jensenshannon, chisquare). */
   DRIFT_FEATURE_TESTS: z.string().default(''),
@@ -34,6 +34,12 @@ export const driftConfigSchema = z.object({
   DRIFT_CORRECTION: z.enum(['bh', 'bonferroni', 'none']).default('bh'),
   /** The model drifts when at least this share of its features (with data) drifted. */
   DRIFT_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /**
+   * Time windows with fewer events are reported but not judged and leave alert streaks as they are:
+   * PSI on n values of a 10-bin histogram is about 9 / n by chance alone, so 200 keeps that near
+   * 0.05, a quarter of the 0.2 threshold. Count windows always hold DRIFT_WINDOW_SIZE and are judged.
+   */
+  DRIFT_MIN_WINDOW_EVENTS: intFromEnv(1, 10_000_000).default(200),
   /** A drifted score alone makes the model drifted. */
   DRIFT_SCORE_DECIDES: boolFromEnv().default(true),
   /** Consecutive drifted windows before ModelDriftDetected fires. */

@@ -5,7 +5,7 @@ import { repoRoot } from '@tidewater/schemas';
 import { referenceTraffic, type TrafficShift } from '../test/reference-traffic.js';
 import { evaluateWindow, type DecisionRule } from './drift-evaluation.js';
 import { parseFeatureTests, resolveFeatureTests } from './drift-tests.js';
-import { populationStabilityIndex } from './population-stability.js';
+import { populationStabilityIndex } from './statistics/population-stability.js';
 import { chiSquareTest } from './statistics/chi-square.js';
 import { kolmogorovSmirnovTest } from './statistics/kolmogorov-smirnov.js';
 import { addEvent, emptyWindow, compileProfile, type WindowState } from './window-accumulator.js';
@@ -126,6 +126,37 @@ describe('evaluateWindow', () => {
     expect(r.positive_rate_change).toBeCloseTo(r.positive_rate - manifest.referenceProfile.positiveRate, 12);
   });
 
+  it('counts categories named like Object.prototype members as ordinary unseen categories', () => {
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+    let i = 0;
+    const w = windowOf(400, 18, undefined, (f) => {
+      if (i++ % 4 === 0) f['country'] = names[(i >> 2) % names.length];
+    });
+    expect(Object.getPrototypeOf(w.categorical['country']!.counts)).toBe(Object.prototype);
+    const restored = JSON.parse(JSON.stringify(w)) as WindowState; // the Redis round trip keeps them
+    for (const win of [w, restored]) {
+      const country = evaluate(win).features.find((f) => f.feature === 'country')!;
+      expect(country.unseen_categories).toEqual([...names].sort());
+      expect(country.sample_size).toBe(400);
+      expect(country.drifted).toBe(true);
+      expect(Object.values(win.categorical['country']!.counts).every((c) => Number.isInteger(c))).toBe(true);
+    }
+  });
+
+  it('builds chi-square reference counts from the training rows that had a value', () => {
+    const halfMissing = structuredClone(manifest);
+    halfMissing.referenceProfile.categorical!['country']!.missingShare = 0.5;
+    const w = windowOf(500, 19);
+    const r = evaluateWindow(w, halfMissing, resolveFeatureTests(halfMissing, new Map()), bh, meta);
+    const freq = manifest.referenceProfile.categorical!['country']!.frequencies;
+    const keys = Object.keys(freq);
+    const expected = chiSquareTest(
+      keys.map((k) => Math.round(freq[k]! * manifest.referenceProfile.rows * 0.5)),
+      keys.map((k) => w.categorical['country']!.counts[k] ?? 0),
+    );
+    expect(r.features.find((f) => f.feature === 'country')!.value).toBe(expected.statistic);
+  });
+
   it('reports an empty window as clean, with zeros', () => {
     const r = evaluate(emptyWindow(manifest, 5, 10, 1));
     expect(r).toMatchObject({
@@ -154,6 +185,14 @@ describe('window accumulator bounds', () => {
     expect(w.numeric['amount']!.sample).toHaveLength(100);
     expect(w.numeric['amount']!.seen).toBe(3000);
     expect(Object.keys(w.categorical['merchant_category']!.counts)).toHaveLength(10);
+    expect(w.categorical['merchant_category']!.overflow).toBe(2990);
+    // Training's categories are counted on their own even once the map is full of unseen ones.
+    const known = Object.keys(manifest.referenceProfile.categorical!['merchant_category']!.frequencies)[0]!;
+    addEvent(w, compiled, { ...events[0]!.vector.features, merchant_category: known }, events[0]!.prediction, {
+      sampleSize: 100,
+      maxCategories: 10,
+    });
+    expect(w.categorical['merchant_category']!.counts[known]).toBe(1);
     expect(w.categorical['merchant_category']!.overflow).toBe(2990);
     const r = evaluate(w);
     expect(r.features.find((f) => f.feature === 'merchant_category')!.unseen_categories).toContain('__other__');

@@ -1,9 +1,9 @@
 import type { ModelManifest } from '@tidewater/model-manifest';
 import type { DriftReport, FeatureDrift } from '@tidewater/schemas';
 import { pValueTests, type FeatureTest } from './drift-tests.js';
-import { populationStabilityIndex } from './population-stability.js';
+import { populationStabilityIndex } from './statistics/population-stability.js';
 import { chiSquareTest } from './statistics/chi-square.js';
-import { driftStatisticsErrors } from './statistics/errors.js';
+import { driftErrors } from './errors.js';
 import { jensenShannonDistance } from './statistics/jensen-shannon.js';
 import { kolmogorovSmirnovTest } from './statistics/kolmogorov-smirnov.js';
 import { benjaminiHochbergAdjust, bonferroniAdjust } from './statistics/multiple-testing.js';
@@ -20,6 +20,16 @@ export interface DecisionRule {
   readonly driftShare: number;
   /** Whether a drifted score alone makes the model drifted. */
   readonly scoreDecides: boolean;
+  /**
+   * Windows with fewer events are reported but not judged (every verdict false), and do not move
+   * alert streaks: on a few dozen values PSI is large by chance alone (about (bins - 1) / n). 0 by default.
+   */
+  readonly minEvents?: number;
+}
+
+/** Whether a window has enough events to be judged at all. */
+export function judgeable(w: Pick<WindowState, 'n'>, rule: DecisionRule): boolean {
+  return w.n > 0 && w.n >= (rule.minEvents ?? 0);
 }
 
 const OVERFLOW = '__other__';
@@ -49,7 +59,7 @@ function distanceOrPValue(
       return { value: r.statistic, p: r.pValue };
     }
     case 'chisquare':
-      throw driftStatisticsErrors.create('TW_DRIFT_CONFIG_INVALID', 'chisquare does not apply to a numeric feature');
+      throw driftErrors.create('TW_DRIFT_CONFIG_INVALID', 'chisquare does not apply to a numeric feature');
   }
 }
 
@@ -88,36 +98,40 @@ function numericRow(
 function categoricalRow(
   name: string,
   test: FeatureTest,
-  ref: { frequencies: Record<string, number> },
+  ref: { frequencies: Record<string, number>; missingShare: number },
   rows: number,
   s: WindowState['categorical'][string],
   events: number,
 ): Judged & { unseen: number } {
+  // Own properties only: categories are free strings, and "constructor" must not read Object.prototype.
+  const count = (k: string): number => (Object.hasOwn(s.counts, k) ? (s.counts[k] as number) : 0);
   const known = Object.keys(ref.frequencies);
   const unseenNames = Object.keys(s.counts)
     .filter((k) => !Object.hasOwn(ref.frequencies, k))
     .sort();
-  // Categories in reference order, then unseen ones, then the overflow pool (never in the reference).
-  const categories = [...known, ...unseenNames, ...(s.overflow > 0 ? [OVERFLOW] : [])];
-  const current = categories.map((k) => (k === OVERFLOW ? s.overflow : (s.counts[k] ?? 0)));
+  // Columns: reference categories in reference order, then unseen ones, then the overflow pool,
+  // by position (a category literally called "__other__" stays its own column).
+  const pooled = s.overflow > 0 ? [s.overflow] : [];
+  const current = [...known.map(count), ...unseenNames.map(count), ...pooled];
+  const referenceShares = [...known.map((k) => ref.frequencies[k] as number), ...unseenNames.map(() => 0), ...pooled.map(() => 0)];
   const seen = current.reduce((a, b) => a + b, 0);
-  const unseen = unseenNames.reduce((a, k) => a + (s.counts[k] ?? 0), 0) + s.overflow;
+  const unseen = unseenNames.reduce((a, k) => a + count(k), 0) + s.overflow;
   let value = 0;
   let p: number | null = null;
   if (seen > 0) {
     if (test.test === 'chisquare') {
-      // Reference counts from shares x rows: the table SciPy's chi2_contingency would see for the training data.
+      // The reference row as counts: frequencies are shares of the training rows that had a value,
+      // so the table SciPy's chi2_contingency would see for the training data has
+      // rows x (1 - missingShare) values in it.
+      const withValue = rows * (1 - ref.missingShare);
       const r = chiSquareTest(
-        categories.map((k) => Math.round((ref.frequencies[k] ?? 0) * rows)),
+        referenceShares.map((share) => Math.round(share * withValue)),
         current,
       );
       value = r.statistic;
       p = r.pValue;
     } else {
-      value = jensenShannonDistance(
-        categories.map((k) => ref.frequencies[k] ?? 0),
-        current,
-      );
+      value = jensenShannonDistance(referenceShares, current);
     }
   }
   return {
@@ -194,10 +208,13 @@ export function evaluateWindow(
     rule.correction,
   );
   const adjustedOf = new Map(withP.map((j, i) => [j, adjusted[i] as number]));
+  const judging = judgeable(w, rule);
   const features: FeatureDrift[] = judged.map((j) => {
     const pAdj = adjustedOf.get(j) ?? null;
     const drifted =
-      j.row.sample_size > 0 && (pValueTests.has(j.test.test) ? pAdj !== null && pAdj < j.test.threshold : j.row.value >= j.test.threshold);
+      judging &&
+      j.row.sample_size > 0 &&
+      (pValueTests.has(j.test.test) ? pAdj !== null && pAdj < j.test.threshold : j.row.value >= j.test.threshold);
     return { ...j.row, p_value_adjusted: pAdj, drifted };
   });
 

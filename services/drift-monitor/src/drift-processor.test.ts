@@ -113,11 +113,12 @@ describe('drift processor', () => {
 
   it('counts ingestion dead letters into the next window’s schema-violation rate', () => {
     const p = processor();
-    const dlq: DriftRecord[] = Array.from({ length: 100 }, (_, i) => ({
+    // 100 of ingestion's dead letters, then 30 of other services' (not schema violations).
+    const dlq: DriftRecord[] = Array.from({ length: 130 }, (_, i) => ({
       topic: 'events.dlq',
       partition: 0,
       offset: String(i),
-      value: { kind: 'dead-letter' },
+      value: { kind: i < 100 ? 'dead-letter' : 'ignored' },
       context: ROOT_CONTEXT,
     }));
     p.apply(dlq);
@@ -164,6 +165,35 @@ describe('drift processor', () => {
       ['time', 60_000, 120_000, 60, 0],
       ['time', 120_000, 180_000, 10, 1],
     ]);
+  });
+
+  it('reports a time window with too few events but neither judges it nor moves the alert streak', () => {
+    const p = processor({
+      windowing: {
+        mode: 'time',
+        size: 0,
+        durationMs: 600_000,
+        allowedLatenessMs: 0,
+        maxOpenWindows: 4,
+        sampleSize: 100,
+        maxCategories: 50,
+        slidingWindows: 0,
+      },
+      decision: { correction: 'bh', driftShare: 0.5, scoreDecides: true, minEvents: 200 },
+    });
+    const t0 = Date.UTC(2026, 0, 1);
+    // A quiet window of 40 shifted events, then a busy one of 400 shifted events, then one event to close it.
+    p.apply(batch(40, 25, shifted, t0));
+    p.apply(batch(400, 26, shifted, t0 + 600_000));
+    p.apply(batch(1, 27, undefined, t0 + 1_200_000));
+    const reports = p.pending().reports.map((r) => r.report);
+    expect(reports.map((r) => [r.sample_size, r.drifted, r.drifted_features.length > 0])).toEqual([
+      [40, false, false],
+      [400, true, true],
+    ]);
+    // The quiet window's figures are still there for dashboards.
+    expect(reports[0]!.features.find((f) => f.feature === 'amount')!.value).toBeGreaterThan(0.2);
+    expect(p.pending().alerts.map((a) => [a.alert.status, a.alert.annotations['report_id']])).toEqual([['firing', reports[1]!.report_id]]);
   });
 
   it('with a sliding view also reports the last N windows merged, while alerts follow the tumbling windows', () => {
@@ -256,5 +286,32 @@ describe('drift processor', () => {
     const other = { ...snap, models: { 'fraud-demo@1': { ...snap.models['fraud-demo@1']!, sha256: '0'.repeat(64) } } };
     expect(processor().restore(JSON.parse(JSON.stringify(other)))).toEqual({ resumed: [], dropped: ['fraud-demo@1'] });
     expect(() => processor().restore({ hello: 1 })).toThrow(expect.objectContaining({ code: 'TW_DRIFT_STATE_CORRUPT' }));
+  });
+
+  it('drops saved windows when only the reference profile was regenerated (same ONNX file)', () => {
+    const p = processor();
+    p.apply(batch(10, 28));
+    const reprofiled = structuredClone(manifest);
+    reprofiled.referenceProfile.features['amount']!.binEdges[0]! -= 0.5;
+    const next = processor({ manifests: [reprofiled] });
+    expect(next.restore(JSON.parse(JSON.stringify(p.snapshot())))).toEqual({ resumed: [], dropped: ['fraud-demo@1'] });
+    expect(processor().restore(JSON.parse(JSON.stringify(p.snapshot())))).toEqual({ resumed: ['fraud-demo@1'], dropped: [] });
+  });
+
+  it('still resolves an alert that fired before a restart onto a changed manifest', () => {
+    const p = processor();
+    p.apply(batch(400, 24, shifted));
+    expect(p.pending().alerts.map((a) => a.alert.status)).toEqual(['firing']);
+    const firedAt = p.pending().alerts[0]!.alert;
+    p.acknowledge();
+    const snap = p.snapshot();
+    const retrained = { ...snap, models: { 'fraud-demo@1': { ...snap.models['fraud-demo@1']!, sha256: '0'.repeat(64) } } };
+    const next = processor({ now: () => 5000 });
+    expect(next.restore(JSON.parse(JSON.stringify(retrained)))).toEqual({ resumed: [], dropped: ['fraud-demo@1'] });
+    next.apply(batch(400, 105));
+    const resolved = next.pending().alerts.map((a) => a.alert);
+    expect(resolved.map((a) => [a.status, a.fingerprint, a.starts_at, a.ends_at])).toEqual([
+      ['resolved', firedAt.fingerprint, firedAt.starts_at, 5000],
+    ]);
   });
 });

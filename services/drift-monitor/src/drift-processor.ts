@@ -1,22 +1,24 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from '@opentelemetry/api';
 import type { ModelManifest } from '@tidewater/model-manifest';
 import type { Alert, DriftReport, FeatureVector, Prediction } from '@tidewater/schemas';
 import { driftAlert, featureDriftAlert } from './drift-alert.js';
-import { evaluateWindow, type DecisionRule } from './drift-evaluation.js';
+import { evaluateWindow, judgeable, type DecisionRule } from './drift-evaluation.js';
 import { resolveFeatureTests, type FeatureTest } from './drift-tests.js';
 import { addToWindows, emptyModelWindows, type ModelWindowsState, type WindowingOptions } from './event-time-windows.js';
 import { FeaturePredictionJoin } from './feature-prediction-join.js';
 import { emptyHysteresis, stepHysteresis, type HysteresisOptions, type HysteresisState } from './hysteresis.js';
-import { driftStatisticsErrors } from './statistics/errors.js';
+import { driftErrors } from './errors.js';
 import { mergeWindows } from './sliding-view.js';
 import { compileProfile, type CompiledProfile, type WindowState } from './window-accumulator.js';
 
 export type DriftInput =
   | { kind: 'features'; value: FeatureVector }
   | { kind: 'prediction'; value: Prediction }
-  /** A record of ingestion's dead-letter topic: only counted (schema-violation rate). */
-  | { kind: 'dead-letter' };
+  /** A record ingestion dead-lettered (on the shared DLQ): only counted (schema-violation rate). */
+  | { kind: 'dead-letter' }
+  /** A record that says nothing about drift (another service's dead letter): only its offset counts. */
+  | { kind: 'ignored' };
 
 /** The parts of a consumed record the processor needs. */
 export interface DriftRecord {
@@ -54,6 +56,8 @@ export interface DriftProcessorOptions {
 
 interface Monitored {
   readonly manifest: ModelManifest;
+  /** What DriftSnapshot stores as `sha256`. */
+  readonly stateId: string;
   readonly tests: Map<string, FeatureTest>;
   readonly profile: CompiledProfile;
 }
@@ -61,7 +65,11 @@ interface Monitored {
 /** What survives a restart (JSON in Redis): open windows, alert streaks, and the offsets already applied. */
 export interface DriftSnapshot {
   readonly format: 1;
-  /** sha256 of each monitored model version, so state of another model is never resumed. */
+  /**
+   * Per model version, a sha256 of its ONNX file's sha256 and its reference profile: windows are
+   * bins and categories of one profile, so they are never resumed against another (a profile
+   * regenerated for the same ONNX file included).
+   */
   readonly models: Record<string, { sha256: string; windows: ModelWindowsState; alerts: Record<string, HysteresisState> }>;
   readonly applied: Record<string, number>;
 }
@@ -82,7 +90,8 @@ export function createDriftProcessor(opts: DriftProcessorOptions) {
     opts.manifests.map((m) => {
       const tests = resolveFeatureTests(m, opts.featureTests, opts.defaultTests);
       const sampled = (name: string): boolean => ['ks', 'wasserstein'].includes(tests.get(name)?.test ?? '');
-      return [modelKey(m.name, m.version), { manifest: m, tests, profile: compileProfile(m, sampled) }];
+      const stateId = createHash('sha256').update(m.sha256).update(JSON.stringify(m.referenceProfile)).digest('hex');
+      return [modelKey(m.name, m.version), { manifest: m, stateId, tests, profile: compileProfile(m, sampled) }];
     }),
   );
   let applied = new Map<string, number>();
@@ -137,6 +146,8 @@ export function createDriftProcessor(opts: DriftProcessorOptions) {
       pending.reports.push({ report, context });
       const sliding = slidingReport(m, windows, c.window);
       if (sliding) pending.reports.push({ report: sliding, context });
+      // Too few events to judge: the window says nothing either way, so no streak moves.
+      if (!judgeable(c.window, opts.decision)) continue;
       alertStep(alerts, '', report.drifted, (status, since, now) => driftAlert(report, status, since, now, opts.runbookBaseUrl), context);
       if (!opts.featureAlerts) continue;
       for (const f of report.features) {
@@ -161,6 +172,7 @@ export function createDriftProcessor(opts: DriftProcessorOptions) {
         const offset = Number(r.offset);
         if ((applied.get(tp) ?? -1) >= offset) continue;
         applied.set(tp, offset);
+        if (r.value.kind === 'ignored') continue;
         if (r.value.kind === 'dead-letter') {
           for (const s of models.values()) s.windows.deadLetters++;
           continue;
@@ -195,22 +207,20 @@ export function createDriftProcessor(opts: DriftProcessorOptions) {
         format: 1,
         applied: Object.fromEntries(applied),
         models: Object.fromEntries(
-          [...models].map(([k, s]) => [
-            k,
-            { sha256: monitored.get(k)!.manifest.sha256, windows: s.windows, alerts: Object.fromEntries(s.alerts) },
-          ]),
+          [...models].map(([k, s]) => [k, { sha256: monitored.get(k)!.stateId, windows: s.windows, alerts: Object.fromEntries(s.alerts) }]),
         ),
       };
     },
     /**
-     * Resumes from a snapshot: open windows, alert streaks and applied offsets. State of a model
-     * version whose manifest changed (another sha256) or that is no longer monitored is dropped.
+     * Resumes from a snapshot: open windows, alert streaks and applied offsets. The windows of a
+     * model version whose model or reference profile changed are dropped (its alert streaks are
+     * kept); all state of a version no longer monitored is dropped.
      * Throws TW_DRIFT_STATE_CORRUPT when `value` is not a snapshot.
      */
     restore(value: unknown): { resumed: string[]; dropped: string[] } {
       const snap = value as Partial<DriftSnapshot> | null;
       if (!snap || snap.format !== 1 || typeof snap.models !== 'object' || typeof snap.applied !== 'object') {
-        throw driftStatisticsErrors.create('TW_DRIFT_STATE_CORRUPT', 'drift state in Redis is not a format-1 snapshot');
+        throw driftErrors.create('TW_DRIFT_STATE_CORRUPT', 'drift state in Redis is not a format-1 snapshot');
       }
       const resumed: string[] = [];
       const dropped: string[] = [];
@@ -218,7 +228,15 @@ export function createDriftProcessor(opts: DriftProcessorOptions) {
         [...models.keys()].map((k) => [k, { windows: emptyModelWindows(), alerts: new Map<string, HysteresisState>() }]),
       );
       for (const [k, s] of Object.entries(snap.models)) {
-        if (!next.has(k) || monitored.get(k)?.manifest.sha256 !== s.sha256) {
+        if (!next.has(k)) {
+          dropped.push(k);
+          continue;
+        }
+        if (monitored.get(k)?.stateId !== s.sha256) {
+          // Windows filled against another reference profile are dropped, but the alert streaks
+          // are kept: the alert's identity is its labels (model, version), and a firing alert
+          // must still resolve once windows are clean, or it would stay firing for ever.
+          next.set(k, { windows: emptyModelWindows(), alerts: new Map(Object.entries(s.alerts ?? {})) });
           dropped.push(k);
           continue;
         }

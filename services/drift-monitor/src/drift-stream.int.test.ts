@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { Consumer, Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeadLetterWriter, createKafkaClient, createProducer, type TidewaterProducer } from '@tidewater/kafka';
+import { createDeadLetterWriter, createKafkaClient, createProducer, deadLetterHeaders, type TidewaterProducer } from '@tidewater/kafka';
 import { readModelManifest } from '@tidewater/model-manifest';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
@@ -169,10 +169,14 @@ describe('drift monitor over Kafka and Redis', () => {
     const topics = await freshTopics();
     const out = await watch(topics);
     await startApp(topics, uniqueName('drift'), { DRIFT_FIRE_AFTER: '2', DRIFT_RESOLVE_AFTER: '2', DRIFT_FEATURE_ALERTS: 'true' });
-    // Schema violations upstream: ingestion's dead letters are counted, not decoded.
+    // Schema violations upstream: ingestion's dead letters are counted, not decoded; other
+    // services' dead letters on the shared DLQ are not schema violations and are not counted.
     await rawProducer.send({
       topic: topics.dlq,
-      messages: Array.from({ length: 12 }, (_, i) => ({ value: Buffer.from(`{"broken": ${i}`) })),
+      messages: Array.from({ length: 15 }, (_, i) => ({
+        value: Buffer.from(`{"broken": ${i}`),
+        headers: { [deadLetterHeaders.service]: i < 12 ? 'ingestion' : 'inference' },
+      })),
     });
     const stretches: [string, TrafficShift | undefined][] = [
       ['normal-a', undefined],
@@ -216,6 +220,41 @@ describe('drift monitor over Kafka and Redis', () => {
     const perFeature = out.alerts.filter((a) => a.labels['alertname'] === 'FeatureDriftDetected');
     expect(perFeature.filter((a) => a.status === 'firing').map((a) => a.labels['feature'])).toEqual(['amount', 'country', 'score']);
     expect(perFeature.filter((a) => a.status === 'resolved').map((a) => a.labels['feature'])).toEqual(['amount', 'country', 'score']);
+  }, 120_000);
+
+  it('in time mode cuts windows by event time, refuses a straggler past the lateness, and does not judge a quiet window', async () => {
+    const topics = await freshTopics();
+    const out = await watch(topics);
+    await startApp(topics, uniqueName('drift-time'), {
+      DRIFT_WINDOW_MODE: 'time',
+      DRIFT_WINDOW_MS: '60000',
+      DRIFT_ALLOWED_LATENESS_MS: '5000',
+      DRIFT_MIN_WINDOW_EVENTS: '200',
+    });
+    const t0 = Date.UTC(2026, 0, 2);
+    const busyA = referenceTraffic(manifest, { n: 250, seed: 60, idPrefix: 'ta', firstTime: t0, stepMs: 200 });
+    // A quiet minute of shifted traffic: 30 events are too few to judge, so it must not page.
+    const quiet = referenceTraffic(manifest, { n: 30, seed: 61, idPrefix: 'tq', firstTime: t0 + 60_000, shift: shifted });
+    const busyB = referenceTraffic(manifest, { n: 250, seed: 62, idPrefix: 'tb', firstTime: t0 + 120_000, stepMs: 200 });
+    // Its window [t0, t0 + 60 s) closed long ago: late, counted with the next window that closes.
+    const straggler = referenceTraffic(manifest, { n: 1, seed: 63, idPrefix: 'ts', firstTime: t0 + 10_000 });
+    // Moves the watermark past t0 + 180 s, closing the third window.
+    const closer = referenceTraffic(manifest, { n: 1, seed: 64, idPrefix: 'tc', firstTime: t0 + 190_000 });
+    await send(topics, [...busyA, ...quiet, ...busyB, ...straggler, ...closer]);
+    await until('three time windows', () => out.reports.length >= 3);
+
+    expect(
+      out.reports.map((r) => [r.window_kind, r.window_start - t0, r.window_end - t0, r.sample_size, r.drifted, r.late_events]),
+    ).toEqual([
+      ['time', 0, 60_000, 250, false, 0],
+      ['time', 60_000, 120_000, 30, false, 0],
+      ['time', 120_000, 180_000, 250, false, 1],
+    ]);
+    // The quiet window still carries its figures: amount moved, but 30 values decide nothing.
+    expect(out.reports[1]!.features.find((f) => f.feature === 'amount')!.value).toBeGreaterThan(0.2);
+    expect(out.reports[1]!.drifted_features).toEqual([]);
+    await sleep(1000);
+    expect(out.alerts).toEqual([]);
   }, 120_000);
 
   it('resumes its open window from Redis after a restart', async () => {

@@ -1,5 +1,5 @@
 import type { ModelManifest } from '@tidewater/model-manifest';
-import { driftStatisticsErrors } from './statistics/errors.js';
+import { driftErrors } from './errors.js';
 
 /** The statistics a feature (or the score) can be judged by. */
 export const driftTestNames = ['psi', 'ks', 'wasserstein', 'jensenshannon', 'chisquare'] as const;
@@ -46,7 +46,7 @@ export function parseFeatureTests(text: string): Map<string, FeatureTest> {
     const test = match?.[2] as DriftTestName | undefined;
     const threshold = Number(match?.[3]);
     if (!match || !test || !driftTestNames.includes(test) || !Number.isFinite(threshold) || threshold <= 0) {
-      throw driftStatisticsErrors.create(
+      throw driftErrors.create(
         'TW_DRIFT_CONFIG_INVALID',
         `DRIFT_FEATURE_TESTS entry "${entry}" is not feature=test:threshold with test one of ${driftTestNames.join(', ')} and threshold > 0`,
       );
@@ -81,7 +81,7 @@ export function resolveFeatureTests(
   check('score', numericTests, defaults.score, profile.score.sample !== undefined);
   for (const name of overrides.keys()) if (!out.has(name)) problems.push(`${name}: not a feature of ${manifest.name} v${manifest.version}`);
   if (problems.length > 0) {
-    throw driftStatisticsErrors.create('TW_DRIFT_CONFIG_INVALID', `invalid DRIFT_FEATURE_TESTS:\n${problems.join('\n')}`);
+    throw driftErrors.create('TW_DRIFT_CONFIG_INVALID', `invalid DRIFT_FEATURE_TESTS:\n${problems.join('\n')}`);
   }
   return out;
 }

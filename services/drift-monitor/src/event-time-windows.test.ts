@@ -57,6 +57,25 @@ describe('event-time windows', () => {
     expect(state.late).toBe(0);
   });
 
+  it('drops a straggler beyond the lateness whose window never opened, instead of judging a one-event window', () => {
+    // After 200s the watermark is 190s: [0, 60s) closes. 70s and 130s are later than the allowed
+    // lateness; their windows were never opened and must not open now (they would close at once).
+    const { closed, state } = feed([10_000, 200_000, 70_000, 130_000, 185_000, 260_000], time);
+    expect(closed.map((c) => [c.window.start, c.window.n, c.lateEvents])).toEqual([
+      [0, 1, 0],
+      [3 * minute, 2, 2],
+    ]);
+    expect(state.open.map((w) => [w.start, w.n])).toEqual([[4 * minute, 1]]);
+  });
+
+  it('drops an event older than every open window when no more windows may open, rather than close a newer one', () => {
+    const wide = { ...time, allowedLatenessMs: 10 * minute };
+    const { closed, state } = feed([minute, 2 * minute, 3 * minute, 0], wide);
+    expect(closed).toEqual([]);
+    expect(state.open.map((w) => w.start)).toEqual([minute, 2 * minute, 3 * minute]);
+    expect(state.late).toBe(1);
+  });
+
   it('closes the oldest window early rather than keep more than maxOpenWindows open', () => {
     const wide = { ...time, allowedLatenessMs: 10 * minute };
     const { closed, state } = feed([0, minute, 2 * minute, 3 * minute], wide);

@@ -85,11 +85,19 @@ export function addToWindows(
   }
   const start = Math.floor(t / opts.durationMs) * opts.durationMs;
   const end = start + opts.durationMs;
-  if (end <= s.closedUpTo) {
+  let w = s.open.find((x) => x.start === start);
+  // Late: its window has closed, or would have closed already had it been open (the watermark is
+  // past its end; without this check a straggler would open a one-event window that closes at
+  // once and gets judged on one value), or it would be the oldest window when no more may open.
+  const late =
+    !w &&
+    (end <= s.closedUpTo ||
+      end <= s.maxEventTime - opts.allowedLatenessMs ||
+      (s.open.length >= opts.maxOpenWindows && start < (s.open[0] as WindowState).start));
+  if (late) {
     s.late++;
     return closed;
   }
-  let w = s.open.find((x) => x.start === start);
   if (!w) {
     while (s.open.length >= opts.maxOpenWindows) close(s, s.open[0] as WindowState, closed);
     w = openWindow(s, manifest, start, end);

@@ -18,6 +18,7 @@ export type WindowAndTestConfig = Pick<
   | 'DRIFT_CORRECTION'
   | 'DRIFT_SHARE'
   | 'DRIFT_SCORE_DECIDES'
+  | 'DRIFT_MIN_WINDOW_EVENTS'
   | 'DRIFT_FIRE_AFTER'
   | 'DRIFT_RESOLVE_AFTER'
   | 'DRIFT_FEATURE_ALERTS'
@@ -46,7 +47,13 @@ export function driftConfigFromEnv(
       categorical: defaultTests.categorical,
       score: { test: 'psi', threshold: c.DRIFT_PSI_THRESHOLD },
     },
-    decision: { correction: c.DRIFT_CORRECTION, driftShare: c.DRIFT_SHARE, scoreDecides: c.DRIFT_SCORE_DECIDES },
+    decision: {
+      correction: c.DRIFT_CORRECTION,
+      driftShare: c.DRIFT_SHARE,
+      scoreDecides: c.DRIFT_SCORE_DECIDES,
+      // A count window always holds DRIFT_WINDOW_SIZE events, the size the operator chose: judge it.
+      minEvents: c.DRIFT_WINDOW_MODE === 'count' ? Math.min(c.DRIFT_MIN_WINDOW_EVENTS, c.DRIFT_WINDOW_SIZE) : c.DRIFT_MIN_WINDOW_EVENTS,
+    },
     hysteresis: { fireAfter: c.DRIFT_FIRE_AFTER, resolveAfter: c.DRIFT_RESOLVE_AFTER },
     featureAlerts: c.DRIFT_FEATURE_ALERTS,
     joinCapacity: c.DRIFT_JOIN_CAPACITY,

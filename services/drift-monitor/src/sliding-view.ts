@@ -1,11 +1,11 @@
-import type { WindowState } from './window-accumulator.js';
+import { addCategoryCount, nextRandom, type WindowState } from './window-accumulator.js';
 
 /**
  * Merges closed tumbling windows into one (the optional sliding view over the last N windows):
  * counts, missing / out-of-range / freshness figures and category counts add up; the reservoirs
  * are merged into one uniform sample of at most `sampleSize` values by taking from each window a
  * share proportional to how many values it saw (its reservoir is a uniform sample of those).
- * Deterministic: the windows' own sampler states drive the choice.
+ * Deterministic: the choice is seeded from the number of values merged.
  */
 export function mergeWindows(windows: readonly WindowState[], sampleSize: number): WindowState {
   const first = windows[0];
@@ -28,7 +28,7 @@ export function mergeWindows(windows: readonly WindowState[], sampleSize: number
     for (const [name, s] of Object.entries(w.categorical)) {
       const m = merged.categorical[name];
       if (!m) continue;
-      for (const [k, c] of Object.entries(s.counts)) m.counts[k] = (m.counts[k] ?? 0) + c;
+      for (const [k, c] of Object.entries(s.counts)) addCategoryCount(m.counts, k, c);
       m.missing += s.missing;
       m.overflow += s.overflow;
     }
@@ -50,22 +50,12 @@ export function mergeWindows(windows: readonly WindowState[], sampleSize: number
   return merged;
 }
 
-// mulberry32, seeded from the data, so a merge is reproducible.
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function mergeSamples(parts: readonly { sample: readonly number[]; seen: number }[], size: number) {
   const seen = parts.reduce((a, p) => a + p.seen, 0);
   const sample: number[] = [];
-  const next = random(seen);
+  // Seeded from the data, so a merge is reproducible.
+  const rng = { rng: seen >>> 0 };
+  const next = (): number => nextRandom(rng);
   for (const p of parts) {
     if (seen === 0) break;
     // Each part contributes by its share of the values seen: a random subset of its reservoir

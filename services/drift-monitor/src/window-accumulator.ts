@@ -82,10 +82,14 @@ export function emptyWindow(manifest: ModelManifest, start: number, end: number,
   };
 }
 
-// mulberry32 over an explicit state, so the state lives in WindowState (and in Redis).
-function nextRandom(w: WindowState): number {
-  w.rng = (w.rng + 0x6d2b79f5) >>> 0;
-  let t = w.rng;
+/**
+ * mulberry32 over an explicit 32-bit state: `holder.rng` is advanced and a value in [0, 1)
+ * returned. The state lives in plain JSON (WindowState.rng, persisted in Redis), so a restored
+ * window samples on exactly as it would have.
+ */
+export function nextRandom(holder: { rng: number }): number {
+  holder.rng = (holder.rng + 0x6d2b79f5) >>> 0;
+  let t = holder.rng;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -126,7 +130,8 @@ export interface CompiledProfile {
     readonly max: number;
     readonly sample: boolean;
   }[];
-  readonly categorical: readonly string[];
+  /** Per categorical feature, the categories training saw: always counted, never pooled. */
+  readonly categorical: readonly { readonly name: string; readonly known: ReadonlySet<string> }[];
   readonly scoreEdges: readonly number[];
   readonly sampleScore: boolean;
 }
@@ -147,10 +152,23 @@ export function compileProfile(manifest: ModelManifest, needsSample: (name: stri
       max: ranges.get(name)?.max ?? Number.POSITIVE_INFINITY,
       sample: needsSample(name),
     })),
-    categorical: Object.keys(manifest.referenceProfile.categorical ?? {}),
+    categorical: Object.entries(manifest.referenceProfile.categorical ?? {}).map(([name, p]) => ({
+      name,
+      known: new Set(Object.keys(p.frequencies)),
+    })),
     scoreEdges: manifest.referenceProfile.score.binEdges,
     sampleScore: needsSample('score'),
   };
+}
+
+/**
+ * Adds `by` to category `key`'s count. Categories are free strings from the stream: `s.counts[v]`
+ * alone would read Object.prototype for "constructor" or "toString" (and assigning "__proto__"
+ * would change the prototype), so only own properties are read and new ones are defined.
+ */
+export function addCategoryCount(counts: Record<string, number>, key: string, by: number): void {
+  if (Object.hasOwn(counts, key)) counts[key] = (counts[key] as number) + by;
+  else Object.defineProperty(counts, key, { value: by, writable: true, enumerable: true, configurable: true });
 }
 
 /** Adds one joined event (its features and its prediction) to the window. */
@@ -174,16 +192,17 @@ export function addEvent(
     if (f.sample) reservoirAdd(w, s, v, limits.sampleSize);
     else s.seen++;
   }
-  for (const name of profile.categorical) {
+  for (const { name, known } of profile.categorical) {
     const s = w.categorical[name] as CategoricalState;
     const v = features[name];
     if (typeof v !== 'string' || v === '') {
       s.missing++;
       continue;
     }
-    const c = s.counts[v];
-    if (c !== undefined) s.counts[v] = c + 1;
-    else if (Object.keys(s.counts).length < limits.maxCategories) s.counts[v] = 1;
+    if (Object.hasOwn(s.counts, v)) addCategoryCount(s.counts, v, 1);
+    // A training category is always counted on its own (at most maxCategories + the reference's
+    // categories in all): pooled with unseen ones it would read as change that did not happen.
+    else if (known.has(v) || Object.keys(s.counts).length < limits.maxCategories) addCategoryCount(s.counts, v, 1);
     else s.overflow++;
   }
   const sc = w.score;

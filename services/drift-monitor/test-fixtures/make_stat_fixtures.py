@@ -177,6 +177,42 @@ for m in [1, 2, 3, 5, 8, 13, 20]:
 tied = [0.01, 0.04, 0.04, 0.03, 0.5, 0.01]
 mt.append({'p': tied, 'bonferroni': [f(v) for v in bonferroni(tied)], 'bh': [f(v) for v in benjamini_hochberg(tied)]})
 
+# ---- Population Stability Index on binned counts (numpy; no SciPy function for it) ----
+# Drawn after every other section, so adding it left the earlier fixture values unchanged.
+PSI_EPSILON = 1e-4
+
+
+def psi(reference_shares, observed_counts):
+    e = np.asarray(reference_shares, float)
+    counts = np.asarray(observed_counts, float)
+    if counts.sum() == 0:
+        return 0.0
+    a = np.maximum(counts / counts.sum(), PSI_EPSILON)
+    e = np.maximum(e, PSI_EPSILON)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+psi_cases = []
+for k in [2, 3, 5, 10, 11]:
+    for n in [1, 3, 20, 1000]:
+        shares = rng.dirichlet(np.ones(k))
+        counts = rng.multinomial(n, rng.dirichlet(np.ones(k)))
+        psi_cases.append({'name': f'{k} bins, {n} values', 'shares': [f(v) for v in shares], 'counts': [int(c) for c in counts]})
+deciles = [0.1] * 10
+for name, shares, counts in [
+    ('same shape', deciles, [100] * 10),
+    ('all in the top bin', deciles, [0] * 9 + [500]),
+    ('one value', deciles, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+    ('empty reference bin', [0.5, 0.0, 0.5], [40, 20, 40]),
+    ('empty on both sides', [0.5, 0.0, 0.5], [40, 0, 60]),
+    ('reference share below epsilon', [0.49995, 0.00005, 0.5], [40, 1, 59]),
+    ('single bin', [1.0], [7]),
+    ('no values', [0.3, 0.7], [0, 0]),
+]:
+    psi_cases.append({'name': name, 'shares': [float(v) for v in shares], 'counts': counts})
+for c in psi_cases:
+    c['psi'] = f(psi(c['shares'], c['counts']))
+
 doc = {
     'generator': 'services/drift-monitor/test-fixtures/make_stat_fixtures.py',
     'versions': {'scipy': scipy.__version__, 'numpy': np.__version__, 'python': sys.version.split()[0]},
@@ -188,6 +224,7 @@ doc = {
     'chiSquare': chi2,
     'gammaincc': gamma,
     'multipleTesting': mt,
+    'psi': psi_cases,
 }
 with open(OUT, 'w') as fh:
     json.dump(doc, fh, separators=(',', ':'))

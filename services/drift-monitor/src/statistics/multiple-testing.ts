@@ -1,12 +1,12 @@
-import { driftStatisticsErrors } from './errors.js';
+import { driftErrors } from '../errors.js';
 
 function assertPValues(pValues: readonly number[]): void {
   pValues.forEach((p, index) => {
     if (Number.isNaN(p) || !Number.isFinite(p)) {
-      throw driftStatisticsErrors.create('TW_DRIFT_NON_FINITE_VALUE', `p-value at index ${index} is not finite`, { details: { index } });
+      throw driftErrors.create('TW_DRIFT_NON_FINITE_VALUE', `p-value at index ${index} is not finite`, { details: { index } });
     }
     if (p < 0 || p > 1) {
-      throw driftStatisticsErrors.create('TW_DRIFT_INVALID_P_VALUE', `p-value ${p} at index ${index} is outside [0, 1]`, {
+      throw driftErrors.create('TW_DRIFT_INVALID_P_VALUE', `p-value ${p} at index ${index} is outside [0, 1]`, {
         details: { index },
       });
     }

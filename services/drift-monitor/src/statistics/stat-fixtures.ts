@@ -56,6 +56,7 @@ export interface StatFixtures {
   }[];
   readonly gammaincc: readonly { readonly a: number; readonly x: number; readonly q: number }[];
   readonly multipleTesting: readonly { readonly p: number[]; readonly bonferroni: number[]; readonly bh: number[] }[];
+  readonly psi: readonly { readonly name: string; readonly shares: number[]; readonly counts: number[]; readonly psi: number }[];
 }
 
 /**

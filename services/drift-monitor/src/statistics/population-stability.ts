@@ -1,6 +1,9 @@
 /**
- * Empty bins would make PSI infinite (ln 0); like Evidently, each share is floored at this
- * epsilon before the sum, so an empty bin contributes a large but finite term.
+ * Empty bins would make PSI infinite (ln 0), so each share (observed and reference) is floored at
+ * this epsilon before the sum: an empty bin contributes a large but finite term (an empty decile,
+ * reference share 0.1, adds about 0.1 x ln(0.1 / 0.0001) = 0.69). Evidently uses the same 0.0001
+ * but replaces only shares that are exactly 0; the two agree unless a share lies strictly between
+ * 0 and 0.0001 (e.g. 1 value in 20,000).
  */
 export const psiEpsilon = 1e-4;
 

@@ -1,7 +1,7 @@
 import { defineErrors } from '@tidewater/errors';
 
-/** Error catalogue of the drift statistics; every code is documented in services/drift-monitor/README.md. */
-export const driftStatisticsErrors = defineErrors('TW_DRIFT_', {
+/** Error catalogue of drift-monitor (statistics, configuration, saved state); every code is documented in services/drift-monitor/README.md. */
+export const driftErrors = defineErrors('TW_DRIFT_', {
   TW_DRIFT_EMPTY_SAMPLE: {
     retriable: false,
     description:
@@ -34,4 +34,4 @@ export const driftStatisticsErrors = defineErrors('TW_DRIFT_', {
   },
 });
 
-export type DriftStatisticsErrorCode = keyof typeof driftStatisticsErrors.catalogue;
+export type DriftErrorCode = keyof typeof driftErrors.catalogue;

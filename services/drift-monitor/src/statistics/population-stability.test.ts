@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { populationStabilityIndex, psiEpsilon } from './population-stability.js';
+import { closeTo, loadStatFixtures } from './stat-fixtures.js';
+
+const fixtures = loadStatFixtures();
+
+describe('populationStabilityIndex against numpy (make_stat_fixtures.py)', () => {
+  // Random shares and multinomial counts from 1 to 1000 values, plus empty bins on either side,
+  // a share below the epsilon, a single bin and a single value.
+  for (const c of fixtures.psi) {
+    it(c.name, () => {
+      const actual = populationStabilityIndex(c.shares, c.counts);
+      expect(closeTo(actual, c.psi, 1e-12, 1e-15), `${actual} vs ${c.psi}`).toBe(true);
+    });
+  }
+});
 
 describe('populationStabilityIndex', () => {
   it('is 0 when the observed shares equal the reference, whatever the counts', () => {
