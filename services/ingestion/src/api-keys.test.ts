@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -36,6 +36,30 @@ describe('API keys', () => {
       writeFileSync(join(dir, 'bad.json'), JSON.stringify({ keys: [{ id: 'x', sha256: 'nope' }] }));
       expect(() => createApiKeyStore({ envKeys: '', file: join(dir, 'bad.json'), reloadMs: 1000, logger })).toThrow();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the last keys, without crashing, when the file cannot even be stat-ed, and reloads once it can', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ingest-keys-'));
+    const mount = join(dir, 'mount');
+    mkdirSync(mount);
+    const file = join(mount, 'keys.json');
+    writeFileSync(file, JSON.stringify({ keys: [{ id: 'a', sha256: hashApiKey('k1') }] }));
+    const store = createApiKeyStore({ envKeys: '', file, reloadMs: 100, logger });
+    try {
+      // The mount directory replaced by a plain file: stat answers ENOTDIR, which is not "missing".
+      rmSync(mount, { recursive: true });
+      writeFileSync(mount, 'not a directory');
+      await new Promise((r) => setTimeout(r, 350));
+      expect(store.check('k1')).toMatchObject({ ok: true, key: { id: 'a' } });
+      rmSync(mount);
+      mkdirSync(mount);
+      writeFileSync(file, JSON.stringify({ keys: [{ id: 'b', sha256: hashApiKey('k2') }] }));
+      await expect.poll(() => store.check('k2'), { timeout: 5000 }).toMatchObject({ ok: true, key: { id: 'b' } });
+      expect(store.check('k1')).toEqual({ ok: false, code: 'TW_INGEST_API_KEY_INVALID' });
+    } finally {
+      store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

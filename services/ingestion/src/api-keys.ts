@@ -79,7 +79,19 @@ export function createApiKeyStore(opts: { envKeys: string; file?: string | undef
   };
   const timer = opts.file
     ? setInterval(() => {
-        if (version() !== loadedVersion) reload();
+        // stat throws for more than a missing file (EACCES, ENOTDIR when a mount is swapped): in a timer
+        // callback that would be an uncaught exception and take the service down over a key file.
+        let current: string;
+        try {
+          current = version();
+        } catch (err) {
+          current = 'unreadable';
+          if (loadedVersion !== current)
+            opts.logger.error({ err, file: opts.file }, 'cannot stat the API key file; keeping the previous keys');
+          loadedVersion = current;
+          return;
+        }
+        if (current !== loadedVersion) reload();
       }, opts.reloadMs).unref()
     : undefined;
   return {

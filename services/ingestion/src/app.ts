@@ -94,6 +94,7 @@ export async function createApp(deps: IngestionDeps): Promise<IngestionApp> {
       }
     },
     // Resolves only once events.valid acknowledged: while Kafka is down the batch waits, so the input pauses.
+    // TW_INGEST_IN_FLIGHT (an id claimed by another input right now) is retriable: the runner backs off and retries.
     handle: async (records) => {
       await path.admit(
         records.map((r) => ({
@@ -103,7 +104,6 @@ export async function createApp(deps: IngestionDeps): Promise<IngestionApp> {
           context: r.context,
         })),
         'kafka',
-        'duplicate',
       );
     },
   });

@@ -58,6 +58,19 @@ describe.each<[string, (pendingMs: number) => DedupeStore]>([
     expect(await store.claim([b])).toEqual(['new']);
   });
 
+  it('keeps a pending claim alive while its owner renews it, and only its owner can', async () => {
+    const store = make(1000);
+    await store.claim([a]);
+    await new Promise((r) => setTimeout(r, 600));
+    await store.renew([a]);
+    await store.renew([b]); // not b's claim: no effect, and it must not take it over
+    await new Promise((r) => setTimeout(r, 600));
+    // 1.2 s after the claim, beyond the 1 s pending TTL: still pending thanks to the renewal.
+    expect(await store.claim([b])).toEqual(['in_flight']);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await store.claim([b])).toEqual(['new']);
+  });
+
   it('answers a batch in order', async () => {
     const store = make(5000);
     await store.claim([{ eventId: 'x', owner: 'o1' }]);

@@ -6,15 +6,18 @@ import type { Redis } from 'ioredis';
  * A plain `SET NX` before publishing would lose events: if the publish then fails, or the process
  * dies before it, the id stays marked and the redelivered copy is dropped as a duplicate although
  * nothing was published. So a claim has two states, each tagged with its owner (the raw input's
- * identity: topic/partition/offset, or request id and index):
+ * identity: topic/partition/offset, or a per-request UUID and index):
  *
  * - `claim` sets `p|<owner>` with the short pending TTL. The same owner claiming again (Kafka
  *   redelivering the same offset after a crash) takes it over: its first publish may never have happened.
  * - `confirm`, after Kafka acknowledged the publish, turns it into `c|<owner>` for the full window.
  *   Any later copy, even from the same owner, is a duplicate: it was published.
+ * - `renew`, while the publish runs, extends a pending claim: kafkajs waits out an outage of any length,
+ *   and a claim expiring meanwhile would let a retry publish a second copy. A crashed owner stops
+ *   renewing, so its claim still expires after the pending TTL.
  * - `release`, after a failed publish, deletes a pending claim so the retry passes.
- * - A pending claim of another owner is reported as `in_flight`: that owner's own source retries
- *   if its publish fails (Kafka redelivers, the HTTP client got no 2xx).
+ * - A pending claim of another owner is reported as `in_flight`: the copy is neither new nor a
+ *   duplicate until that owner's publish settles, so the caller retries it later.
  */
 export type ClaimResult = 'new' | 'duplicate' | 'in_flight';
 
@@ -24,7 +27,10 @@ export interface DedupeClaim {
 }
 
 export interface DedupeStore {
+  /** How long a pending claim lives without renewal; Infinity when claims never expire. */
+  readonly pendingMs: number;
   claim(items: readonly DedupeClaim[]): Promise<ClaimResult[]>;
+  renew(items: readonly DedupeClaim[]): Promise<void>;
   confirm(items: readonly DedupeClaim[]): Promise<void>;
   release(items: readonly DedupeClaim[]): Promise<void>;
 }
@@ -51,6 +57,12 @@ for i, key in ipairs(KEYS) do
 end
 return 0`;
 
+const renewScript = `
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == 'p|' .. ARGV[i + 1] then redis.call('PEXPIRE', key, ARGV[1]) end
+end
+return 0`;
+
 const releaseScript = `
 for i, key in ipairs(KEYS) do
   if redis.call('GET', key) == 'p|' .. ARGV[i] then redis.call('DEL', key) end
@@ -63,6 +75,7 @@ const claimResults: readonly ClaimResult[] = ['duplicate', 'new', 'in_flight'];
 export function createRedisDedupe(redis: Redis, opts: { prefix: string; windowMs: number; pendingMs: number }): DedupeStore {
   const key = (eventId: string) => `${opts.prefix}dedupe:${eventId}`;
   return {
+    pendingMs: opts.pendingMs,
     async claim(items) {
       if (items.length === 0) return [];
       const res = (await redis.eval(
@@ -73,6 +86,16 @@ export function createRedisDedupe(redis: Redis, opts: { prefix: string; windowMs
         ...items.map((i) => i.owner),
       )) as number[];
       return res.map((r) => claimResults[r]!);
+    },
+    async renew(items) {
+      if (items.length === 0) return;
+      await redis.eval(
+        renewScript,
+        items.length,
+        ...items.map((i) => key(i.eventId)),
+        String(opts.pendingMs),
+        ...items.map((i) => i.owner),
+      );
     },
     async confirm(items) {
       if (items.length === 0) return;
@@ -101,6 +124,7 @@ export function createMemoryDedupe(opts: { windowMs: number; pendingMs: number; 
     return entries.get(id)?.value;
   };
   return {
+    pendingMs: opts.pendingMs,
     async claim(items) {
       return items.map(({ eventId, owner }) => {
         const v = get(eventId);
@@ -110,6 +134,10 @@ export function createMemoryDedupe(opts: { windowMs: number; pendingMs: number; 
         }
         return v.startsWith('p|') ? 'in_flight' : 'duplicate';
       });
+    },
+    async renew(items) {
+      for (const { eventId, owner } of items)
+        if (get(eventId) === `p|${owner}`) entries.set(eventId, { value: `p|${owner}`, expiresAt: now() + opts.pendingMs });
     },
     async confirm(items) {
       for (const { eventId, owner } of items)
@@ -123,7 +151,9 @@ export function createMemoryDedupe(opts: { windowMs: number; pendingMs: number; 
 
 /** Dedupe turned off (DEDUPE_ENABLED=false): every event is new. */
 export const noDedupe: DedupeStore = {
+  pendingMs: Number.POSITIVE_INFINITY,
   claim: async (items) => items.map(() => 'new'),
+  renew: async () => undefined,
   confirm: async () => undefined,
   release: async () => undefined,
 };

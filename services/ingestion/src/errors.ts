@@ -43,7 +43,8 @@ export const ingestErrors = defineErrors('TW_INGEST_', {
   },
   TW_INGEST_IN_FLIGHT: {
     retriable: true,
-    description: 'An event of the request is being published by another request right now; retry after Retry-After seconds.',
+    description:
+      'An event of the batch is being published by another input (request or Kafka record) right now; retry after Retry-After seconds.',
   },
 });
 

@@ -1,127 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKeyStore, hashApiKey, type ApiKeyStore } from './api-keys.js';
-import { ingestionConfigSchema, type IngestionConfig } from './config.js';
-import { createRedisDedupe } from './dedupe.js';
-import { registerHttpApi } from './http-api.js';
-import { ingestMetrics } from './ingest-metrics.js';
-import { createIngestPath } from './ingest-path.js';
-import { createMemorySink, type MemorySink } from './memory-sink.js';
-import { createRedisRateLimiter } from './rate-limit.js';
+import { describe, expect, it } from 'vitest';
+import { event, post, useHttpApiFixture } from './http-api-harness.js';
 
-// Real Redis (127.0.0.1:6379 on this machine kind; REDIS_URL overrides) under a prefix of our own, deleted afterwards.
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const logger = pino({ level: 'silent' });
-const now = Date.UTC(2026, 10, 23, 12);
-const GOOD = 'good-key-0123456789';
-const REVOKED = 'revoked-key-0123456789';
-const LIMITED = 'limited-key-0123456789';
-
-let seq = 0;
-function event(patch: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    event_id: `e-${randomUUID()}-${seq++}`,
-    occurred_at: '2026-11-23T11:00:00Z',
-    card_id: 'card-1',
-    amount: 12.5,
-    currency: 'EUR',
-    merchant_id: 'm-1',
-    merchant_category: '5411',
-    country: 'DE',
-    channel: 'ecom',
-    ...patch,
-  };
-}
-
-interface Harness {
-  app: FastifyInstance;
-  sink: MemorySink;
-  keys: ApiKeyStore;
-  registry: Registry;
-}
-
+// Request handling of POST /v1/events: bodies, per-item results, the bad-input matrix, dedupe, docs.
 describe('POST /v1/events', () => {
-  let redis: Redis;
-  let dir: string;
-  const prefix = `tw:test:ingestion-http:${randomUUID()}:`;
-  const harnesses: Harness[] = [];
-
-  beforeAll(async () => {
-    redis = new Redis(redisUrl);
-    dir = mkdtempSync(join(tmpdir(), 'ingest-keys-'));
-  });
-  afterEach(async () => {
-    for (const h of harnesses.splice(0)) {
-      h.keys.close();
-      await h.app.close();
-    }
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function harness(env: Record<string, string> = {}): Promise<Harness> {
-    const keyFile = join(dir, `${randomUUID()}.json`);
-    writeFileSync(
-      keyFile,
-      JSON.stringify({
-        keys: [
-          { id: 'revoked', sha256: hashApiKey(REVOKED), revoked: true },
-          { id: `limited-${randomUUID()}`, sha256: hashApiKey(LIMITED), ratePerSecond: 1, burst: 5 },
-        ],
-      }),
-    );
-    const config: IngestionConfig = ingestionConfigSchema.parse({
-      KAFKA_BROKERS: 'unused:9092',
-      SCHEMA_REGISTRY_URL: 'http://unused',
-      API_KEYS: `good-${randomUUID()}:${hashApiKey(GOOD)}`,
-      API_KEYS_FILE: keyFile,
-      API_KEYS_RELOAD_MS: '100',
-      HTTP_MAX_BATCH: '50',
-      RATE_LIMIT_BURST: '100000',
-      HTTP_BODY_LIMIT_BYTES: '65536',
-      HTTP_PUBLISH_TIMEOUT_MS: '300',
-      ...env,
-    });
-    const registry = new Registry();
-    const metrics = ingestMetrics(registry);
-    const sink = createMemorySink();
-    const path = createIngestPath({
-      policy: { unknownFields: config.UNKNOWN_FIELDS, maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS },
-      protect: (e) => e,
-      dedupe: createRedisDedupe(redis, { prefix, windowMs: 60_000, pendingMs: 5_000 }),
-      sink,
-      metrics,
-      logger,
-      now: () => now,
-    });
-    const keys = createApiKeyStore({ envKeys: config.API_KEYS, file: config.API_KEYS_FILE, reloadMs: 100, logger });
-    const app = Fastify();
-    await registerHttpApi(app, { path, keys, limiter: createRedisRateLimiter(redis, prefix), metrics, logger, config });
-    const h = { app, sink, keys, registry };
-    harnesses.push(h);
-    return h;
-  }
-
-  function post(app: FastifyInstance, body: string | Buffer, headers: Record<string, string> = {}) {
-    return app.inject({
-      method: 'POST',
-      url: '/v1/events',
-      payload: body,
-      headers: { 'content-type': 'application/json', 'x-api-key': GOOD, ...headers },
-    });
-  }
+  const { harness } = useHttpApiFixture();
 
   it('accepts one event, answers its result with a request id, and continues the caller trace', async () => {
     const { app, sink } = await harness();
@@ -161,7 +44,12 @@ describe('POST /v1/events', () => {
     const n = await post(app, `${lines}\n`, { 'content-type': 'application/x-ndjson' });
     expect(n.statusCode).toBe(200);
     expect(n.json()).toMatchObject({ submitted: 2, accepted: 2 });
-    expect(sink.valid).toHaveLength(4);
+    // Media types are case-insensitive (RFC 9110).
+    const upper = await post(app, [event(), event()].map((e) => JSON.stringify(e)).join('\n'), {
+      'content-type': 'Application/X-NDJSON; charset=utf-8',
+    });
+    expect(upper.json()).toMatchObject({ submitted: 2, accepted: 2 });
+    expect(sink.valid).toHaveLength(6);
     expect(sink.dlq).toHaveLength(1);
     // The rejected item keeps its bytes and names the request (and item) it came from.
     expect(JSON.parse(sink.dlq[0]!.value!.toString())).toEqual(arr[1]);
@@ -274,95 +162,19 @@ describe('POST /v1/events', () => {
     expect(await registry.getSingleMetricAsString('tw_ingest_duplicates_total')).toContain('tw_ingest_duplicates_total{input="http"} 2');
   });
 
-  it.each<[string, Record<string, string>, number, string]>([
-    ['no API key', { 'x-api-key': '' }, 401, 'TW_INGEST_API_KEY_MISSING'],
-    ['an unknown API key', { 'x-api-key': 'nope' }, 401, 'TW_INGEST_API_KEY_INVALID'],
-    ['an unknown bearer token', { 'x-api-key': '', authorization: 'Bearer nope' }, 401, 'TW_INGEST_API_KEY_INVALID'],
-    ['a revoked API key', { 'x-api-key': REVOKED }, 403, 'TW_INGEST_API_KEY_REVOKED'],
-  ])('refuses %s with its status and code and writes nothing', async (_what, headers, status, code) => {
-    const { app, sink } = await harness();
-    const res = await post(app, JSON.stringify(event()), headers);
-    expect(res.statusCode).toBe(status);
-    expect(res.json().error.code).toBe(code);
-    expect(sink.valid.length + sink.dlq.length).toBe(0);
-  });
-
-  it('accepts the key as a bearer token too', async () => {
-    const { app } = await harness();
-    expect((await post(app, JSON.stringify(event()), { 'x-api-key': '', authorization: `Bearer ${GOOD}` })).statusCode).toBe(200);
-  });
-
-  it('sees keys added and revoked in the file without a restart', async () => {
-    const { app, keys } = await harness();
-    const rotated = `rotated-${randomUUID()}`;
-    const file = join(dir, `${randomUUID()}.json`);
-    writeFileSync(file, JSON.stringify({ keys: [{ id: 'r', sha256: hashApiKey(rotated) }] }));
-    const store = createApiKeyStore({ envKeys: '', file, reloadMs: 100, logger });
-    try {
-      expect(store.check(rotated)).toMatchObject({ ok: true });
-      writeFileSync(file, JSON.stringify({ keys: [{ id: 'r', sha256: hashApiKey(rotated), revoked: true }] }));
-      await expect.poll(() => store.check(rotated), { timeout: 5000 }).toEqual({ ok: false, code: 'TW_INGEST_API_KEY_REVOKED' });
-      writeFileSync(file, '{ not json');
-      await new Promise((r) => setTimeout(r, 400));
-      expect(store.check(rotated)).toEqual({ ok: false, code: 'TW_INGEST_API_KEY_REVOKED' }); // a broken file keeps the last keys
-    } finally {
-      store.close();
-    }
-    expect(keys.size).toBe(3);
-    expect((await post(app, JSON.stringify(event()))).statusCode).toBe(200);
-  });
-
-  it('answers 429 with Retry-After once the key bucket is empty, shared across instances', async () => {
-    const one = await harness();
-    const two = await harness();
-    // The limited key: burst 5, 1 event/s. Each harness has its own key id, so use one harness's bucket from both.
-    const batch = () => JSON.stringify(Array.from({ length: 3 }, () => event()));
-    expect((await post(one.app, batch(), { 'x-api-key': LIMITED })).statusCode).toBe(200);
-    const limited = await post(one.app, batch(), { 'x-api-key': LIMITED });
-    expect(limited.statusCode).toBe(429);
-    expect(limited.json().error.code).toBe('TW_INGEST_RATE_LIMITED');
-    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(one.sink.valid).toHaveLength(3);
-    // Another replica with the same Redis shares the bucket of a key id.
-    const shared = createRedisRateLimiter(redis, prefix);
-    const id = `shared-${randomUUID()}`;
-    expect(await shared.take(id, 5, { ratePerSecond: 1, burst: 5 })).toMatchObject({ allowed: true });
-    expect(await createRedisRateLimiter(redis, prefix).take(id, 1, { ratePerSecond: 1, burst: 5 })).toMatchObject({ allowed: false });
-    expect(two.sink.valid).toHaveLength(0);
-  });
-
-  it('answers 503 with Retry-After when Kafka fails, and the retry after recovery is accepted, not a duplicate', async () => {
-    const { app, sink } = await harness();
-    const batch = JSON.stringify([event(), event()]);
-    sink.mode = 'fail';
-    const down = await post(app, batch);
-    expect(down.statusCode).toBe(503);
-    expect(down.json().error.code).toBe('TW_INGEST_UNAVAILABLE');
-    expect(down.headers['retry-after']).toBe('1');
-    sink.mode = 'ok';
-    const up = await post(app, batch);
-    expect(up.statusCode).toBe(200);
-    expect(up.json()).toMatchObject({ accepted: 2, duplicates: 0 });
-    expect(sink.valid).toHaveLength(2);
-  });
-
-  it('answers 503 when Kafka does not acknowledge in time, and refuses more than the in-flight bound at once', async () => {
-    const { app, sink } = await harness({ HTTP_MAX_IN_FLIGHT_EVENTS: '3' });
-    sink.mode = 'hang';
-    const stuckBody = JSON.stringify([event(), event()]);
-    const stuck = await post(app, stuckBody);
-    expect(stuck.statusCode).toBe(503);
-    expect(stuck.json().error.code).toBe('TW_INGEST_UNAVAILABLE');
-    // The two events still wait for Kafka: a third request of two would exceed the bound of three.
-    const over = await post(app, JSON.stringify([event(), event()]));
-    expect(over.statusCode).toBe(503);
-    expect(over.json().error.message).toContain('in flight');
-    sink.mode = 'ok';
-    await expect.poll(() => sink.valid.length).toBe(2);
-    // Kafka took the stuck request late: once its claims are confirmed, the retry is a duplicate, not a
-    // second copy (until then the retry is told TW_INGEST_IN_FLIGHT, 503).
-    await expect.poll(async () => (await post(app, stuckBody)).json()).toMatchObject({ accepted: 0, duplicates: 2 });
-    expect(sink.valid).toHaveLength(2);
+  it('reads NDJSON lines as JSON only: a line with the Avro magic byte is malformed, the registry is not asked', async () => {
+    const h = await harness();
+    const wire = Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), Buffer.from(JSON.stringify(event()))]);
+    const res = await post(h.app, Buffer.concat([wire, Buffer.from(`\n${JSON.stringify(event())}\n`)]), {
+      'content-type': 'application/x-ndjson',
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().results.map((r: { status: string; code?: string }) => r.code ?? r.status)).toEqual([
+      'TW_INGEST_MALFORMED_JSON',
+      'accepted',
+    ]);
+    expect(h.sink.dlq[0]!.value).toEqual(wire);
+    expect(h.avroCalls).toBe(0);
   });
 
   it('serves the OpenAPI document at /docs and records latency by route and status', async () => {

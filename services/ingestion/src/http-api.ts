@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from 'pino';
 import { TidewaterError } from '@tidewater/errors';
 import { extractTraceContext } from '@tidewater/kafka';
-import type { ApiKeyStore } from './api-keys.js';
+import type { ApiKey, ApiKeyStore } from './api-keys.js';
 import type { IngestionConfig } from './config.js';
 import { ingestErrors, type IngestErrorCode } from './errors.js';
 import type { IngestMetrics } from './ingest-metrics.js';
@@ -51,6 +51,7 @@ const statusOf: Partial<Record<IngestErrorCode, number>> = {
 /** Codes an HTTP request as a whole can be answered with (the OpenAPI document names each). */
 export const requestLevelCodes = Object.keys(statusOf) as IngestErrorCode[];
 const requestIds = new WeakMap<FastifyRequest, string>();
+const apiKeys = new WeakMap<FastifyRequest, ApiKey>();
 const safeRequestId = /^[\w.:-]{1,128}$/;
 
 function requestIdOf(req: FastifyRequest): string {
@@ -123,12 +124,21 @@ export async function registerHttpApi(app: FastifyInstance, deps: HttpApiDeps): 
 
     api.get('/docs', async (_req, reply) => reply.type('application/yaml').send(openapi));
 
-    api.post('/v1/events', { bodyLimit: config.HTTP_BODY_LIMIT_BYTES }, async (req, reply) => {
-      const requestId = requestIdOf(req);
+    // The key is checked before the body is read: a caller without a valid key costs no body buffering and
+    // learns nothing from 413/415 answers.
+    const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
       const auth = deps.keys.check(presentedKey(req));
       if (!auth.ok) return sendError(reply, req, auth.code, ingestErrors.catalogue[auth.code].description);
+      apiKeys.set(req, auth.key);
+      return undefined;
+    };
+
+    api.post('/v1/events', { bodyLimit: config.HTTP_BODY_LIMIT_BYTES, onRequest: authenticate }, async (req, reply) => {
+      const requestId = requestIdOf(req);
+      const key = apiKeys.get(req);
+      if (!key) throw new Error('POST /v1/events ran without its onRequest authentication');
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) return sendError(reply, req, 'TW_INGEST_EMPTY_BATCH', 'the body is empty');
-      const ndjson = (req.headers['content-type'] ?? '').startsWith('application/x-ndjson');
+      const ndjson = (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-ndjson');
       const split = splitBody(req.body, ndjson);
       const items = split.kind === 'items' ? split.items : [{ bytes: split.bytes }];
       if (items.length === 0) return sendError(reply, req, 'TW_INGEST_EMPTY_BATCH', 'the batch holds no event');
@@ -140,33 +150,45 @@ export async function registerHttpApi(app: FastifyInstance, deps: HttpApiDeps): 
           `the batch holds ${items.length} events; at most ${config.HTTP_MAX_BATCH}`,
         );
 
-      const limits = {
-        ratePerSecond: auth.key.ratePerSecond ?? config.RATE_LIMIT_PER_SECOND,
-        burst: auth.key.burst ?? config.RATE_LIMIT_BURST,
-      };
-      const taken = await deps.limiter.take(auth.key.id, Math.min(items.length, limits.burst), limits);
-      if (!taken.allowed)
-        return sendError(
-          reply,
-          req,
-          'TW_INGEST_RATE_LIMITED',
-          `rate limit of ${limits.ratePerSecond} events/s for key ${auth.key.id} exceeded`,
-          Math.max(1, Math.ceil(taken.retryAfterMs / 1000)),
-        );
+      // Checked and reserved before the rate limit: a request refused for want of Kafka capacity spends no tokens.
       if (inFlight + items.length > config.HTTP_MAX_IN_FLIGHT_EVENTS)
         return sendError(reply, req, 'TW_INGEST_UNAVAILABLE', `${inFlight} events already in flight to Kafka`, config.HTTP_RETRY_AFTER_S);
+      inFlight += items.length;
+      try {
+        const limits = {
+          ratePerSecond: key.ratePerSecond ?? config.RATE_LIMIT_PER_SECOND,
+          burst: key.burst ?? config.RATE_LIMIT_BURST,
+        };
+        const taken = await deps.limiter.take(key.id, items.length, limits);
+        if (!taken.allowed) {
+          inFlight -= items.length;
+          return sendError(
+            reply,
+            req,
+            'TW_INGEST_RATE_LIMITED',
+            `rate limit of ${limits.ratePerSecond} events/s for key ${key.id} exceeded`,
+            Math.max(1, Math.ceil(taken.retryAfterMs / 1000)),
+          );
+        }
+      } catch (err) {
+        inFlight -= items.length;
+        throw err;
+      }
 
       const parent = extractTraceContext(req.headers);
       const span = tracer.startSpan('POST /v1/events', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST' } }, parent);
       const context = trace.setSpan(parent, span);
+      // The dedupe owner must be unique to this request: the request id may come from the client, and a
+      // client retrying with the same x-request-id would otherwise take over the pending claims of its
+      // timed-out first attempt and publish a second copy.
+      const attempt = randomUUID();
       const inputs: RawInput[] = items.map((item, index) => ({
         value: item.bytes,
         source: { kind: 'http', requestId: items.length === 1 ? requestId : `${requestId}#${index}` },
-        owner: `http:${requestId}:${index}`,
+        owner: `http:${attempt}:${index}`,
         context,
         ...('decoded' in item ? { decoded: item.decoded } : {}),
       }));
-      inFlight += items.length;
       const work = deps.path.ingest(inputs, 'http');
       // The bound counts work until Kafka settles it, even after the client got its 503.
       const settle = () => void (inFlight -= items.length);

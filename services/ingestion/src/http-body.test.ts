@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitBody } from './http-body.js';
 
@@ -19,9 +20,31 @@ describe('splitBody', () => {
     const one = Buffer.from('{ "a" : 1 }');
     const single = splitBody(one, false);
     expect(single.kind === 'items' && single.items).toEqual([{ bytes: one, decoded: { a: 1 } }]);
-    const many = splitBody(Buffer.from('[{"a":1}, 2, null]'), false);
-    expect(many.kind === 'items' && many.items.map((i) => i.bytes.toString())).toEqual(['{"a":1}', '2', 'null']);
+    const many = splitBody(Buffer.from('\ufeff [ {"a" : [1, {"]": "},\\"["}]}, 2,null , 1e400, "é,]"\n]'), false);
+    // Each element keeps its bytes as sent (spacing, escapes, 1e400 that JSON.parse turns into Infinity).
+    expect(many.kind === 'items' && many.items.map((i) => i.bytes.toString())).toEqual([
+      '{"a" : [1, {"]": "},\\"["}]}',
+      '2',
+      'null',
+      '1e400',
+      '"é,]"',
+    ]);
     expect(splitBody(Buffer.from('[]'), false)).toEqual({ kind: 'items', items: [] });
+  });
+
+  it('gives every element of any JSON array its own bytes, which parse to that element', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue()), fc.constantFrom(undefined, 1, '\t', ' \r\n'), (array, indent) => {
+        const text = JSON.stringify(array, null, indent);
+        const split = splitBody(Buffer.from(text), false);
+        if (split.kind !== 'items') throw new Error('a JSON array must split into items');
+        expect(split.items.map((i) => JSON.parse(i.bytes.toString()) as unknown)).toEqual(JSON.parse(text));
+        // Nothing but separators and whitespace lies between the elements' bytes.
+        const rest = split.items.reduce((t, i) => t.replace(i.bytes.toString(), ''), text);
+        expect(rest).toMatch(/^[[\],\s]*$/);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('reports a body that is not UTF-8 JSON as malformed, whole', () => {

@@ -57,14 +57,18 @@ export interface IngestPathOptions {
 export interface IngestPath {
   /** Fetches writer schemas of Avro inputs so `judge` stays synchronous; rejects when the registry is down. */
   prepare(values: readonly (Buffer | null)[]): Promise<void>;
-  /** Decodes (JSON or Avro), validates and normalizes one input; throws the TidewaterError that rejects it. */
-  judge(value: Buffer | null, decoded?: unknown): { eventId: string; event: PaymentEvent };
+  /**
+   * Decodes (JSON, or Avro when `avro` and the value is in the wire format), validates and normalizes one
+   * input; throws the TidewaterError that rejects it.
+   */
+  judge(value: Buffer | null, decoded?: unknown, avro?: boolean): { eventId: string; event: PaymentEvent };
   /**
    * Dedupes valid events and publishes the new ones, in order, to events.valid; returns each one's fate.
-   * `inFlight: 'fail'` throws TW_INGEST_IN_FLIGHT before publishing anything when another owner holds a
-   * pending claim (HTTP: the client retries); 'duplicate' counts it as a duplicate (Kafka: see dedupe.ts).
+   * Throws the retriable TW_INGEST_IN_FLIGHT, publishing nothing, when another owner holds a pending claim
+   * on one of the ids: whether it is a duplicate is known only once that owner's publish settles, so the
+   * source retries (the HTTP client after its 503, the consumer runner with backoff).
    */
-  admit(candidates: readonly Candidate[], input: InputKind, inFlight: 'fail' | 'duplicate'): Promise<('accepted' | 'duplicate')[]>;
+  admit(candidates: readonly Candidate[], input: InputKind): Promise<('accepted' | 'duplicate')[]>;
   /** The whole path for a batch of raw inputs: judge, admit, dead-letter; one result per input, in order. */
   ingest(items: readonly RawInput[], input: InputKind): Promise<ItemResult[]>;
 }
@@ -74,12 +78,12 @@ export function createIngestPath(opts: IngestPathOptions): IngestPath {
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: 'ingest' });
 
-  function judge(value: Buffer | null, decoded?: unknown): { eventId: string; event: PaymentEvent } {
+  function judge(value: Buffer | null, decoded?: unknown, avro = true): { eventId: string; event: PaymentEvent } {
     const at = now();
     const parsed =
       decoded !== undefined
         ? decoded
-        : value && opts.avro && isConfluentWireFormat(value)
+        : avro && value && opts.avro && isConfluentWireFormat(value)
           ? opts.avro.decode(value)
           : parseJsonBytes(value);
     const event = validateRawObject(parsed, at, opts.policy);
@@ -90,7 +94,7 @@ export function createIngestPath(opts: IngestPathOptions): IngestPath {
     if (opts.avro) await opts.avro.prepare(values);
   }
 
-  async function admit(candidates: readonly Candidate[], input: InputKind, inFlight: 'fail' | 'duplicate') {
+  async function admit(candidates: readonly Candidate[], input: InputKind) {
     const fates: ('accepted' | 'duplicate')[] = new Array<'accepted' | 'duplicate'>(candidates.length).fill('duplicate');
     // A repeat inside one batch is a duplicate of its first occurrence without asking the store.
     const firsts = new Map<string, number>();
@@ -101,9 +105,12 @@ export function createIngestPath(opts: IngestPathOptions): IngestPath {
     const claims: DedupeClaim[] = firstIdx.map((i) => ({ eventId: candidates[i]!.eventId, owner: candidates[i]!.owner }));
     const results: ClaimResult[] = await opts.dedupe.claim(claims);
     const won = claims.filter((_c, j) => results[j] === 'new');
-    if (inFlight === 'fail' && results.includes('in_flight')) {
+    if (results.includes('in_flight')) {
+      // Dropping the copy as a duplicate would lose the event if that other publish fails and its source
+      // gives up (an HTTP client that does not retry its 503). Our own claims are released first, so two
+      // batches waiting on each other cannot deadlock.
       await opts.dedupe.release(won);
-      throw ingestErrors.create('TW_INGEST_IN_FLIGHT', 'an event of this batch is being published by another request');
+      throw ingestErrors.create('TW_INGEST_IN_FLIGHT', 'an event of this batch is being published by another input');
     }
     const toPublish: Candidate[] = [];
     firstIdx.forEach((i, j) => {
@@ -112,13 +119,24 @@ export function createIngestPath(opts: IngestPathOptions): IngestPath {
         toPublish.push(candidates[i]!);
       }
     });
+    // An outage can hold the publish far longer than the pending TTL (and an HTTP client retries after its
+    // 503 meanwhile): renew the claims until Kafka answers, so no retry publishes a second copy.
+    const renewal =
+      won.length > 0 && Number.isFinite(opts.dedupe.pendingMs)
+        ? setInterval(
+            () => void opts.dedupe.renew(won).catch((err: unknown) => log.warn({ err }, 'cannot renew dedupe claims')),
+            Math.max(1, Math.floor(opts.dedupe.pendingMs / 3)),
+          ).unref()
+        : undefined;
     try {
       await opts.sink.publishValid(toPublish.map((c) => ({ event: c.event, ...(c.context ? { context: c.context } : {}) })));
     } catch (err) {
+      clearInterval(renewal);
       // Not published: the claims must not make the retry look like a duplicate.
       await opts.dedupe.release(won).catch((releaseErr: unknown) => log.warn({ err: releaseErr }, 'cannot release dedupe claims'));
       throw err;
     }
+    clearInterval(renewal);
     // Not awaited: one round trip less per batch. Commands on one Redis connection run in order, so any
     // later claim from this process sees the confirmation; if it fails, the claims expire after the pending
     // TTL and a later copy may be published again (a duplicate, never a loss).
@@ -136,14 +154,17 @@ export function createIngestPath(opts: IngestPathOptions): IngestPath {
   }
 
   async function ingest(items: readonly RawInput[], input: InputKind): Promise<ItemResult[]> {
-    await prepare(items.map((i) => i.value));
+    // The HTTP API takes JSON only: a line starting with a zero byte is malformed JSON, not a reason to
+    // make the schema registry look up an id chosen by the client.
+    const avro = input === 'kafka';
+    if (avro) await prepare(items.map((i) => i.value));
     const results: (ItemResult | undefined)[] = [];
     const candidates: Candidate[] = [];
     const candidateIdx: number[] = [];
     const letters: DeadLetter[] = [];
     items.forEach((item, i) => {
       try {
-        const { eventId, event } = judge(item.value, item.decoded);
+        const { eventId, event } = judge(item.value, item.decoded, avro);
         candidates.push({ eventId, event, owner: item.owner, ...(item.context ? { context: item.context } : {}) });
         candidateIdx.push(i);
         results.push(undefined);
@@ -162,7 +183,7 @@ export function createIngestPath(opts: IngestPathOptions): IngestPath {
       }
     });
     // Valid events first: when they cannot be admitted (in flight elsewhere, Kafka down) nothing is written.
-    const fates = await admit(candidates, input, input === 'http' ? 'fail' : 'duplicate');
+    const fates = await admit(candidates, input);
     await opts.sink.deadLetter(letters);
     fates.forEach((fate, j) => {
       results[candidateIdx[j]!] = { status: fate, eventId: candidates[j]!.event.event_id };

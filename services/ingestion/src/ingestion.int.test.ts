@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
@@ -28,12 +28,13 @@ import { replayDeadLetters } from './dlq-replay.js';
 
 const logger = pino({ level: 'silent' });
 const KEY = `int-key-${randomUUID()}`;
+const HMAC_KEY = `int-hmac-${randomUUID()}`;
 const BROKER_IDS = [1, 2, 3];
 const execFileAsync = promisify(execFile);
 const replayScript = new URL('../scripts/replay-dlq.ts', import.meta.url).pathname;
 
 interface Collected {
-  valid: { eventId: string; traceparent: string | undefined }[];
+  valid: { eventId: string; cardId: string; merchantId: string; traceparent: string | undefined }[];
   dlq: { value: Buffer | null; code: string; offset: string | undefined; requestId: string | undefined; replayOf: string | undefined }[];
 }
 
@@ -89,6 +90,8 @@ describe('ingestion on the dev stack', () => {
       REDIS_KEY_PREFIX: prefix,
       API_KEYS: `int:${hashApiKey(KEY)}`,
       HTTP_PUBLISH_TIMEOUT_MS: '1500',
+      SENSITIVE_FIELDS: 'card_id:hmac,merchant_id:mask',
+      PRIVACY_HMAC_KEY: HMAC_KEY,
     });
     app = await createApp({
       kafka,
@@ -111,7 +114,12 @@ describe('ingestion on the dev stack', () => {
       eachMessage: async ({ topic, message }) => {
         if (topic === topics.valid) {
           const e = await reader.decodeAsync(message.value!);
-          out.valid.push({ eventId: e.event_id, traceparent: headerText(message.headers ?? {}, 'traceparent') });
+          out.valid.push({
+            eventId: e.event_id,
+            cardId: e.card_id,
+            merchantId: e.merchant_id,
+            traceparent: headerText(message.headers ?? {}, 'traceparent'),
+          });
         } else {
           const h = message.headers ?? {};
           out.dlq.push({
@@ -168,6 +176,9 @@ describe('ingestion on the dev stack', () => {
       ['a wrong type', Buffer.from(JSON.stringify(event({ amount: '1' }))), 'TW_INGEST_SCHEMA_VIOLATION'],
       ['a missing field', Buffer.from(JSON.stringify(missing)), 'TW_INGEST_SCHEMA_VIOLATION'],
       ['a negative amount', Buffer.from(JSON.stringify(event({ amount: -1 }))), 'TW_INGEST_INVALID_AMOUNT'],
+      // JSON has no NaN (it is malformed JSON there); Avro's double does.
+      ['a NaN amount (Avro)', avro.encode(event({ amount: Number.NaN })), 'TW_INGEST_INVALID_AMOUNT'],
+      ['an unknown field (dropped by the default policy)', Buffer.from(JSON.stringify(event({ note: 'x' }))), 'valid'],
       ['a bad currency', Buffer.from(JSON.stringify(event({ currency: 'EURO' }))), 'TW_INGEST_INVALID_CURRENCY'],
       ['a far-future timestamp', Buffer.from(JSON.stringify(event({ occurred_at: '2099-01-01T00:00:00Z' }))), 'TW_INGEST_FUTURE_TIMESTAMP'],
       ['an unparseable timestamp', Buffer.from(JSON.stringify(event({ occurred_at: 'soon' }))), 'TW_INGEST_INVALID_TIMESTAMP'],
@@ -185,6 +196,11 @@ describe('ingestion on the dev stack', () => {
     await expect.poll(() => out.dlq.filter((d) => d.offset !== undefined).length, { timeout: 30_000 }).toBe(expectedDlq.length);
     await expect.poll(() => out.valid.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(expectedValid);
     expect(out.valid.map((v) => v.eventId)).toEqual(expect.arrayContaining([avroEvent['event_id'], dup['event_id']]));
+    // SENSITIVE_FIELDS as wired by createApp: the card hashed with the key, the merchant masked.
+    expect(out.valid.find((v) => v.eventId === avroEvent['event_id'])).toMatchObject({
+      cardId: createHmac('sha256', HMAC_KEY).update(String(avroEvent['card_id'])).digest('hex'),
+      merchantId: '**1',
+    });
     expect(await duplicates('kafka')).toBe(dupsBefore + 1);
     // Each rejected input kept its bytes and got its documented code.
     const byBytes = new Map(out.dlq.map((d) => [d.value?.toString('hex'), d.code]));
@@ -295,6 +311,10 @@ describe('ingestion on the dev stack', () => {
     expect(retry!.json().accepted + retry!.json().duplicates).toBe(3);
     const ids = [...before, ...during].map((e) => e['event_id']);
     await expect.poll(() => ids.filter((id) => out.valid.some((v) => v.eventId === id)).length, { timeout: 30_000 }).toBe(5);
+    // And none twice: the timed-out first attempt kept its claims (renewed) until Kafka took it, so the
+    // retries were told TW_INGEST_IN_FLIGHT and then duplicate, never published again.
+    await sleep(1000);
+    expect(ids.map((id) => out.valid.filter((v) => v.eventId === id).length)).toEqual([1, 1, 1, 1, 1]);
   });
 
   it('pauses the Kafka input while Kafka is down and resumes on its own, losing nothing', { timeout: 180_000 }, async () => {

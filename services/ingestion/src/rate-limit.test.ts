@@ -33,6 +33,19 @@ describe('token bucket in Redis', () => {
     expect(await limiter.take('other', 5, limits)).toEqual({ allowed: true, remaining: 0 });
   });
 
+  it('charges a take larger than the burst in full: it passes on a full bucket and leaves a debt to wait out', async () => {
+    const limiter = createRedisRateLimiter(redis, prefix);
+    const limits = { ratePerSecond: 10, burst: 5 };
+    expect(await limiter.take('big', 8, limits)).toEqual({ allowed: true, remaining: -3 });
+    const denied = await limiter.take('big', 1, limits);
+    // From -3 to 1 token at 10/s: about 400 ms, not the 100 ms a take capped at the burst would leave.
+    expect(denied.allowed).toBe(false);
+    expect(!denied.allowed && denied.retryAfterMs).toBeGreaterThan(350);
+    expect(!denied.allowed && denied.retryAfterMs).toBeLessThanOrEqual(400);
+    // The debt outlives the burst's own refill time (500 ms): the key is not reset to a full bucket early.
+    expect(await redis.pttl(`${prefix}ratelimit:big`)).toBeGreaterThan(1500);
+  });
+
   it('shares one bucket between limiters on the same Redis (replicas)', async () => {
     const a = createRedisRateLimiter(redis, prefix);
     const other = new Redis(redisUrl);

@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 /**
  * A token bucket per API key in Redis, so every ingestion replica draws from the same bucket.
  * Refill and take happen in one Lua script on Redis's clock (TIME), so replicas' clocks do not matter.
- * Returns 1 and the tokens left, or 0 and the milliseconds until `cost` tokens are there.
+ * A take larger than the burst (a per-key burst below HTTP_MAX_BATCH) passes on a full bucket and leaves it
+ * in debt: charging only the burst would let such a key exceed its rate, refusing it would never pass.
+ * Returns 1 and the tokens left (negative in debt), or 0 and the milliseconds until the take would pass.
  */
 const bucketScript = `
 local rate = tonumber(ARGV[1])
@@ -15,15 +17,14 @@ local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or burst
 local at = tonumber(state[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
-local ttl = math.ceil(burst / rate * 1000) + 1000
-if tokens >= cost then
-  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - cost), 'at', tostring(now))
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  return {1, math.floor(tokens - cost)}
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], ttl)
-return {0, math.ceil((cost - tokens) * 1000 / rate)}`;
+local need = math.min(cost, burst)
+local left = tokens
+if tokens >= need then left = tokens - cost end
+redis.call('HSET', KEYS[1], 'tokens', tostring(left), 'at', tostring(now))
+-- Kept until the bucket would be full again (a missing bucket reads as full), debt included.
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - left) * 1000 / rate) + 1000)
+if tokens >= need then return {1, math.floor(left)} end
+return {0, math.ceil((need - tokens) * 1000 / rate)}`;
 
 export type TakeResult =
   { readonly allowed: true; readonly remaining: number } | { readonly allowed: false; readonly retryAfterMs: number };

@@ -245,4 +245,15 @@ describe('sensitive values in error messages', () => {
       expect((err as Error).message).toContain('amount="x"');
     }
   });
+
+  it.each([
+    ['an unexpected token', '{"card_id":"4111111111111111","amount":NaN}'],
+    ['a bare word', 'card 4111111111111111'],
+    ['a trailing comma', '{"card_id":"4111111111111111",}'],
+  ])('keeps the payload out of the malformed-JSON message (%s)', (_what, text) => {
+    const { code, message } = rejectionOf(Buffer.from(text));
+    expect(code).toBe('TW_INGEST_MALFORMED_JSON');
+    expect(message).toMatch(/^payload is not valid JSON/);
+    expect(message).not.toMatch(/4111|card/);
+  });
 });

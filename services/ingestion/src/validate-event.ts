@@ -36,10 +36,20 @@ export const lenientPolicy: ValidationPolicy = { unknownFields: 'drop', maxFutur
 
 /** Parses UTF-8 JSON bytes into a value, or throws TW_INGEST_MALFORMED_JSON. */
 export function parseJsonBytes(bytes: Buffer | null): unknown {
+  let text: string;
   try {
-    return JSON.parse(decoder.decode(bytes ?? Buffer.alloc(0)));
-  } catch (cause) {
-    throw ingestErrors.create('TW_INGEST_MALFORMED_JSON', `payload is not valid UTF-8 JSON: ${(cause as Error).message}`, { cause });
+    text = decoder.decode(bytes ?? Buffer.alloc(0));
+  } catch {
+    throw ingestErrors.create('TW_INGEST_MALFORMED_JSON', 'payload is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // V8 quotes up to ~20 characters of the input in some messages (`Unexpected token 'N', ..."1111","x":NaN}"
+    // is not valid JSON`): that would carry card numbers into DLQ headers and logs, so only the position is
+    // kept. The error is not chained as the cause for the same reason.
+    const at = err instanceof SyntaxError ? / at position (\d+)/.exec(err.message) : null;
+    throw ingestErrors.create('TW_INGEST_MALFORMED_JSON', `payload is not valid JSON${at ? ` (at character ${at[1]})` : ''}`);
   }
 }
 
