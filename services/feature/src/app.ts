@@ -1,27 +1,81 @@
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
+import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner } from '@tidewater/kafka';
 import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { FeatureVector, PaymentEvent } from '@tidewater/schemas';
-import { computeFeatures, featureSet } from './compute-features.js';
 import type { FeatureConfig } from './config.js';
-import { createWindowState } from './window-state.js';
+import { featureErrors } from './errors.js';
+import { loadFeatureSet, type FeatureSet } from './feature-set/definition.js';
+import { evaluateFeatures } from './feature-set/evaluate.js';
+import { featureMetrics } from './metrics.js';
+import { registerServingRoutes } from './serving/routes.js';
+import { createOnlineStore, type OnlineStore } from './state/online-store.js';
+import { createWindowState } from './state/window-state.js';
 
 export type FeatureDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
   readonly redis: Redis;
   readonly config: Pick<
     FeatureConfig,
     'TOPIC_EVENTS_VALID' | 'TOPIC_EVENTS_DLQ' | 'TOPIC_FEATURES' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER' | 'REDIS_KEY_PREFIX'
-  >;
+  > &
+    Partial<Pick<FeatureConfig, 'FEATURE_SET_FILE' | 'ONLINE_STORE_TTL_MS' | 'PARTITIONS_CONCURRENTLY' | 'STATE_KEYS_INTERVAL_MS'>>;
+  /** The feature set to compute; else read from FEATURE_SET_FILE, else card-fraud.yaml. */
+  readonly featureSet?: FeatureSet;
+  /** Where to serve the online store (the runtime's ops server); omitted, nothing is served. */
+  readonly http?: FastifyInstance;
   readonly now?: () => number;
+  /** Called after each batch was published (the benchmark's per-batch latency). */
+  readonly onBatch?: (events: number, ms: number) => void;
 };
 
-/** Feature: PaymentEvents in, one FeatureVector per event out on `features`, window state in Redis. */
-export async function createApp(deps: FeatureDeps): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
+export interface FeatureApp {
+  readonly consumer: ConsumerRunner;
+  readonly featureSet: FeatureSet;
+  readonly onlineStore: OnlineStore;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Feature: PaymentEvents in, one FeatureVector per event out on `features` (keyed by entity),
+ * window state and the online store in Redis. Per fetched batch: one pipelined window update
+ * (one atomic script per event), then the online store, then Kafka; offsets are committed only
+ * after Kafka acknowledged, and a redelivered batch changes no aggregate (ids already applied).
+ */
+export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
   const { config } = deps;
   const now = deps.now ?? Date.now;
+  const featureSet =
+    deps.featureSet ?? loadFeatureSet(config.FEATURE_SET_FILE ?? new URL('../feature-sets/card-fraud.yaml', import.meta.url).pathname);
   const out = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_FEATURES, 'featureVector', config.SCHEMA_AUTO_REGISTER);
   const codec = avroConsumerCodec(deps.schemaRegistry, 'paymentEvent');
-  const windows = createWindowState(deps.redis, config.REDIS_KEY_PREFIX);
+  const windows = createWindowState(deps.redis, featureSet, config.REDIS_KEY_PREFIX);
+  const onlineStore = createOnlineStore(deps.redis, config.REDIS_KEY_PREFIX, config.ONLINE_STORE_TTL_MS ?? 86_400_000);
+  const metrics = featureMetrics(deps.metrics);
+  // SCAN walks the whole keyspace, so it runs in the background, never on a scrape's clock.
+  let counting: Promise<void> | undefined;
+  const countStateKeys = () => {
+    counting ??= countKeys(deps.redis, config.REDIS_KEY_PREFIX)
+      .then((n) => metrics.stateKeys.set(n))
+      .catch((err: unknown) => deps.logger.warn({ err }, 'cannot count state keys'))
+      .finally(() => (counting = undefined));
+  };
+  const keyCounter = setInterval(countStateKeys, config.STATE_KEYS_INTERVAL_MS ?? 60_000);
+  keyCounter.unref();
+  if (deps.http) registerServingRoutes(deps.http, onlineStore, metrics);
+  deps.logger.info(
+    { featureSet: featureSet.name, version: featureSet.version, features: featureSet.outputNames.length },
+    'feature set loaded',
+  );
+
+  const timed = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+    const end = metrics.redisSeconds.startTimer({ op });
+    try {
+      return await fn();
+    } finally {
+      end();
+    }
+  };
 
   const consumer = createConsumerRunner<PaymentEvent>({
     kafka: deps.kafka,
@@ -30,29 +84,75 @@ export async function createApp(deps: FeatureDeps): Promise<{ consumer: Consumer
     logger: deps.logger,
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
+    partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY ?? 1,
     ...codec,
-    handle: async (records) => {
-      const aggregates = await windows.applyBatch(records.map((r) => r.value));
+    handle: async (records, tools) => {
+      const started = performance.now();
+      const usable: ConsumedRecord<PaymentEvent>[] = [];
+      for (const r of records) {
+        if (r.value[featureSet.entity] === '')
+          tools.deadLetter(
+            r,
+            featureErrors.create('TW_FEATURE_MISSING_ENTITY', `event ${r.value.event_id} has an empty ${featureSet.entity}`),
+          );
+        else usable.push(r);
+      }
+      const states = await timed('window_update', () => windows.applyBatch(usable.map((r) => r.value)));
       const featureTime = now();
+      const vectors = usable.map((r, i): FeatureVector => {
+        const e = r.value;
+        const state = states[i]!;
+        return {
+          event_id: e.event_id,
+          entity_key: e[featureSet.entity],
+          feature_set: featureSet.name,
+          feature_set_version: featureSet.version,
+          event_time: e.occurred_at,
+          ingested_at: e.ingested_at,
+          feature_time: featureTime,
+          late: state.late,
+          features: evaluateFeatures(featureSet, e, state),
+        };
+      });
+      // The online store first: once a vector is on `features`, GET returns it (or a newer one).
+      await timed('online_write', () => onlineStore.write(vectors));
       await deps.producer.send(
         out.topic,
-        records.map((r, i) => {
-          const e = r.value;
-          const vector: FeatureVector = {
-            event_id: e.event_id,
-            entity_key: e.card_id,
-            feature_set: featureSet.name,
-            feature_set_version: featureSet.version,
-            event_time: e.occurred_at,
-            ingested_at: e.ingested_at,
-            feature_time: featureTime,
-            late: false,
-            features: computeFeatures(e, aggregates[i]!),
-          };
-          return { key: out.key.encode(e.card_id), value: out.value.encode(vector), context: r.context };
-        }),
+        vectors.map((v, i) => ({ key: out.key.encode(v.entity_key), value: out.value.encode(v), context: usable[i]!.context })),
       );
+      for (const s of states) {
+        if (s.late) metrics.late.inc();
+        if (s.duplicate) metrics.alreadyApplied.inc();
+        metrics.events.inc({ outcome: s.late ? 'late' : s.duplicate ? 'already_applied' : 'applied' });
+      }
+      for (const v of vectors) metrics.freshness.observe(Math.max(0, featureTime - v.event_time) / 1000);
+      deps.onBatch?.(records.length, performance.now() - started);
     },
   });
-  return { consumer, start: () => consumer.start(), close: () => consumer.close() };
+  return {
+    consumer,
+    featureSet,
+    onlineStore,
+    start: () => {
+      countStateKeys();
+      return consumer.start();
+    },
+    close: async () => {
+      clearInterval(keyCounter);
+      await consumer.close();
+      await counting;
+    },
+  };
+}
+
+/** Keys under the prefix, by SCAN: O(all keys of the database), hence the background timer. */
+async function countKeys(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    n += keys.length;
+    cursor = next;
+  } while (cursor !== '0');
+  return n;
 }

@@ -1,24 +1,50 @@
 import type { PaymentEvent } from '@tidewater/schemas';
-import type { WindowAggregate } from './window-state.js';
+import { defaultFeatureSetPath, loadFeatureSet } from './feature-set/definition.js';
+import { evaluateFeatures } from './feature-set/evaluate.js';
 
-/** Name and version of the walking skeleton's feature set; the demo model's manifest lists the same names. */
-export const featureSet = { name: 'payments', version: '1' } as const;
+/** The count and amount sum of a card's one-hour window, the event itself included. */
+export interface WindowAggregate {
+  readonly count: number;
+  readonly sum: number;
+}
+
+/** The demo model's inputs, in tensor order; card-fraud.yaml defines each of them. */
+export const demoModelFeatureNames = [
+  'amount',
+  'log_amount',
+  'hour_of_day',
+  'is_ecom',
+  'is_night',
+  'txn_count_1h',
+  'amount_sum_1h',
+  'amount_ratio_1h',
+] as const;
+
+const cardFraud = loadFeatureSet(defaultFeatureSetPath);
 
 /**
- * The features of one event. Aggregates include the event itself (point-in-time rule for fraud:
- * the model sees the burst the current payment is part of).
+ * The demo model's eight features of one event, computed by the card-fraud feature set's own
+ * definitions from a one-hour window given as count and sum (training builds exact windows
+ * itself; the service reads bucketed ones from Redis). Aggregates include the event itself
+ * (point-in-time rule for fraud: the model sees the burst the current payment is part of).
  */
 export function computeFeatures(e: PaymentEvent, w: WindowAggregate): Record<string, number> {
-  const hour = new Date(e.occurred_at).getUTCHours();
-  const mean = w.count > 0 ? w.sum / w.count : e.amount;
-  return {
-    amount: e.amount,
-    log_amount: Math.log1p(e.amount),
-    hour_of_day: hour,
-    is_ecom: e.channel === 'ecom' ? 1 : 0,
-    is_night: hour < 6 ? 1 : 0,
-    txn_count_1h: w.count,
-    amount_sum_1h: w.sum,
-    amount_ratio_1h: mean > 0 ? e.amount / mean : 1,
-  };
+  const values = evaluateFeatures(
+    cardFraud,
+    e,
+    // sumsq/min/max are not read by any of the eight features.
+    {
+      previousEventTime: null,
+      windows: { '1h': { count: w.count, fields: { amount: { sum: w.sum, sumsq: 0, min: null, max: null } }, distinct: {} } },
+    },
+    demoModelFeatureNames,
+  );
+  const out: Record<string, number> = {};
+  for (const name of demoModelFeatureNames) {
+    const v = values[name];
+    // Only a broken card-fraud.yaml gets here; the unit tests pin every value.
+    if (typeof v !== 'number') throw new TypeError(`card-fraud feature ${name} is not a number: ${String(v)}`);
+    out[name] = v;
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commonServiceEnv, intFromEnv } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
+import { defaultFeatureSetPath } from './feature-set/definition.js';
 
 export const featureConfigSchema = z.object({
   ...commonServiceEnv,
@@ -13,6 +14,17 @@ export const featureConfigSchema = z.object({
     .default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
   REDIS_KEY_PREFIX: z.string().default('tw:feature:'),
+  /** The feature-set file (YAML) the service computes. */
+  FEATURE_SET_FILE: z.string().min(1).default(defaultFeatureSetPath),
+  /**
+   * Partitions processed at once. Safe for the state: an entity lives in one partition (the key),
+   * so its events stay in order, and each event's update is atomic anyway. Measured: no gain on the 2-core dev machine (CPU-bound), hence 1.
+   */
+  PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(1),
+  /** How often a background SCAN counts the keys under the prefix for tw_feature_state_keys. */
+  STATE_KEYS_INTERVAL_MS: intFromEnv(1000, 86_400_000).default(60_000),
+  /** How long the online store keeps an entity's latest vector after its last event. */
+  ONLINE_STORE_TTL_MS: intFromEnv(1000, 30 * 86_400_000).default(86_400_000),
 });
 
 export type FeatureConfig = z.infer<typeof featureConfigSchema>;

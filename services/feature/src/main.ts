@@ -11,7 +11,7 @@ try {
   await redis.connect();
   rt.shutdown.add('redis', async () => void (await redis.quit()));
   rt.addReadinessCheck('redis', async () => void (await redis.ping()));
-  const app = await createApp({ ...rt, redis, config });
+  const app = await createApp({ ...rt, redis, config, http: rt.http });
   rt.superviseConsumer(app.consumer);
   await rt.listen();
   await app.start();

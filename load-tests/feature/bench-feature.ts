@@ -1,0 +1,216 @@
+/**
+ * Throughput of the feature service on the dev stack, next to a Redis ceiling measured in the same run.
+ * Run from the repo root: `npm run bench:feature`. Reuses the stack in TIDEWATER_STACK_DIR when
+ * one runs there, else starts a private one. Prints a table; the last line is one JSON object.
+ *
+ * (a) Redis ceiling, the same work without Kafka, Avro or feature evaluation: the card-fraud
+ *     window-update script for the same events, pipelined in batches of the size the service
+ *     fetched (one EVALSHA per event), then a bare pipelined HINCRBY run with the same number of
+ *     commands, for Redis's own command rate on this machine.
+ * (b) The service: `createApp` in this process on a backlog of BENCH_EVENTS events on a
+ *     6-partition topic, from the first batch's start to the last batch's end; per-batch latency
+ *     is fetch-to-acknowledged-by-Kafka for one batch (window update, online store, encode, produce).
+ * (c) The serving API over real HTTP (autocannon, 10 connections, then 1) on the online store the run filled.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { connectMockKafkaControl } from '@tidewater/dev-kafka';
+import { runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
+import {
+  createApp,
+  createWindowState,
+  defaultFeatureSetPath,
+  featureConfigSchema,
+  loadFeatureSet,
+  samplePaymentEvents,
+} from '@tidewater/feature';
+import { createDeadLetterWriter, createKafkaClient, createProducer } from '@tidewater/kafka';
+import { createMetricsRegistry } from '@tidewater/ops-server';
+import { avroTopicWriter } from '@tidewater/service-runtime';
+
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 60_000);
+const CARDS = Number(process.env['BENCH_CARDS'] ?? 5_000);
+const logger = pino({ level: 'silent' });
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const percentile = (xs: readonly number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+async function main(): Promise<void> {
+  const reuseDir = process.env['TIDEWATER_STACK_DIR'];
+  const reused = reuseDir ? runningStack(reuseDir) : undefined;
+  const ownDir = reused ? undefined : mkdtempSync(join(tmpdir(), 'tw-bench-feature-'));
+  const state = reused ?? (await stackUp({ dir: ownDir!, fresh: true }));
+  const env = stackEnv(state);
+  const run = Date.now().toString(36);
+  const prefix = `tw-bench:feature:${run}:`;
+  const redis = new Redis(env['REDIS_URL']!);
+  try {
+    const featureSet = loadFeatureSet(defaultFeatureSetPath);
+    const events = samplePaymentEvents(EVENTS, { seed: 42, cards: CARDS, prefix: `bench-${run}`, spanMs: 7 * 86_400_000 });
+    console.log(
+      `feature set ${featureSet.name} ${featureSet.version}: ${featureSet.outputNames.length} features over ${featureSet.windows.length} windows ` +
+        `(${featureSet.windows.map((w) => `${w.name}/${w.buckets} buckets`).join(', ')}); ${fmt(EVENTS)} events, ${fmt(CARDS)} cards`,
+    );
+
+    // (b) first, so (a) can use the batch sizes the service actually saw.
+    const topic = (name: string) => `bench-feat-${run}-${name}`;
+    const control = await connectMockKafkaControl(Number(env['KAFKA_MOCK_CONTROL_PORT']));
+    await control.createTopic(topic('events'), 6);
+    await control.createTopic(topic('features'), 6);
+    await control.createTopic(topic('dlq'), 1);
+    await control.close();
+    const kafka = createKafkaClient({ brokers: env['KAFKA_BROKERS']!.split(','), clientId: 'bench-feature', logger });
+    const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
+    const producer = createProducer({ kafka, logger });
+    await producer.start();
+    const writer = await avroTopicWriter(registry, topic('events'), 'paymentEvent', true);
+    for (let i = 0; i < events.length; i += 1000) {
+      await producer.send(
+        topic('events'),
+        events.slice(i, i + 1000).map((e) => ({ key: writer.key.encode(e.card_id), value: writer.value.encode(e) })),
+      );
+    }
+    const batches: { events: number; ms: number; end: number }[] = [];
+    let firstStart = Infinity;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    let processed = 0;
+    const config = featureConfigSchema.parse({
+      KAFKA_BROKERS: env['KAFKA_BROKERS'],
+      SCHEMA_REGISTRY_URL: env['SCHEMA_REGISTRY_URL'],
+      REDIS_URL: env['REDIS_URL'],
+      REDIS_KEY_PREFIX: `${prefix}svc:`,
+      TOPIC_EVENTS_VALID: topic('events'),
+      TOPIC_FEATURES: topic('features'),
+      TOPIC_EVENTS_DLQ: topic('dlq'),
+      CONSUMER_GROUP: `bench-feature-${run}`,
+    });
+    const metrics = createMetricsRegistry('feature');
+    const http = Fastify();
+    const app = await createApp({
+      http,
+      kafka,
+      logger,
+      metrics,
+      producer,
+      schemaRegistry: registry,
+      deadLetterWriter: (t) => createDeadLetterWriter({ producer, topic: t, service: 'feature', registry: metrics }),
+      redis,
+      config,
+      featureSet,
+      onBatch(n, ms) {
+        const end = performance.now();
+        firstStart = Math.min(firstStart, end - ms);
+        batches.push({ events: n, ms, end });
+        processed += n;
+        if (processed >= EVENTS) done();
+      },
+    });
+    await app.start();
+    await Promise.race([
+      finished,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('service did not finish in 300 s')), 300_000)),
+    ]);
+    await app.close();
+    await producer.close();
+    const serviceSeconds = (Math.max(...batches.map((b) => b.end)) - firstStart) / 1000;
+    const eventsPerS = EVENTS / serviceSeconds;
+    const batchMs = batches.map((b) => b.ms);
+    const sizes = batches.map((b) => b.events);
+    const p99 = percentile(batchMs, 99);
+
+    // (a) Redis ceilings with the same events in the same batch sizes.
+    const medianSize = Math.max(1, percentile(sizes, 50));
+    const bare = createWindowState(redis, featureSet, `${prefix}bare:`);
+    let t = performance.now();
+    for (let i = 0; i < events.length; i += medianSize) await bare.applyBatch(events.slice(i, i + medianSize));
+    const scriptPerS = EVENTS / ((performance.now() - t) / 1000);
+    t = performance.now();
+    for (let i = 0; i < events.length; i += medianSize) {
+      const p = redis.pipeline();
+      for (const e of events.slice(i, i + medianSize)) p.hincrby(`${prefix}raw:{${e.card_id}}`, 'n', 1);
+      await p.exec();
+    }
+    const rawPerS = EVENTS / ((performance.now() - t) / 1000);
+
+    // (c) The online store over HTTP: GET of random cards the run wrote, 10 connections, 5 s.
+    await http.listen({ host: '127.0.0.1', port: 0 });
+    const address = http.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const serving = await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: 10,
+      duration: 5,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/features/card-${Math.floor(Math.random() * CARDS)}` }) }],
+    });
+    const single = await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: 1,
+      duration: 5,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/features/card-${Math.floor(Math.random() * CARDS)}` }) }],
+    });
+    await http.close();
+
+    console.log('');
+    console.log('(a) Redis ceiling, same events, pipelined in batches of the median service batch');
+    console.log(`    window-update script alone (1 EVALSHA/event):  ${fmt(scriptPerS).padStart(10)} events/s`);
+    console.log(`    bare HINCRBY, same command count:               ${fmt(rawPerS).padStart(10)} ops/s`);
+    console.log('(b) feature service (Kafka in, Avro, Redis state + online store, features, Kafka out)');
+    console.log(
+      `    throughput:                                     ${fmt(eventsPerS).padStart(10)} events/s  (${fmt(serviceSeconds, 2)} s)`,
+    );
+    console.log(
+      `    batches: ${batches.length}, size median ${fmt(medianSize)}; latency median ${fmt(percentile(batchMs, 50), 1)} ms, p99 ${fmt(p99, 1)} ms`,
+    );
+    console.log(
+      `    service / script ceiling: ${fmt(eventsPerS / scriptPerS, 2)}; target 15,000 events/s: ${eventsPerS >= 15_000 ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `(c) GET /v1/features/{entity} over HTTP, 10 connections, 5 s: ${fmt(serving.requests.average)} req/s, latency p50 ${serving.latency.p50} ms, p99 ${serving.latency.p99} ms, non-2xx ${serving.non2xx}`,
+    );
+    console.log(
+      `    one connection, 5 s: ${fmt(single.requests.average)} req/s, latency p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'feature',
+        events: EVENTS,
+        events_per_s: Math.round(eventsPerS),
+        p99_batch_ms: Number(p99.toFixed(2)),
+        median_batch_ms: Number(percentile(batchMs, 50).toFixed(2)),
+        median_batch_size: medianSize,
+        redis_ceiling_ops_per_s: Math.round(rawPerS),
+        redis_script_ceiling_events_per_s: Math.round(scriptPerS),
+        serving_get_p99_ms: serving.latency.p99,
+        serving_get_req_per_s: Math.round(serving.requests.average),
+        serving_get_p99_ms_1conn: single.latency.p99,
+        features: featureSet.outputNames.length,
+        windows: featureSet.windows.length,
+      }),
+    );
+  } finally {
+    await deleteKeys(redis, prefix);
+    await redis.quit();
+    if (ownDir) await stackDown(ownDir);
+  }
+}
+
+await main();
