@@ -1,47 +1,100 @@
-import { Histogram } from 'prom-client';
-import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
-import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
+import type { Producer } from 'kafkajs';
+import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner, type OutgoingRecord } from '@tidewater/kafka';
+import { avroConsumerCodec, avroTopicWriter, type AvroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { FeatureVector, Prediction } from '@tidewater/schemas';
 import type { InferenceConfig } from './config.js';
-import type { LoadedModel } from './model/index.js';
+import type { ModelLease, ModelRouter } from './model-routing.js';
+import { createDynamicBatcher, type Scorer } from './batching/dynamic-batcher.js';
+import { createBackpressure } from './stream/backpressure.js';
+import { createInferenceMetrics } from './stream/inference-metrics.js';
+import { createProducerOutbox, createTransactionalOutbox, type NextOffset, type TopicRecords } from './stream/outbox.js';
+import { scoreRecords, type ModelPredictions } from './stream/score-records.js';
 
 export type InferenceDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
-  readonly model: LoadedModel;
+  /** Routes each entity to the model versions that score it (the repository, or a single-model router). */
+  readonly router: ModelRouter;
+  /** The model every feature vector is scored by; its traffic policy picks the version. */
+  readonly modelName: string;
   readonly config: Pick<
     InferenceConfig,
-    'TOPIC_FEATURES' | 'TOPIC_EVENTS_DLQ' | 'TOPIC_PREDICTIONS' | 'CONSUMER_GROUP' | 'SCHEMA_AUTO_REGISTER'
+    | 'TOPIC_FEATURES'
+    | 'TOPIC_EVENTS_DLQ'
+    | 'TOPIC_PREDICTIONS'
+    | 'TOPIC_PREDICTIONS_SHADOW'
+    | 'CONSUMER_GROUP'
+    | 'SCHEMA_AUTO_REGISTER'
+    | 'MAX_BATCH_SIZE'
+    | 'MAX_BATCH_DELAY_MS'
+    | 'MAX_IN_FLIGHT'
+    | 'PARTITIONS_CONSUMED_CONCURRENTLY'
+    | 'FETCH_MAX_BYTES_PER_PARTITION'
+    | 'FETCH_MAX_WAIT_MS'
   >;
+  /** Runs sessions elsewhere (the worker-thread pool); the model's own `score` when omitted. */
+  readonly scorer?: Scorer;
+  /** Session runs of one model at once: the pool size when `scorer` is a pool. */
+  readonly maxConcurrentRuns?: number;
+  /** Exactly-once mode: a connected transactional producer; predictions and offsets commit in one transaction. */
+  readonly transactionalProducer?: Producer;
   readonly now?: () => number;
 };
 
+export interface InferenceApp {
+  readonly consumer: ConsumerRunner;
+  /** Scores rows batched with the stream traffic: what the OIP endpoints call. */
+  score(model: Parameters<Scorer>[0], rows: Float32Array, n: number): Promise<Float32Array>;
+  /** Drops batcher state of a retired version: pass to the repository's onModelClosed. */
+  forget(model: Parameters<Scorer>[0]): void;
+  start(): Promise<void>;
+  /** Stops consuming (finishing the batches in flight), then drains the batcher. */
+  close(): Promise<void>;
+}
+
+function encodeAll(out: AvroTopicWriter<Prediction>, predictions: ModelPredictions['predictions']): OutgoingRecord[] {
+  return predictions.map(({ record, prediction }) => ({
+    key: out.key.encode(prediction.entity_key),
+    value: out.value.encode(prediction),
+    context: record.context,
+  }));
+}
+
+function nextOffsets(records: readonly ConsumedRecord<FeatureVector>[]): NextOffset[] {
+  const last = new Map<string, ConsumedRecord<FeatureVector>>();
+  for (const r of records) last.set(`${r.topic}:${r.partition}`, r);
+  return [...last.values()].map((r) => ({ topic: r.topic, partition: r.partition, offset: String(BigInt(r.offset) + 1n) }));
+}
+
 /**
- * Inference: feature vectors in, one Prediction per vector out, scored a fetched batch at a
- * time with one ONNX session run (batching is where ONNX Runtime's speed is).
+ * Inference: feature vectors in, one Prediction per vector out (plus one per shadow version on
+ * the shadow topic). Several partitions' fetched batches are processed at once and their rows
+ * share session runs through the dynamic batcher; each batch's predictions go out in input
+ * order, and its offsets are committed only after Kafka acknowledged them (or, in exactly-once
+ * mode, in the same transaction).
  */
-export async function createApp(
-  deps: InferenceDeps,
-): Promise<{ consumer: ConsumerRunner; start(): Promise<void>; close(): Promise<void> }> {
-  const { config, model } = deps;
+export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
+  const { config, router, modelName } = deps;
   const now = deps.now ?? Date.now;
-  const out = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_PREDICTIONS, 'prediction', config.SCHEMA_AUTO_REGISTER);
+  const [out, shadowOut] = await Promise.all([
+    avroTopicWriter(deps.schemaRegistry, config.TOPIC_PREDICTIONS, 'prediction', config.SCHEMA_AUTO_REGISTER),
+    avroTopicWriter(deps.schemaRegistry, config.TOPIC_PREDICTIONS_SHADOW, 'prediction', config.SCHEMA_AUTO_REGISTER),
+  ]);
   const codec = avroConsumerCodec(deps.schemaRegistry, 'featureVector');
-  const width = model.featureNames.length;
-  const { name, version } = model.manifest;
-  const threshold = model.manifest.outputs.threshold;
-  const batchSize = new Histogram({
-    name: 'tw_inference_batch_size',
-    help: 'Rows per ONNX session run',
-    labelNames: ['model', 'version'],
-    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
-    registers: [deps.metrics],
+  const metrics = createInferenceMetrics(deps.metrics);
+  const batcher = createDynamicBatcher({
+    maxBatchSize: config.MAX_BATCH_SIZE,
+    maxDelayMs: config.MAX_BATCH_DELAY_MS,
+    ...(deps.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: deps.maxConcurrentRuns }),
+    ...(deps.scorer ? { scorer: deps.scorer } : {}),
+    onRun: (model, rows, seconds, error) => {
+      const labels = { model: model.manifest.name, version: model.manifest.version };
+      metrics.batchSize.observe(labels, rows);
+      metrics.runSeconds.observe(labels, seconds);
+      if (error !== undefined) metrics.errors.inc(labels, rows);
+    },
   });
-  const latency = new Histogram({
-    name: 'tw_inference_run_seconds',
-    help: 'Duration of one ONNX session run',
-    labelNames: ['model', 'version'],
-    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1],
-    registers: [deps.metrics],
-  });
+  const outbox = deps.transactionalProducer
+    ? createTransactionalOutbox(deps.transactionalProducer, config.CONSUMER_GROUP)
+    : createProducerOutbox(deps.producer);
 
   const consumer = createConsumerRunner<FeatureVector>({
     kafka: deps.kafka,
@@ -50,39 +103,58 @@ export async function createApp(
     logger: deps.logger,
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
+    partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+    consumer: { maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION, maxWaitTimeInMs: config.FETCH_MAX_WAIT_MS },
     ...codec,
     handle: async (records) => {
-      const rows = new Float32Array(records.length * width);
-      records.forEach((r, i) => model.toRow(r.value.features, rows, i * width));
-      const end = latency.startTimer({ model: name, version });
-      const scores = await model.score(rows, records.length);
-      end();
-      batchSize.observe({ model: name, version }, records.length);
-      const predictedAt = now();
-      await deps.producer.send(
-        out.topic,
-        records.map((r, i) => {
-          const v = r.value;
-          const score = scores[i]!;
-          const prediction: Prediction = {
-            event_id: v.event_id,
-            entity_key: v.entity_key,
-            model_name: name,
-            model_version: version,
-            feature_set_version: v.feature_set_version,
-            score,
-            label: score >= threshold,
-            threshold,
-            event_time: v.event_time,
-            ingested_at: v.ingested_at,
-            feature_time: v.feature_time,
-            predicted_at: predictedAt,
-            source: { topic: r.topic, partition: r.partition, offset: Number(r.offset) },
-          };
-          return { key: out.key.encode(v.entity_key), value: out.value.encode(prediction), context: r.context };
-        }),
-      );
+      const first = records[0]!;
+      backpressure.admit(first.topic, first.partition, records.length);
+      const leases: ModelLease[] = [];
+      try {
+        for (const r of records) leases.push(router.acquire(modelName, r.value.entity_key));
+        const scored = await scoreRecords(batcher.score, records, leases, now);
+        const batches: TopicRecords[] = [{ topic: out.topic, records: encodeAll(out, scored.serving) }];
+        for (const s of scored.shadow) batches.push({ topic: shadowOut.topic, records: encodeAll(shadowOut, s.predictions) });
+        await outbox.deliver(batches, nextOffsets(records));
+        countPredictions(scored.serving, 'predictions');
+        for (const s of scored.shadow) {
+          const { name, version } = s.model.manifest;
+          metrics.predictions.inc({ model: name, version, destination: 'shadow' }, s.predictions.length);
+        }
+      } finally {
+        // Released only now: a version being swapped out is closed after the last batch it scored is acknowledged.
+        for (const l of leases) l.release();
+        backpressure.done(records.length);
+      }
     },
   });
-  return { consumer, start: () => consumer.start(), close: () => consumer.close() };
+  const backpressure = createBackpressure({
+    consumer: consumer.consumer,
+    maxInFlight: config.MAX_IN_FLIGHT,
+    metrics,
+    logger: deps.logger,
+  });
+  const { END_BATCH_PROCESS, GROUP_JOIN } = consumer.consumer.events;
+  consumer.consumer.on(END_BATCH_PROCESS, (e) => {
+    metrics.consumerLag.set({ topic: e.payload.topic, partition: String(e.payload.partition) }, Number(e.payload.offsetLag));
+  });
+  // Partitions another member now owns would otherwise keep reporting their last lag here.
+  consumer.consumer.on(GROUP_JOIN, () => metrics.consumerLag.reset());
+
+  function countPredictions(list: readonly { model: Parameters<Scorer>[0] }[], destination: string): void {
+    const counts = new Map<Parameters<Scorer>[0], number>();
+    for (const p of list) counts.set(p.model, (counts.get(p.model) ?? 0) + 1);
+    for (const [m, n] of counts) metrics.predictions.inc({ model: m.manifest.name, version: m.manifest.version, destination }, n);
+  }
+
+  return {
+    consumer,
+    score: batcher.score,
+    forget: batcher.forget,
+    start: () => consumer.start(),
+    async close() {
+      await consumer.close();
+      await batcher.close();
+    },
+  };
 }

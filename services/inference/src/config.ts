@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonServiceEnv, intFromEnv } from '@tidewater/config';
+import { boolFromEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
 import { repoRoot } from '@tidewater/schemas';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 
@@ -8,9 +8,36 @@ export const inferenceConfigSchema = z.object({
   ...topicNamesEnv,
   HTTP_PORT: intFromEnv(0, 65535).default(8082),
   CONSUMER_GROUP: z.string().min(1).default('tidewater-inference'),
-  /** Directory of one model version: model.onnx plus manifest.json. */
-  MODEL_DIR: z.string().min(1).default(`${repoRoot}models/fraud-demo/1`),
+  /** Shadow versions' predictions go here, never to TOPIC_PREDICTIONS. */
+  TOPIC_PREDICTIONS_SHADOW: z.string().min(1).default('predictions.shadow'),
+  /** Root of the model repository: <root>/<name>/<version>/{manifest.json, model.onnx} and <root>/<name>/policy.json. */
+  MODEL_REPOSITORY_DIR: z.string().min(1).default(`${repoRoot}models`),
+  /** How often the repository is scanned for new or changed versions and policies, in ms; 0 turns watching off. */
+  MODEL_REPOSITORY_POLL_MS: intFromEnv(0, 600_000).default(1000),
+  /** The model the stream scores; its traffic policy picks the version per entity. */
+  MODEL_NAME: z.string().min(1).default('fraud-demo'),
+  /** Bearer token the admin API requires; unset = no auth (keep the ops port on a private network). */
+  ADMIN_TOKEN: z.string().min(1).optional(),
   ORT_INTRA_OP_THREADS: intFromEnv(1, 64).default(1),
+  ORT_INTER_OP_THREADS: intFromEnv(1, 64).default(1),
+  /** Most rows in one session run. */
+  MAX_BATCH_SIZE: intFromEnv(1, 65536).default(256),
+  /** How long a run waits for more rows after its first one. */
+  MAX_BATCH_DELAY_MS: intFromEnv(0, 10_000).default(2),
+  /** Records read and not yet acknowledged downstream before partitions are paused. */
+  MAX_IN_FLIGHT: intFromEnv(1, 10_000_000).default(20_000),
+  /** Fetched partition batches processed at once; their rows share session runs. */
+  PARTITIONS_CONSUMED_CONCURRENTLY: intFromEnv(1, 1024).default(6),
+  /** Bytes fetched per partition per request: bounds memory held by fetched, not yet scored records. */
+  FETCH_MAX_BYTES_PER_PARTITION: intFromEnv(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /** How long the broker may hold a fetch waiting for data; short, since each fetch cycle adds it to latency. */
+  FETCH_MAX_WAIT_MS: intFromEnv(0, 10_000).default(20),
+  /** Worker threads running ONNX sessions off the event loop; 0 runs them on the main thread. */
+  WORKER_THREADS: intFromEnv(0, 64).default(0),
+  /** Kafka transactions: predictions and offsets commit together (read-committed readers see each once). */
+  EXACTLY_ONCE: boolFromEnv().default(false),
+  /** Stable per worker so a restarted worker fences its predecessor's open transaction; defaults to the client id. */
+  TRANSACTIONAL_ID: z.string().min(1).optional(),
 });
 
 export type InferenceConfig = z.infer<typeof inferenceConfigSchema>;

@@ -1,4 +1,13 @@
 export { createApp } from './app.js';
-export type { InferenceDeps } from './app.js';
+export type { InferenceApp, InferenceDeps } from './app.js';
 export { inferenceConfigSchema } from './config.js';
 export type { InferenceConfig } from './config.js';
+export { createDynamicBatcher } from './batching/dynamic-batcher.js';
+export type { DynamicBatcher, DynamicBatcherOptions, RunObserver, Scorer } from './batching/dynamic-batcher.js';
+export { inferenceErrors } from './batching/errors.js';
+export type { InferenceErrorCode } from './batching/errors.js';
+export { createScoringPool } from './scoring-pool/scoring-pool.js';
+export type { ScoringPool } from './scoring-pool/scoring-pool.js';
+export { createSingleModelRouter } from './stream/single-model-router.js';
+export { loadOnnxModel } from './model/index.js';
+export type { LoadedModel } from './model/index.js';

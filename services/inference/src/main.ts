@@ -1,8 +1,13 @@
 import { loadConfig } from '@tidewater/config';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
-import { createApp } from './app.js';
+import { registerAdminRoutes } from './admin/index.js';
+import { createApp, type InferenceApp } from './app.js';
 import { inferenceConfigSchema } from './config.js';
-import { loadOnnxModel } from './model/index.js';
+import { modelErrors } from './model/index.js';
+import { registerOipRoutes } from './oip/index.js';
+import { ModelRepository } from './repository/index.js';
+import { createScoringPool, type ScoringPool } from './scoring-pool/scoring-pool.js';
+import { connectTransactionalProducer } from './stream/transactional-producer.js';
 
 try {
   const config = loadConfig(inferenceConfigSchema);
@@ -11,13 +16,60 @@ try {
     config,
     readinessTopics: [config.TOPIC_FEATURES, config.TOPIC_PREDICTIONS],
   });
-  const model = await loadOnnxModel(config.MODEL_DIR, { intraOpNumThreads: config.ORT_INTRA_OP_THREADS });
-  rt.logger.info({ model: model.manifest.name, version: model.manifest.version, features: model.featureNames }, 'model loaded');
-  rt.shutdown.add('model', () => model.close());
-  const app = await createApp({ ...rt, model, config });
-  rt.superviseConsumer(app.consumer);
+  const ortOptions = { intraOpNumThreads: config.ORT_INTRA_OP_THREADS, interOpNumThreads: config.ORT_INTER_OP_THREADS };
+  // Built after the repository, whose onModelClosed needs them.
+  const late: { app?: InferenceApp; pool?: ScoringPool } = {};
+  const repository = new ModelRepository({
+    root: config.MODEL_REPOSITORY_DIR,
+    logger: rt.logger.child({ component: 'model-repository' }),
+    registry: rt.metrics,
+    pollIntervalMs: config.MODEL_REPOSITORY_POLL_MS,
+    session: ortOptions,
+    // A retired version's session is closed after its last lease: drop what the batcher and the threads keep for it.
+    onModelClosed: (model) => {
+      late.app?.forget(model);
+      late.pool?.forget(model);
+    },
+  });
+  await repository.open();
+  // Added before the consumer, so shutdown (reverse order) closes it after the consumer and batcher drained.
+  rt.shutdown.add('model-repository', () => repository.close());
+  rt.addReadinessCheck('models', async () => {
+    if (!repository.isReady()) throw modelErrors.create('TW_MODEL_NOT_LOADED', 'no model version is loaded');
+  });
+
+  if (config.WORKER_THREADS > 0) {
+    const threads = createScoringPool({ size: config.WORKER_THREADS, modelDir: (m) => m.dir, ort: ortOptions, logger: rt.logger });
+    late.pool = threads;
+    rt.shutdown.add('scoring-pool', () => threads.close());
+  }
+  let transactionalProducer;
+  if (config.EXACTLY_ONCE) {
+    const transactionalId = config.TRANSACTIONAL_ID ?? config.KAFKA_CLIENT_ID ?? `${config.CONSUMER_GROUP}-worker`;
+    const producer = await connectTransactionalProducer(rt.kafka, transactionalId);
+    transactionalProducer = producer;
+    rt.logger.info({ transactionalId }, 'exactly-once mode: predictions and offsets commit in one transaction');
+    rt.shutdown.add('transactional-producer', () => producer.disconnect());
+  }
+  registerAdminRoutes(rt.http, repository, { token: config.ADMIN_TOKEN });
+  const started = await createApp({
+    ...rt,
+    router: repository,
+    modelName: config.MODEL_NAME,
+    config,
+    ...(late.pool ? { scorer: late.pool.score, maxConcurrentRuns: late.pool.size } : {}),
+    ...(transactionalProducer ? { transactionalProducer } : {}),
+  });
+  late.app = started;
+  registerOipRoutes(rt.http, {
+    router: repository,
+    score: started.score, // batched with the stream traffic
+    versions: (name) => repository.versions(name),
+    ready: () => repository.isReady(),
+  });
+  rt.superviseConsumer(started.consumer);
   await rt.listen();
-  await app.start();
+  await started.start();
 } catch (err) {
   await failBoot('inference', err);
 }

@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The inference worker's own metrics; the consumer runner adds tw_kafka_* ones. */
+export interface InferenceMetrics {
+  /** Rows per session run, per model version. */
+  readonly batchSize: Histogram<'model' | 'version'>;
+  /** Duration of one session run (in the pool: including the hop to the worker thread). */
+  readonly runSeconds: Histogram<'model' | 'version'>;
+  /** Predictions acknowledged by Kafka, by destination (`predictions` or `shadow`). */
+  readonly predictions: Counter<'model' | 'version' | 'destination'>;
+  /** Failed session runs (rows affected) per model version. */
+  readonly errors: Counter<'model' | 'version'>;
+  /** Records read and not yet acknowledged downstream. */
+  readonly inFlight: Gauge;
+  /** Partitions paused because in-flight work is over its bound. */
+  readonly pausedPartitions: Gauge;
+  /** Times the consumer paused for backpressure. */
+  readonly pauses: Counter;
+  /** Records between the last one processed and the partition's high watermark. */
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+}
+
+export function createInferenceMetrics(registry: Registry): InferenceMetrics {
+  const registers = [registry];
+  return {
+    batchSize: new Histogram({
+      name: 'tw_inference_batch_size',
+      help: 'Rows per ONNX session run',
+      labelNames: ['model', 'version'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+      registers,
+    }),
+    runSeconds: new Histogram({
+      name: 'tw_inference_run_seconds',
+      help: 'Duration of one ONNX session run',
+      labelNames: ['model', 'version'],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1],
+      registers,
+    }),
+    predictions: new Counter({
+      name: 'tw_inference_predictions_total',
+      help: 'Predictions acknowledged by Kafka, by model version and destination (predictions, shadow)',
+      labelNames: ['model', 'version', 'destination'],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'tw_inference_errors_total',
+      help: 'Rows whose session run failed, by model version',
+      labelNames: ['model', 'version'],
+      registers,
+    }),
+    inFlight: new Gauge({ name: 'tw_inference_in_flight', help: 'Records read and not yet acknowledged downstream', registers }),
+    pausedPartitions: new Gauge({
+      name: 'tw_inference_paused_partitions',
+      help: 'Partitions paused because in-flight records exceed MAX_IN_FLIGHT',
+      registers,
+    }),
+    pauses: new Counter({
+      name: 'tw_inference_backpressure_pauses_total',
+      help: 'Times a partition was paused for backpressure',
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'tw_inference_consumer_lag',
+      help: 'Records behind the high watermark, per input partition, after the last processed batch',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,133 @@
+import type { Producer } from 'kafkajs';
+import { traceHeaders, type OutgoingRecord, type TidewaterProducer } from '@tidewater/kafka';
+import { inferenceErrors } from '../batching/errors.js';
+
+/** Records for one topic. */
+export interface TopicRecords {
+  readonly topic: string;
+  readonly records: readonly OutgoingRecord[];
+}
+
+/** The next offset to consume of one input partition (last processed + 1). */
+export interface NextOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+export interface Outbox {
+  /**
+   * Delivers the records; in exactly-once mode commits `offsets` for the group in the same
+   * transaction. Resolves once Kafka acknowledged (committed) them.
+   */
+  deliver(batches: readonly TopicRecords[], offsets: readonly NextOffset[]): Promise<void>;
+}
+
+interface Pending {
+  readonly batches: readonly TopicRecords[];
+  readonly offsets: readonly NextOffset[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * Coalesces deliveries of concurrent partition batches: one produce request (or one transaction)
+ * at a time carries everything queued while the previous one was in flight. Fewer, larger
+ * requests is where kafkajs's throughput is, and exactly-once mode needs it anyway: a
+ * transactional producer runs one transaction at a time.
+ */
+function coalescing(flush: (items: readonly Pending[]) => Promise<void>): Outbox {
+  let queue: Pending[] = [];
+  let busy = false;
+  async function pump(): Promise<void> {
+    busy = true;
+    // Let the other partitions' batches scored in the same run join this request.
+    await new Promise<void>((r) => setImmediate(r));
+    while (queue.length > 0) {
+      const items = queue;
+      queue = [];
+      try {
+        await flush(items);
+        for (const i of items) i.resolve();
+      } catch (err) {
+        for (const i of items) i.reject(err);
+      }
+    }
+    busy = false;
+  }
+  return {
+    deliver(batches, offsets) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ batches, offsets, resolve, reject });
+        if (!busy) void pump();
+      });
+    },
+  };
+}
+
+function mergeByTopic(items: readonly Pending[]): TopicRecords[] {
+  const byTopic = new Map<string, OutgoingRecord[]>();
+  for (const item of items) {
+    for (const b of item.batches) {
+      let list = byTopic.get(b.topic);
+      if (!list) byTopic.set(b.topic, (list = []));
+      for (const r of b.records) list.push(r);
+    }
+  }
+  return [...byTopic].map(([topic, records]) => ({ topic, records }));
+}
+
+/** At-least-once: produce through the service's idempotent producer; the consumer runner commits offsets afterwards. */
+export function createProducerOutbox(producer: TidewaterProducer): Outbox {
+  return coalescing(async (items) => {
+    const batches = mergeByTopic(items).filter((b) => b.records.length > 0);
+    if (batches.length > 0) await producer.sendMany(batches);
+  });
+}
+
+/**
+ * Exactly-once: each flush is one Kafka transaction holding the predictions and the group's
+ * next offsets (consume-transform-produce). A read-committed reader sees a batch's predictions
+ * only if its offsets were committed with them; an aborted or crashed transaction leaves neither.
+ */
+export function createTransactionalOutbox(producer: Producer, groupId: string): Outbox {
+  return coalescing(async (items) => {
+    const batches = mergeByTopic(items);
+    const offsets = new Map<string, Map<number, NextOffset>>();
+    for (const item of items) {
+      for (const o of item.offsets) {
+        let partitions = offsets.get(o.topic);
+        if (!partitions) offsets.set(o.topic, (partitions = new Map()));
+        const seen = partitions.get(o.partition);
+        if (!seen || BigInt(seen.offset) < BigInt(o.offset)) partitions.set(o.partition, o);
+      }
+    }
+    const txn = await producer.transaction();
+    try {
+      await txn.sendBatch({
+        acks: -1,
+        topicMessages: batches.map((b) => ({
+          topic: b.topic,
+          messages: b.records.map((r) => ({
+            key: r.key,
+            value: r.value,
+            headers: r.context ? { ...r.headers, ...traceHeaders(r.context) } : r.headers,
+          })),
+        })),
+      });
+      await txn.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [...offsets].map(([topic, partitions]) => ({
+          topic,
+          partitions: [...partitions.values()].map((p) => ({ partition: p.partition, offset: p.offset })),
+        })),
+      });
+      await txn.commit();
+    } catch (cause) {
+      await txn.abort().catch(() => undefined);
+      throw inferenceErrors.create('TW_INFER_TRANSACTION_FAILED', 'the transaction of a prediction batch failed and was aborted', {
+        cause,
+      });
+    }
+  });
+}

@@ -1,0 +1,72 @@
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsumedRecord } from '@tidewater/kafka';
+import { repoRoot, type FeatureVector } from '@tidewater/schemas';
+import { loadOnnxModel, type LoadedModel } from '../model/index.js';
+import type { ModelLease } from '../model-routing.js';
+import { scoreRecords } from './score-records.js';
+import { sampleFeatureVectors } from './test-support.js';
+
+function consumed(values: FeatureVector[]): ConsumedRecord<FeatureVector>[] {
+  return values.map((value, i) => ({
+    topic: 'features',
+    partition: 2,
+    offset: String(100 + i),
+    key: null,
+    value,
+    headers: {},
+    message: { key: null, value: null, timestamp: '0', attributes: 0, offset: String(100 + i), headers: {} },
+    span: trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 }),
+    context: ROOT_CONTEXT,
+  }));
+}
+
+describe('scoreRecords', () => {
+  let primary: LoadedModel;
+  let canary: LoadedModel;
+  let shadow: LoadedModel;
+  beforeAll(async () => {
+    const dir = `${repoRoot}models/fraud-demo/1`;
+    [primary, canary, shadow] = await Promise.all([loadOnnxModel(dir), loadOnnxModel(dir), loadOnnxModel(dir)]);
+  });
+  afterAll(async () => {
+    await Promise.all([primary.close(), canary.close(), shadow.close()]);
+  });
+
+  it('keeps record order across versions of a canary split, and scores shadows separately', async () => {
+    const records = consumed(sampleFeatureVectors(40, { prefix: 'split' }));
+    const lease = (serving: LoadedModel): ModelLease => ({ serving, shadows: [shadow], release: () => undefined });
+    // Every third entity to the canary: the batch interleaves the two versions.
+    const leases = records.map((_, i) => lease(i % 3 === 0 ? canary : primary));
+    const runs: { model: LoadedModel; n: number }[] = [];
+    const scored = await scoreRecords(
+      (model, rows, n) => {
+        runs.push({ model, n });
+        return model.score(rows, n);
+      },
+      records,
+      leases,
+      () => 1234,
+    );
+
+    expect(scored.serving.map((s) => s.record.offset)).toEqual(records.map((r) => r.offset));
+    expect(scored.serving.map((s) => s.model)).toEqual(leases.map((l) => l.serving));
+    expect(scored.serving.every((s, i) => s.prediction.event_id === records[i]!.value.event_id)).toBe(true);
+    // One request per version: 14 canary rows, 26 primary rows, 40 shadow rows.
+    expect(runs.map((r) => [r.model === canary ? 'canary' : r.model === primary ? 'primary' : 'shadow', r.n]).sort()).toEqual([
+      ['canary', 14],
+      ['primary', 26],
+      ['shadow', 40],
+    ]);
+    expect(scored.shadow).toHaveLength(1);
+    expect(scored.shadow[0]!.predictions.map((p) => p.record.offset)).toEqual(records.map((r) => r.offset));
+    // The same model file: a shadow's score equals the serving score, and lineage is filled in.
+    scored.serving.forEach((s, i) => expect(scored.shadow[0]!.predictions[i]!.prediction.score).toBeCloseTo(s.prediction.score, 6));
+    expect(scored.serving[5]!.prediction).toMatchObject({
+      model_name: 'fraud-demo',
+      model_version: '1',
+      predicted_at: 1234,
+      source: { topic: 'features', partition: 2, offset: 105 },
+    });
+  });
+});

@@ -1,0 +1,110 @@
+import type { ConsumedRecord } from '@tidewater/kafka';
+import type { FeatureVector, Prediction } from '@tidewater/schemas';
+import type { LoadedModel } from '../model/index.js';
+import type { ModelLease } from '../model-routing.js';
+
+/** Scores `rows` (n rows of the model's width) in a shared batch; the dynamic batcher's `score`. */
+export type BatchScore = (model: LoadedModel, rows: Float32Array, n: number) => Promise<Float32Array>;
+
+/** One model version's predictions for some of the batch's records, in record order. */
+export interface ModelPredictions {
+  readonly model: LoadedModel;
+  readonly predictions: readonly { readonly record: ConsumedRecord<FeatureVector>; readonly prediction: Prediction }[];
+}
+
+/** A prediction and the model version that made it. */
+export interface ScoredRecord {
+  readonly record: ConsumedRecord<FeatureVector>;
+  readonly model: LoadedModel;
+  readonly prediction: Prediction;
+}
+
+export interface ScoredBatch {
+  /** One per record, in record order, whichever version served it: per-partition order survives a canary split. */
+  readonly serving: readonly ScoredRecord[];
+  /** Shadow versions' predictions, grouped by version. */
+  readonly shadow: readonly ModelPredictions[];
+}
+
+// Scores the records routed to one model in one batcher request, keeping record order.
+async function scoreGroup(
+  score: BatchScore,
+  model: LoadedModel,
+  group: readonly ConsumedRecord<FeatureVector>[],
+  now: () => number,
+): Promise<ModelPredictions> {
+  const width = model.featureNames.length;
+  const rows = new Float32Array(group.length * width);
+  group.forEach((r, i) => model.toRow(r.value.features, rows, i * width));
+  const scores = await score(model, rows, group.length);
+  const predictedAt = now();
+  const { name, version } = model.manifest;
+  const { threshold } = model.manifest.outputs;
+  return {
+    model,
+    predictions: group.map((record, i) => {
+      const v = record.value;
+      const s = scores[i]!;
+      return {
+        record,
+        prediction: {
+          event_id: v.event_id,
+          entity_key: v.entity_key,
+          model_name: name,
+          model_version: version,
+          feature_set_version: v.feature_set_version,
+          score: s,
+          label: s >= threshold,
+          threshold,
+          event_time: v.event_time,
+          ingested_at: v.ingested_at,
+          feature_time: v.feature_time,
+          predicted_at: predictedAt,
+          source: { topic: record.topic, partition: record.partition, offset: Number(record.offset) },
+        },
+      };
+    }),
+  };
+}
+
+function groupBy(
+  records: readonly ConsumedRecord<FeatureVector>[],
+  models: (i: number) => readonly LoadedModel[],
+): Map<LoadedModel, ConsumedRecord<FeatureVector>[]> {
+  const groups = new Map<LoadedModel, ConsumedRecord<FeatureVector>[]>();
+  records.forEach((r, i) => {
+    for (const m of models(i)) {
+      let g = groups.get(m);
+      if (!g) groups.set(m, (g = []));
+      g.push(r);
+    }
+  });
+  return groups;
+}
+
+/**
+ * Scores each record with the version its lease serves and with every shadow version of the
+ * lease, one batcher request per version, so rows of all partitions scored meanwhile share runs.
+ * `leases[i]` routes `records[i]`.
+ */
+export async function scoreRecords(
+  score: BatchScore,
+  records: readonly ConsumedRecord<FeatureVector>[],
+  leases: readonly ModelLease[],
+  now: () => number,
+): Promise<ScoredBatch> {
+  const serving = groupBy(records, (i) => [leases[i]!.serving]);
+  const shadows = groupBy(records, (i) => leases[i]!.shadows);
+  const [groups, shadow] = await Promise.all([
+    Promise.all([...serving].map(([m, g]) => scoreGroup(score, m, g, now))),
+    Promise.all([...shadows].map(([m, g]) => scoreGroup(score, m, g, now))),
+  ]);
+  if (groups.length === 1) {
+    const g = groups[0]!;
+    return { serving: g.predictions.map((p) => ({ ...p, model: g.model })), shadow };
+  }
+  const position = new Map(records.map((r, i) => [r, i]));
+  const ordered: ScoredRecord[] = new Array<ScoredRecord>(records.length);
+  for (const g of groups) for (const p of g.predictions) ordered[position.get(p.record)!] = { ...p, model: g.model };
+  return { serving: ordered, shadow };
+}
