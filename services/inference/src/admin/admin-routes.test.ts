@@ -105,14 +105,20 @@ describe('admin API', () => {
       status: 400,
       body: { code: 'TW_MODEL_POLICY_INVALID', message: expect.stringContaining('percent') },
     });
+    // A PUT without a body is refused, not taken as an empty policy (resetting is DELETE).
+    expect(await call('PUT', '/admin/models/fraud/policy')).toMatchObject({ status: 400, body: { code: 'TW_MODEL_POLICY_INVALID' } });
     expect((await call('GET', '/admin/models/fraud')).body).toMatchObject({ policySource: 'default', route: { primary: '1' } });
   });
 
   it('requires the bearer token when one is configured', async () => {
     await setup('s3cret');
     expect((await call('GET', '/admin/models')).status).toBe(401);
-    const wrong = await app.inject({ url: '/admin/models', headers: { authorization: 'Bearer nope' } });
-    expect(wrong.statusCode).toBe(401);
+    for (const authorization of ['Bearer nope', 'Bearer s3cre', 'Bearer s3cret ', 'bearer s3cret', 's3cret']) {
+      const wrong = await app.inject({ url: '/admin/models', headers: { authorization } });
+      expect([wrong.statusCode, wrong.headers['www-authenticate']]).toEqual([401, 'Bearer realm="tidewater-admin"']);
+    }
+    expect((await app.inject({ method: 'POST', url: '/admin/models/fraud/versions/1/unload' })).statusCode).toBe(401);
+    expect(repo.versions('fraud')).toEqual(['1']);
     const right = await app.inject({ url: '/admin/models', headers: { authorization: 'Bearer s3cret' } });
     expect(right.statusCode).toBe(200);
   });

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TidewaterError } from '@tidewater/errors';
@@ -53,10 +53,12 @@ interface VersionParams extends NameParams {
   version: string;
 }
 
-function authorized(header: string | undefined, token: string): boolean {
-  const expected = Buffer.from(`Bearer ${token}`);
-  const given = Buffer.from(header ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+// Compares SHA-256 digests, which always have the same length: timingSafeEqual needs equal
+// lengths, and checking the lengths first would tell a caller how long the token is.
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+function authorized(header: string | undefined, expected: Buffer): boolean {
+  return timingSafeEqual(digest(header ?? ''), expected);
 }
 
 /**
@@ -68,13 +70,18 @@ function authorized(header: string | undefined, token: string): boolean {
  */
 export function registerAdminRoutes(app: FastifyInstance, repository: ModelRepository, opts: AdminRoutesOptions = {}): void {
   const { token } = opts;
+  const expected = token === undefined || token === '' ? undefined : digest(`Bearer ${token}`);
   const onRequest =
-    token === undefined || token === ''
+    expected === undefined
       ? []
       : [
           async (req: FastifyRequest, reply: FastifyReply) => {
-            if (!authorized(req.headers.authorization, token)) {
-              return reply.code(401).send({ code: 'UNAUTHORIZED', message: 'admin requests need Authorization: Bearer <token>' });
+            if (!authorized(req.headers.authorization, expected)) {
+              // RFC 6750 section 3: a 401 names the scheme the client must use.
+              return reply
+                .code(401)
+                .header('www-authenticate', 'Bearer realm="tidewater-admin"')
+                .send({ code: 'UNAUTHORIZED', message: 'admin requests need Authorization: Bearer <token>' });
             }
           },
         ];
@@ -106,9 +113,14 @@ export function registerAdminRoutes(app: FastifyInstance, repository: ModelRepos
     return repository.promote(req.params.name, body.data.version);
   });
 
-  app.put<{ Params: NameParams }>('/admin/models/:name/policy', route, async (req) =>
-    repository.setPolicy(req.params.name, req.body ?? {}),
-  );
+  app.put<{ Params: NameParams }>('/admin/models/:name/policy', route, async (req, reply) => {
+    // No body is not an empty policy: resetting to the default is DELETE, so a PUT that lost its
+    // body on the way does not silently drop a canary.
+    if (req.body === undefined || req.body === null) {
+      return reply.code(400).send({ code: 'TW_MODEL_POLICY_INVALID', message: 'the body must be a traffic policy (JSON object)' });
+    }
+    return repository.setPolicy(req.params.name, req.body);
+  });
 
   app.delete<{ Params: NameParams }>('/admin/models/:name/policy', route, async (req) => repository.setPolicy(req.params.name, undefined));
 }

@@ -41,8 +41,11 @@ export const modelErrors = defineErrors('TW_MODEL_', {
     description: 'The model repository root directory does not exist or cannot be listed.',
   },
   TW_MODEL_REPOSITORY_CLOSED: {
-    retriable: false,
-    description: 'The model repository was used after close(): every version has been unloaded.',
+    // Retriable: it means this process is shutting down, not that the event is bad, so a batch
+    // caught by it is retried (by another worker after the rebalance), never dead-lettered.
+    retriable: true,
+    description:
+      'The model repository was used after close() (the process is shutting down): retry on another worker; never dead-lettered.',
   },
   TW_MODEL_BAD_INFER_REQUEST: {
     retriable: false,

@@ -222,6 +222,24 @@ describe('loadOnnxModel failures', () => {
   });
 });
 
+describe('loadOnnxModel session options', () => {
+  // Spinning itself is not observable here: this shows ORT takes the config entries (the binding
+  // refuses a malformed `extra`) and that the switch does not change scores.
+  it('opens a session with allowSpinning on and off, scoring the same as the ORT default', async () => {
+    const rows = new Float32Array(8 * 2);
+    const scores: number[][] = [];
+    for (const allowSpinning of [false, true, undefined]) {
+      const m = await loadOnnxModel(committedDir, { intraOpNumThreads: 2, interOpNumThreads: 1, allowSpinning });
+      m.toRow(highRisk, rows, 0);
+      m.toRow(midRisk, rows, 8);
+      scores.push(Array.from(await m.score(rows, 2)));
+      await m.close();
+    }
+    expect(scores[0]).toEqual(scores[2]);
+    expect(scores[1]).toEqual(scores[2]);
+  });
+});
+
 describe('LoadedModel.close', () => {
   it('is idempotent, waits for a batch in flight and refuses later batches', async () => {
     const model = await loadOnnxModel(committedDir, { intraOpNumThreads: 1, interOpNumThreads: 1 });

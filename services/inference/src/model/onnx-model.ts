@@ -13,6 +13,12 @@ import { assertSignature } from './model-signature.js';
 export interface LoadOnnxModelOptions {
   intraOpNumThreads?: number;
   interOpNumThreads?: number;
+  /**
+   * Whether ORT's thread-pool threads spin while waiting for work (ORT's default: on). Spinning
+   * lowers latency with several threads but burns CPU the consumer and producer need; unset
+   * leaves ORT's default.
+   */
+  allowSpinning?: boolean;
 }
 
 /** A model ready to score: its manifest, its input layout and one ONNX Runtime session. */
@@ -71,6 +77,17 @@ async function createSession(bytes: Uint8Array, source: string, opts: LoadOnnxMo
       executionMode: 'sequential',
       intraOpNumThreads: opts.intraOpNumThreads ?? 1,
       interOpNumThreads: opts.interOpNumThreads ?? 1,
+      // Session config keys (onnxruntime_session_options_config_keys.h); the Node binding takes string values.
+      ...(opts.allowSpinning === undefined
+        ? {}
+        : {
+            extra: {
+              session: {
+                intra_op: { allow_spinning: opts.allowSpinning ? '1' : '0' },
+                inter_op: { allow_spinning: opts.allowSpinning ? '1' : '0' },
+              },
+            },
+          }),
     });
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);

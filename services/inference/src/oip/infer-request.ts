@@ -46,11 +46,14 @@ function badRequest(message: string): Error {
 
 function flatten(input: RequestInput): unknown[] {
   const out: unknown[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else out.push(v);
+  // Nesting deeper than the shape is refused before it can exhaust the stack: the body is a
+  // client's, and `[[[[...]]]]` a few hundred thousand levels deep fits in a 1 MB request.
+  const walk = (v: unknown, depth: number): void => {
+    if (!Array.isArray(v)) out.push(v);
+    else if (depth >= input.shape.length) throw badRequest(`input ${input.name} has data nested deeper than its shape`);
+    else for (const item of v) walk(item, depth + 1);
   };
-  walk(input.data);
+  walk(input.data, 0);
   const expected = input.shape.reduce((a, b) => a * b, 1);
   if (out.length !== expected) {
     throw badRequest(`input ${input.name} has ${out.length} values, its shape [${input.shape.join(', ')}] needs ${expected}`);
@@ -59,11 +62,16 @@ function flatten(input: RequestInput): unknown[] {
 }
 
 function numbers(input: RequestInput, values: unknown[]): number[] {
-  const isBool = input.datatype === 'BOOL';
-  if (!isBool && !NUMERIC.has(input.datatype)) throw badRequest(`input ${input.name} has datatype ${input.datatype}; use FP32`);
+  const { datatype } = input;
+  const isBool = datatype === 'BOOL';
+  if (!isBool && !NUMERIC.has(datatype)) throw badRequest(`input ${input.name} has datatype ${datatype}; use FP32`);
+  // An INT/UINT tensor holding 1.5 or -1 is a client bug; converting it silently would score garbage.
+  const integer = datatype.startsWith('INT') || datatype.startsWith('UINT');
+  const unsigned = datatype.startsWith('UINT');
   return values.map((v) => {
-    if (isBool ? typeof v === 'boolean' : typeof v === 'number') return Number(v);
-    throw badRequest(`input ${input.name} of datatype ${input.datatype} holds ${JSON.stringify(v)}`);
+    const ok = isBool ? typeof v === 'boolean' : typeof v === 'number' && (!integer || Number.isInteger(v)) && (!unsigned || v >= 0);
+    if (ok) return Number(v);
+    throw badRequest(`input ${input.name} of datatype ${datatype} holds ${JSON.stringify(v)}`);
   });
 }
 

@@ -189,6 +189,17 @@ describe('OIP inference', () => {
     ],
     ['an unknown output', { ...tensorRequest(), outputs: [{ name: 'probabilities' }] }, /unknown output probabilities/],
     ['no inputs', { inputs: [] }, /inputs/],
+    ['data nested deeper than the shape', tensorRequest(rowsOf.map((r) => r.map((v) => [v]))), /nested deeper than its shape/],
+    [
+      'a fraction in an INT64 feature',
+      { inputs: FEATURES.map((name) => ({ name, shape: [1], datatype: name === 'hour_of_day' ? 'INT64' : 'FP32', data: [1.5] })) },
+      /hour_of_day of datatype INT64 holds 1.5/,
+    ],
+    [
+      'a negative UINT8 feature',
+      { inputs: FEATURES.map((name) => ({ name, shape: [1], datatype: name === 'is_ecom' ? 'UINT8' : 'FP32', data: [-1] })) },
+      /is_ecom of datatype UINT8 holds -1/,
+    ],
     ['inputs without a datatype', { inputs: [{ name: 'features', shape: [1, 8], data: rowsOf[0] }] }, /datatype/],
   ];
 
@@ -211,6 +222,15 @@ describe('OIP inference', () => {
     expect(notJson.statusCode).toBe(400);
     expect(Object.keys(notJson.json())).toEqual(['error']);
     expect((await infer('/v2/models/nope/infer', tensorRequest())).status).toBe(404);
+    // Unknown paths and methods under /v2 also answer with the protocol's error body.
+    for (const [method, url] of [
+      ['GET', '/v2/models/fraud-demo/infer'],
+      ['GET', '/v2/models/fraud-demo/explain'],
+      ['DELETE', '/v2/models/fraud-demo'],
+    ] as const) {
+      const res = await app.inject({ method, url });
+      expect([res.statusCode, Object.keys(res.json())]).toEqual([404, ['error']]);
+    }
     expect((await infer('/v2/models/fraud-demo/versions/9/infer', tensorRequest())).body).toEqual({
       error: 'model fraud-demo version 9 is not loaded',
     });

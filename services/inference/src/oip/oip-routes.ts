@@ -32,6 +32,7 @@ export const oipRoutes = [
   { method: 'GET', url: '/v2/models/:name/versions/:version/ready' },
   { method: 'POST', url: '/v2/models/:name/infer' },
   { method: 'POST', url: '/v2/models/:name/versions/:version/infer' },
+  { method: 'ALL', url: '/v2/*' },
 ] as const;
 
 interface ModelParams {
@@ -42,7 +43,7 @@ interface ModelParams {
 /**
  * Errors as the protocol wants them, `{"error": "<message>"}`: a request that does not fit the
  * model 400, Fastify's own 4xx (malformed JSON, content type, body size) with their status, a
- * retriable failure (the batcher full) or the repository closing at shutdown 503, anything else
+ * retriable failure (the batcher full, or TW_MODEL_REPOSITORY_CLOSED at shutdown) 503, anything else
  * a logged 500.
  */
 function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
@@ -50,7 +51,7 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
     void reply.code(400).send({ error: error.message });
   } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     void reply.code(error.statusCode).send({ error: error.message });
-  } else if (isRetriable(error) || modelErrors.is(error, 'TW_MODEL_REPOSITORY_CLOSED')) {
+  } else if (isRetriable(error)) {
     request.log.warn({ err: error }, 'OIP request failed; answering 503');
     void reply.code(503).send({ error: error.message });
   } else {
@@ -138,6 +139,12 @@ export function registerOipRoutes(app: FastifyInstance, opts: OipRoutesOptions):
       withLease(req.params, reply, async ({ serving }) => ({ name: serving.manifest.name, ready: true })),
     );
   }
+
+  // Any other path or method under /v2 answers with the protocol's error body too, not Fastify's
+  // default 404 shape (the more specific routes above win over the wildcard).
+  app.all('/v2/*', { errorHandler: sendError }, async (req, reply) =>
+    reply.code(404).send({ error: `no Open Inference Protocol endpoint ${req.method} ${req.url.split('?')[0]}` }),
+  );
 
   for (const url of routes('/infer')) {
     app.post<{ Params: ModelParams }>(url, { errorHandler: sendError }, async (req, reply) => {

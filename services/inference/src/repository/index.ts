@@ -1,5 +1,6 @@
 export { ModelRepository } from './model-repository.js';
-export type { ModelRepositoryOptions, ModelStatus, VersionStatus } from './model-repository.js';
+export type { ModelRepositoryOptions } from './model-repository.js';
+export type { ModelStatus, VersionStatus } from './repository-status.js';
 export type { EffectiveRoute } from './model-routes.js';
 export { POLICY_FILE, canarySeed, entityBucket, parseTrafficPolicy, trafficPolicySchema } from './traffic-policy.js';
 export type { TrafficPolicy } from './traffic-policy.js';

@@ -175,6 +175,7 @@ describe('ModelRepository open and close', () => {
     expect(repo.versions('fraud')).toEqual(['2', '10']);
     expect(await servingScore()).toEqual({ version: '10', score: expect.closeTo(0.5, 6) });
     expect(repo.isReady()).toBe(true);
+    expect([repo.isReady('fraud'), repo.isReady('other')]).toEqual([true, false]);
     expect(await registry.getSingleMetricAsString('tw_inference_model_versions_loaded')).toContain(
       'tw_inference_model_versions_loaded{model="fraud"} 2',
     );
@@ -191,7 +192,8 @@ describe('ModelRepository open and close', () => {
     const lease = repo.acquire('fraud', 'card');
     const closing = repo.close();
     expect(repo.close()).toBe(closing);
-    expect(() => repo.acquire('fraud', 'card')).toThrow(expect.objectContaining({ code: 'TW_MODEL_REPOSITORY_CLOSED' }));
+    // Retriable: a batch caught by shutdown is retried on another worker, never dead-lettered.
+    expect(() => repo.acquire('fraud', 'card')).toThrow(expect.objectContaining({ code: 'TW_MODEL_REPOSITORY_CLOSED', retriable: true }));
     expect(repo.isReady()).toBe(false);
     // The lease taken before close still scores on an open session.
     expect(await scoreOne(lease.serving)).toBeCloseTo(0.1, 6);
@@ -203,6 +205,22 @@ describe('ModelRepository open and close', () => {
     lease.release();
     await closing;
     await expect(scoreOne(lease.serving)).rejects.toMatchObject({ code: 'TW_MODEL_CLOSED' });
+  });
+
+  it('close also waits for a version unloaded earlier whose lease is still out', async () => {
+    await writeTestModel(root, 'fraud', '1', versionModel(1));
+    await writeTestModel(root, 'fraud', '2', versionModel(2));
+    await openRepo();
+    const old = repo.acquireVersion('fraud', '1') as ModelLease;
+    await repo.unloadVersion('fraud', '1');
+    let closed = false;
+    const closing = repo.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect([closed, closedModels]).toEqual([false, ['fraud/2']]);
+    expect(await scoreOne(old.serving)).toBeCloseTo(0.1, 6);
+    old.release();
+    await closing;
+    expect(closedModels.sort()).toEqual(['fraud/1', 'fraud/2']);
   });
 });
 

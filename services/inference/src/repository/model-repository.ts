@@ -7,7 +7,8 @@ import type { Logger } from '@tidewater/logging';
 import { modelErrors } from '../model/errors.js';
 import { loadOnnxModel, type LoadedModel, type LoadOnnxModelOptions } from '../model/index.js';
 import type { ModelLease, ModelRouter } from '../model-routing.js';
-import { ModelRoutes, type EffectiveRoute } from './model-routes.js';
+import { ModelRoutes } from './model-routes.js';
+import { modelStatus, type ModelStatus, type VersionStatus } from './repository-status.js';
 import { isVersionPath, scanRepository, versionFingerprint, type VersionDir } from './repository-scan.js';
 import { RepositoryWatcher } from './repository-watcher.js';
 import { ServedVersion } from './served-version.js';
@@ -31,32 +32,6 @@ export interface ModelRepositoryOptions {
   readonly onModelClosed?: (model: LoadedModel) => void;
 }
 
-export interface VersionStatus {
-  readonly version: string;
-  readonly state: 'loaded' | 'failed';
-  readonly loadedAt?: string;
-  readonly leases?: number;
-  /** The last load failure of these files; a loaded version may have one when newer files were rejected. */
-  readonly error?: { readonly code: string; readonly message: string; readonly at: string };
-}
-
-export interface ModelStatus {
-  readonly name: string;
-  readonly policy: TrafficPolicy | undefined;
-  readonly policySource: 'default' | 'file' | 'admin';
-  /** Where traffic goes now; undefined when no version is loaded. */
-  readonly route: EffectiveRoute | undefined;
-  /** Versions the policy names that are not loaded (ignored by the route). */
-  readonly missing: readonly string[];
-  readonly versions: readonly VersionStatus[];
-}
-
-interface Failure {
-  readonly code: string;
-  readonly message: string;
-  readonly at: number;
-}
-
 /**
  * The model repository: loads every version under the root at open, keeps them in step with the
  * directory (watcher) and the admin API, and routes traffic by each model's policy. Loads,
@@ -65,10 +40,11 @@ interface Failure {
  */
 export class ModelRepository implements ModelRouter {
   readonly #models = new Map<string, ModelRoutes>();
-  readonly #failures = new Map<string, Failure>();
   readonly #watcher: RepositoryWatcher;
   readonly #now: () => number;
   readonly #loadFailures: Counter<'model' | 'code'>;
+  /** Sessions of retired versions not closed yet (leases still out). */
+  readonly #retiring = new Set<Promise<void>>();
   #queue: Promise<unknown> = Promise.resolve();
   #state: 'new' | 'open' | 'closed' = 'new';
   #opening: Promise<void> | undefined;
@@ -134,12 +110,14 @@ export class ModelRepository implements ModelRouter {
   readonly #close = closeOnce(async () => {
     await this.#watcher.stop();
     await this.#queue.catch(() => undefined);
-    const retiring = [...this.#models.values()].flatMap((m) => [...m.versions.values()].map((v) => v.retire()));
     for (const m of this.#models.values()) {
+      for (const v of m.versions.values()) this.#retire(v);
       m.versions.clear();
       m.recompute();
     }
-    await Promise.all(retiring);
+    // Also the versions unloaded or replaced earlier whose last lease is still out (a slow OIP
+    // request): close() resolves only when every session is closed.
+    await Promise.all(this.#retiring);
   });
 
   acquire(modelName: string, entityKey: string): ModelLease {
@@ -160,9 +138,14 @@ export class ModelRepository implements ModelRouter {
     return this.#models.get(modelName)?.loadedVersions() ?? [];
   }
 
-  /** Open with at least one version loaded. */
-  isReady(): boolean {
-    return this.#state === 'open' && [...this.#models.values()].some((m) => m.versions.size > 0);
+  /**
+   * Open with at least one version loaded: of `modelName` when given (the model the stream scores,
+   * so a worker whose only loaded model is another one is not reported ready), else of any model.
+   */
+  isReady(modelName?: string): boolean {
+    if (this.#state !== 'open') return false;
+    if (modelName !== undefined) return (this.#models.get(modelName)?.versions.size ?? 0) > 0;
+    return [...this.#models.values()].some((m) => m.versions.size > 0);
   }
 
   list(): ModelStatus[] {
@@ -171,27 +154,7 @@ export class ModelRepository implements ModelRouter {
 
   status(name: string): ModelStatus | undefined {
     const m = this.#models.get(name);
-    if (!m) return undefined;
-    const iso = (t: number): string => new Date(t).toISOString();
-    const failedVersions = [...this.#failures.keys()].filter((k) => k.startsWith(`${name}/`)).map((k) => k.slice(name.length + 1));
-    const all = [...new Set([...m.loadedVersions(), ...failedVersions])].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    return {
-      name,
-      policy: m.policy,
-      policySource: m.policySource,
-      route: m.route,
-      missing: m.missing,
-      versions: all.map((version) => {
-        const v = m.versions.get(version);
-        const f = this.#failures.get(`${name}/${version}`);
-        return {
-          version,
-          state: v ? 'loaded' : 'failed',
-          ...(v ? { loadedAt: iso(v.loadedAt), leases: v.leases } : {}),
-          ...(f ? { error: { code: f.code, message: f.message, at: iso(f.at) } } : {}),
-        };
-      }),
-    };
+    return m && modelStatus(m);
   }
 
   /** Loads (or reloads) `<root>/<name>/<version>`; throws the load error, leaving what serves unchanged. */
@@ -228,10 +191,13 @@ export class ModelRepository implements ModelRouter {
 
   /** Makes a loaded version the primary (it stops being the canary or a shadow). */
   async promote(name: string, version: string): Promise<ModelStatus> {
-    const current = this.#models.get(name)?.policy;
-    const canary = current?.canary?.version === version ? undefined : current?.canary;
-    const shadows = (current?.shadows ?? []).filter((s) => s !== version);
-    return this.setPolicy(name, { primary: version, ...(canary ? { canary } : {}), shadows });
+    // Derived from the policy current when the change runs (in the queue), not when the request
+    // arrived: a policy change queued just before is built on, not overwritten.
+    return this.#replacePolicy(name, (current) => {
+      const canary = current?.canary?.version === version ? undefined : current?.canary;
+      const shadows = (current?.shadows ?? []).filter((s) => s !== version);
+      return parseTrafficPolicy({ primary: version, ...(canary ? { canary } : {}), shadows }, `for model ${name}`);
+    });
   }
 
   /**
@@ -239,11 +205,16 @@ export class ModelRepository implements ModelRouter {
    * the process restarts); `undefined` goes back to the default. Every version it names must be loaded.
    */
   async setPolicy(name: string, body: unknown): Promise<ModelStatus> {
-    this.#assertOpen();
     const policy = body === undefined ? undefined : parseTrafficPolicy(body, `for model ${name}`);
+    return this.#replacePolicy(name, () => policy);
+  }
+
+  async #replacePolicy(name: string, next: (current: TrafficPolicy | undefined) => TrafficPolicy | undefined): Promise<ModelStatus> {
+    this.#assertOpen();
     await this.#serial(async () => {
       const m = this.#models.get(name);
       if (!m) throw modelErrors.create('TW_MODEL_VERSION_NOT_FOUND', `model ${name} has no loaded version`);
+      const policy = next(m.policy);
       const named = policy ? [policy.primary, policy.canary?.version, ...policy.shadows] : [];
       const unknown = named.filter((v): v is string => v !== undefined && !m.versions.has(v));
       if (unknown.length > 0) {
@@ -258,6 +229,13 @@ export class ModelRepository implements ModelRouter {
       this.opts.logger.info({ model: name, policy, route: m.route }, 'traffic policy set through the admin API');
     });
     return this.status(name) as ModelStatus;
+  }
+
+  /** Takes a version out of service; close() waits for it until its session is closed. */
+  #retire(v: ServedVersion): void {
+    const closed = v.retire();
+    this.#retiring.add(closed);
+    void closed.finally(() => this.#retiring.delete(closed));
   }
 
   #assertOpen(): void {
@@ -293,8 +271,7 @@ export class ModelRepository implements ModelRouter {
       await model?.close();
       const code = errorCode(err, 'TW_MODEL_LOAD_FAILED');
       const message = err instanceof Error ? err.message : String(err);
-      this.#failures.set(`${name}/${version}`, { code, message, at: this.#now() });
-      this.#routes(name);
+      this.#routes(name).failures.set(version, { code, message, at: this.#now() });
       this.#loadFailures.inc({ model: name, code });
       const serving = this.#models.get(name)?.route?.primary;
       log.error({ err, code, serving }, 'model version rejected; the versions already loaded keep serving');
@@ -307,21 +284,21 @@ export class ModelRepository implements ModelRouter {
     const m = this.#routes(name);
     const previous = m.versions.get(version);
     m.versions.set(version, new ServedVersion(model, v.fingerprint, this.#now(), this.opts.logger, this.opts.onModelClosed));
-    this.#failures.delete(`${name}/${version}`);
+    m.failures.delete(version);
     m.recompute();
     // Retired after the swap: leases taken from now on get the new session, old ones finish on the old.
-    void previous?.retire();
+    if (previous) this.#retire(previous);
     log.info({ reloaded: previous !== undefined, route: m.route }, 'model version loaded');
   }
 
   #unload(name: string, version: string): void {
     const m = this.#models.get(name);
     const v = m?.versions.get(version);
-    this.#failures.delete(`${name}/${version}`);
+    m?.failures.delete(version);
     if (!m || !v) return;
     m.versions.delete(version);
     m.recompute();
-    void v.retire();
+    this.#retire(v);
     this.opts.logger.info({ model: name, version, leases: v.leases, route: m.route }, 'model version unloaded');
   }
 

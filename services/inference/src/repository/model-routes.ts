@@ -10,6 +10,13 @@ export interface EffectiveRoute {
   readonly shadows: readonly string[];
 }
 
+/** The last load failure of a version's files. */
+export interface LoadFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly at: number;
+}
+
 interface Target {
   readonly version: ServedVersion;
   /** Shadows for entities this target serves: never the target itself. */
@@ -58,6 +65,8 @@ export class ModelRoutes {
   /** The declared policy (file or admin); undefined means the default: highest version is primary. */
   policy: TrafficPolicy | undefined;
   policySource: 'default' | 'file' | 'admin' = 'default';
+  /** Last load failure per version, cleared when the version loads or is unloaded. */
+  readonly failures = new Map<string, LoadFailure>();
   #route: Route | undefined;
   readonly #seed: number;
 

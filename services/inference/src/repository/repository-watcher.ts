@@ -23,12 +23,15 @@ const key = (name: string, version: string): string => `${name}/${version}`;
  * done. Listing a small tree of a few directories once a second costs a handful of stat calls
  * and sees every change; a change is applied only when two consecutive scans agree on the
  * files' fingerprint (size, mtime, inode), so a model still being copied is not loaded half
- * written. Changes show up within one to two intervals.
+ * written, and a version is unloaded only when two consecutive scans miss its directory. Changes
+ * show up within one to two intervals.
  */
 export class RepositoryWatcher {
   /** Fingerprint last acted on, per name/version: a version is reloaded only when its files change again. */
   readonly #applied = new Map<string, string>();
   readonly #pending = new Map<string, string>();
+  /** Applied versions the last scan did not see: removed only when the next one does not either. */
+  readonly #missing = new Set<string>();
   readonly #appliedPolicies = new Map<string, string>();
   readonly #pendingPolicies = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
@@ -46,6 +49,7 @@ export class RepositoryWatcher {
   markApplied(v: Pick<VersionDir, 'name' | 'version' | 'fingerprint'>): void {
     this.#applied.set(key(v.name, v.version), v.fingerprint);
     this.#pending.delete(key(v.name, v.version));
+    this.#missing.delete(key(v.name, v.version));
   }
 
   /** Records the policy state the repository started from. */
@@ -70,15 +74,18 @@ export class RepositoryWatcher {
   #schedule(): void {
     if (this.#stopped || this.intervalMs <= 0) return;
     this.#timer = setTimeout(() => {
-      this.#running = this.#pass().finally(() => {
-        this.#running = undefined;
-        this.#schedule();
-      });
+      this.#running = this.scan()
+        .catch((err: unknown) => this.logger.error({ err, root: this.root }, 'model repository watcher pass failed'))
+        .finally(() => {
+          this.#running = undefined;
+          this.#schedule();
+        });
     }, this.intervalMs);
     this.#timer.unref();
   }
 
-  async #pass(): Promise<void> {
+  /** One scan: what the timer runs; called directly by tests (with the interval at 0) to step it. */
+  async scan(): Promise<void> {
     let snapshot: RepositorySnapshot;
     try {
       snapshot = await scanRepository(this.root);
@@ -101,7 +108,15 @@ export class RepositoryWatcher {
       }
     }
     for (const k of [...this.#applied.keys()]) {
+      if (seen.has(k)) this.#missing.delete(k);
       if (seen.has(k) || this.#stopped) continue;
+      // Settled like any other change: a directory swapped by two renames (`mv 2 2.old; mv 2.new 2`)
+      // is missing from at most one scan, and must not unload a version that is still serving.
+      if (!this.#missing.has(k)) {
+        this.#missing.add(k);
+        continue;
+      }
+      this.#missing.delete(k);
       this.#applied.delete(k);
       this.#pending.delete(k);
       const [name = '', version = ''] = k.split('/');

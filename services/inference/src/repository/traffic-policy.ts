@@ -5,7 +5,10 @@ import { murmur3 } from './murmur3.js';
 /** Name of the optional per-model traffic policy file: `models/<name>/policy.json`. */
 export const POLICY_FILE = 'policy.json';
 
-const versionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'a version is a directory name such as "2"');
+/** A version's directory name: never a dot file, a temp name like "2.tmp", `..` or a path. */
+export const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+const versionName = z.string().regex(VERSION_NAME, 'a version is a directory name such as "2"');
 
 /** Schema of `models/<name>/policy.json` and of the admin API's policy body. */
 export const trafficPolicySchema = z

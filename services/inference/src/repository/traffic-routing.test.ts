@@ -147,4 +147,14 @@ describe('traffic policy', () => {
     await repo.setPolicy('fraud', undefined);
     expect(repo.status('fraud')).toMatchObject({ policySource: 'default', route: { primary: '3', shadows: [] } });
   });
+
+  it('promote builds on a policy change queued just before it instead of overwriting it', async () => {
+    await repo.setPolicy('fraud', { primary: '1' });
+    // Not awaited in between: the promote runs after the shadow is added and keeps it.
+    const adding = repo.setPolicy('fraud', { primary: '1', shadows: ['3'] });
+    const promoting = repo.promote('fraud', '2');
+    await Promise.all([adding, promoting]);
+    expect(repo.status('fraud')?.route).toEqual({ primary: '2', shadows: ['3'] });
+    await repo.setPolicy('fraud', undefined);
+  });
 });
