@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { connectMockKafkaControl } from '@tidewater/dev-kafka';
 import { stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
+import { Redis } from 'ioredis';
 import { hashApiKey } from '@tidewater/ingestion';
 import { repoRoot } from '@tidewater/schemas';
 
@@ -71,14 +72,26 @@ function counter(text: string, name: string, labels: Record<string, string>): nu
   return sum;
 }
 
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const dir = process.env['BENCH_STACK_DIR'] ?? '/tmp/tidewater-bench-ingestion';
   await stackDown(dir);
   const state = await stackUp({ dir, fresh: true });
   let service: ChildProcess | undefined;
+  const run = randomUUID().slice(0, 8);
+  const keyPrefix = `tw:bench-ingestion:${run}:`;
   try {
     const env = stackEnv(state);
-    const run = randomUUID().slice(0, 8);
     const topics = { raw: `bench-raw-${run}`, valid: `bench-valid-${run}`, dlq: `bench-dlq-${run}` };
     const control = await connectMockKafkaControl(state.kafka.controlPort);
     await control.createTopic(topics.raw, RAW_PARTITIONS);
@@ -122,7 +135,7 @@ async function main(): Promise<void> {
         TOPIC_EVENTS_VALID: topics.valid,
         TOPIC_EVENTS_DLQ: topics.dlq,
         CONSUMER_GROUP: `bench-${run}`,
-        REDIS_KEY_PREFIX: `tw:bench-ingestion:${run}:`,
+        REDIS_KEY_PREFIX: keyPrefix,
         API_KEYS: `bench:${hashApiKey(API_KEY)}`,
         RATE_LIMIT_PER_SECOND: '10000000',
         RATE_LIMIT_BURST: '10000000',
@@ -240,6 +253,8 @@ async function main(): Promise<void> {
       service.kill('SIGTERM');
       await new Promise((resolve) => service!.once('exit', resolve));
     }
+    // Hundreds of thousands of dedupe keys with a day's TTL would otherwise stay in a shared Redis.
+    await deleteKeys(state.redis.url, keyPrefix);
     await stackDown(dir);
   }
 }
