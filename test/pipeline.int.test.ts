@@ -133,12 +133,25 @@ describe('pipeline end to end', () => {
       )
       .join(' | ');
     expect(firing?.labels, summary).toMatchObject({ alertname: 'ModelDriftDetected', model: 'fraud-demo', model_version: '1' });
-    // The first window holds only undrifted traffic; a later one flags the amount features.
+    // The first window holds only undrifted traffic; a later one flags the amount features and the
+    // new country, through the whole pipeline (ingestion, feature, inference, drift-monitor).
     expect(out.reports[0]!.drifted, summary).toBe(false);
+    const flagged = (r: (typeof out.reports)[number], feature: string) => r.features.find((f) => f.feature === feature)?.drifted;
+    const drifted = out.reports.filter((r) => r.drifted);
     expect(
-      out.reports.some((r) => r.drifted && r.features.find((f) => f.feature === 'amount')?.drifted),
+      drifted.some((r) => flagged(r, 'amount') && flagged(r, 'country')),
       summary,
     ).toBe(true);
+    expect(
+      drifted.some((r) => r.features.find((f) => f.feature === 'country')?.unseen_categories.includes('BR')),
+      summary,
+    ).toBe(true);
+    // Features the drifted stretch does not touch are never flagged, in any window.
+    for (const untouched of ['hour_of_day', 'is_ecom', 'is_night', 'txn_count_1h'])
+      expect(
+        out.reports.some((r) => flagged(r, untouched)),
+        `${untouched}: ${summary}`,
+      ).toBe(false);
     const messages = async () => (await slack.inject('/messages')).json<{ text: string }[]>();
     expect(out.alerts.map((a) => a.status)).toEqual(['firing', 'resolved']);
     while (Date.now() < deadline && (await messages()).length < 2) await sleep(250);

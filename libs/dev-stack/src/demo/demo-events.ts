@@ -23,7 +23,7 @@ const malformedVariants: ((e: Record<string, unknown>) => string)[] = [
 /**
  * The demo's event stream: synthetic payments from the same simulator the demo model was trained
  * on (so scores and features match the reference profile), then a drifted stretch where ticket
- * sizes jump, then normal again, so the drift monitor fires and later resolves an alert.
+ * sizes jump and a third of the cards pay from a country training never saw, then normal again, so the drift monitor fires and later resolves an alert.
  * About `malformedShare` of the events are broken on purpose.
  */
 export function demoEvents(opts: {
@@ -56,7 +56,8 @@ export function demoEvents(opts: {
       currency: 'EUR',
       merchant_id: `m-${p.cardId % 97}`,
       merchant_category: categories[p.cardId % categories.length],
-      country: countries[p.cardId % countries.length],
+      // The drifted stretch also brings a market the model never saw: a share of its cards pay from Brazil.
+      country: phase === 'drifted' && p.cardId % 3 === 0 ? 'BR' : countries[p.cardId % countries.length],
       channel: p.isEcom ? 'ecom' : 'pos',
     };
     const malformed = rng.chance(malformedShare);
