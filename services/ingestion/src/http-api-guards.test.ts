@@ -35,6 +35,8 @@ describe('POST /v1/events guards', () => {
   it('accepts the key as a bearer token too', async () => {
     const { app } = await harness();
     expect((await post(app, JSON.stringify(event()), { 'x-api-key': '', authorization: `Bearer ${GOOD}` })).statusCode).toBe(200);
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    expect((await post(app, JSON.stringify(event()), { 'x-api-key': '', authorization: `bearer ${GOOD}` })).statusCode).toBe(200);
   });
 
   it('sees keys added and revoked in the file without a restart', async () => {

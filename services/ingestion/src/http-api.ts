@@ -66,8 +66,9 @@ function sendError(reply: FastifyReply, req: FastifyRequest, code: IngestErrorCo
 function presentedKey(req: FastifyRequest): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string' && header !== '') return header;
-  const auth = req.headers.authorization;
-  return auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+  // The auth scheme is case-insensitive (RFC 9110 §11.1).
+  const bearer = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return bearer?.[1];
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
