@@ -44,21 +44,19 @@ export function startProcessSpan(
   groupId: string,
 ): { span: Span; context: Context } {
   const parent = extractTraceContext(record.headers);
-  const span = tracer.startSpan(
-    `process ${record.topic}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.type': 'process',
-        'messaging.operation.name': 'process',
-        'messaging.destination.name': record.topic,
-        'messaging.destination.partition.id': String(record.partition),
-        'messaging.kafka.offset': Number(record.offset),
-        'messaging.consumer.group.name': groupId,
-      },
-    },
-    parent,
-  );
+  // Attributes are set on the started span rather than passed to startSpan: the SDK sanitizes
+  // start attributes twice (for the sampler, then on the span), and this runs once per record.
+  const span = tracer.startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent);
+  if (span.isRecording()) {
+    span.setAttributes({
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': record.topic,
+      'messaging.destination.partition.id': String(record.partition),
+      'messaging.kafka.offset': Number(record.offset),
+      'messaging.consumer.group.name': groupId,
+    });
+  }
   return { span, context: trace.setSpan(parent, span) };
 }

@@ -20,6 +20,8 @@ export const inferenceConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(1).optional(),
   ORT_INTRA_OP_THREADS: intFromEnv(1, 64).default(1),
   ORT_INTER_OP_THREADS: intFromEnv(1, 64).default(1),
+  /** Whether ORT's thread-pool threads spin while idle (lower latency with >1 thread, but burns CPU); unset = ORT default (on). */
+  ORT_ALLOW_SPINNING: boolFromEnv().optional(),
   /** Most rows in one session run. */
   MAX_BATCH_SIZE: intFromEnv(1, 65536).default(256),
   /** How long a run waits for more rows after its first one. */

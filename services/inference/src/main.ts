@@ -16,7 +16,11 @@ try {
     config,
     readinessTopics: [config.TOPIC_FEATURES, config.TOPIC_PREDICTIONS],
   });
-  const ortOptions = { intraOpNumThreads: config.ORT_INTRA_OP_THREADS, interOpNumThreads: config.ORT_INTER_OP_THREADS };
+  const ortOptions = {
+    intraOpNumThreads: config.ORT_INTRA_OP_THREADS,
+    interOpNumThreads: config.ORT_INTER_OP_THREADS,
+    ...(config.ORT_ALLOW_SPINNING === undefined ? {} : { allowSpinning: config.ORT_ALLOW_SPINNING }),
+  };
   // Built after the repository, whose onModelClosed needs them.
   const late: { app?: InferenceApp; pool?: ScoringPool } = {};
   const repository = new ModelRepository({
@@ -35,7 +39,9 @@ try {
   // Added before the consumer, so shutdown (reverse order) closes it after the consumer and batcher drained.
   rt.shutdown.add('model-repository', () => repository.close());
   rt.addReadinessCheck('models', async () => {
-    if (!repository.isReady()) throw modelErrors.create('TW_MODEL_NOT_LOADED', 'no model version is loaded');
+    // About the model the stream scores: a repository holding only other models is not ready.
+    if (!repository.isReady(config.MODEL_NAME))
+      throw modelErrors.create('TW_MODEL_NOT_LOADED', `no version of model ${config.MODEL_NAME} is loaded`);
   });
 
   if (config.WORKER_THREADS > 0) {

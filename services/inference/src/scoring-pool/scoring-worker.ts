@@ -29,7 +29,21 @@ async function handle(req: ScoreRequest): Promise<ScoreReply> {
       // A failed load is not cached: the next request tries again.
       void model.catch(() => models.delete(key));
     }
-    const scores = await (await model).score(req.rows, req.n);
+    const loaded = await model;
+    if (loaded.manifest.sha256 !== req.sha256) {
+      // The version's files were replaced in place after the main thread loaded them: scoring with
+      // these would label predictions with a version they do not come from. Retriable: the
+      // repository is about to load the new files, and the batch is retried on them.
+      if (models.get(key) === model) models.delete(key);
+      void loaded.close().catch(() => undefined);
+      return {
+        id: req.id,
+        ok: false,
+        code: 'TW_MODEL_NOT_LOADED',
+        message: `files in ${req.dir} changed (sha256 ${loaded.manifest.sha256}, expected ${req.sha256})`,
+      };
+    }
+    const scores = await loaded.score(req.rows, req.n);
     // The session's output may be a view of a larger buffer; send exactly n floats.
     const own = scores.byteOffset === 0 && scores.length === scores.buffer.byteLength / 4 ? scores : scores.slice();
     return { id: req.id, ok: true, scores: own };

@@ -35,7 +35,7 @@ async function scoreGroup(
 ): Promise<ModelPredictions> {
   const width = model.featureNames.length;
   const rows = new Float32Array(group.length * width);
-  group.forEach((r, i) => model.toRow(r.value.features, rows, i * width));
+  for (let i = 0; i < group.length; i++) model.toRow(group[i]!.value.features, rows, i * width);
   const scores = await score(model, rows, group.length);
   const predictedAt = now();
   const { name, version } = model.manifest;
@@ -99,12 +99,14 @@ export async function scoreRecords(
     Promise.all([...serving].map(([m, g]) => scoreGroup(score, m, g, now))),
     Promise.all([...shadows].map(([m, g]) => scoreGroup(score, m, g, now))),
   ]);
+  // Built field by field, not by spreading each prediction: this runs once per record.
   if (groups.length === 1) {
-    const g = groups[0]!;
-    return { serving: g.predictions.map((p) => ({ ...p, model: g.model })), shadow };
+    const { model, predictions } = groups[0]!;
+    return { serving: predictions.map((p) => ({ record: p.record, model, prediction: p.prediction })), shadow };
   }
   const position = new Map(records.map((r, i) => [r, i]));
   const ordered: ScoredRecord[] = new Array<ScoredRecord>(records.length);
-  for (const g of groups) for (const p of g.predictions) ordered[position.get(p.record)!] = { ...p, model: g.model };
+  for (const { model, predictions } of groups)
+    for (const p of predictions) ordered[position.get(p.record)!] = { record: p.record, model, prediction: p.prediction };
   return { serving: ordered, shadow };
 }
