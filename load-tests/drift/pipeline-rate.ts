@@ -5,20 +5,8 @@ import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { Kafka, logLevel } from 'kafkajs';
 import { connectMockKafkaControl } from '@tidewater/dev-kafka';
 import { runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
-import { featureWriter, readTimestamps, waitForGroup, type TimedRecord } from '../inference/feature-stream.js';
+import { featureWriter, rateOf, readTimestamps, waitForGroup } from '../inference/feature-stream.js';
 import { startWorker } from '../inference/worker-process.js';
-
-/** Records over the span between the first and the last output's produce time. */
-function rateOf(records: readonly TimedRecord[]): number {
-  if (records.length < 2) return NaN;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const r of records) {
-    min = Math.min(min, r.ts);
-    max = Math.max(max, r.ts);
-  }
-  return (records.length - 1) / Math.max(0.001, (max - min) / 1000);
-}
 
 /**
  * The pipeline's prediction rate: one inference worker process, exactly as deployed, scoring a

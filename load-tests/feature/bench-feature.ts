@@ -10,6 +10,7 @@
  * (b) The service: `createApp` in this process on a backlog of BENCH_EVENTS events on a
  *     6-partition topic, from the first batch's start to the last batch's end; per-batch latency
  *     is fetch-to-acknowledged-by-Kafka for one batch (window update, online store, encode, produce).
+ *     PARTITIONS_CONCURRENTLY in the environment overrides the service's default (1).
  * (c) The serving API over real HTTP (autocannon, 10 connections, then 1) on the online store the run filled.
  */
 import { mkdtempSync } from 'node:fs';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
       TOPIC_FEATURES: topic('features'),
       TOPIC_EVENTS_DLQ: topic('dlq'),
       CONSUMER_GROUP: `bench-feature-${run}`,
+      PARTITIONS_CONCURRENTLY: process.env['PARTITIONS_CONCURRENTLY'],
     });
     const metrics = createMetricsRegistry('feature');
     const http = Fastify();

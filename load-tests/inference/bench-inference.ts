@@ -8,7 +8,7 @@ import { runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack
 import { loadOnnxModel } from '@tidewater/inference';
 import { avroReader } from '@tidewater/service-runtime';
 import { repoRoot, type Prediction } from '@tidewater/schemas';
-import { featureWriter, readTimestamps, waitForGroup, waitForRecords, type TimedRecord } from './feature-stream.js';
+import { featureWriter, rateOf, readTimestamps, waitForGroup, waitForRecords } from './feature-stream.js';
 import { runNaiveConsumer } from './naive-consumer.js';
 import { median, ortCeiling, percentile } from './ort-ceiling.js';
 import { startWorker } from './worker-process.js';
@@ -27,18 +27,6 @@ const PRODUCE_BATCH = Number(process.env['BENCH_PRODUCE_BATCH'] ?? 1000);
 const LATENCY_RATE = Number(process.env['BENCH_LATENCY_RATE'] ?? 2000);
 const WORKER_NODE_OPTIONS = process.env['BENCH_WORKER_NODE_OPTIONS'] ?? '--max-old-space-size=160';
 const modelDir = join(repoRoot, 'models', 'fraud-demo', '1');
-
-/** Steady-state rate of a run: records over the span between the first and the last output's produce time. */
-function rateOf(records: readonly TimedRecord[]): number {
-  if (records.length < 2) return NaN;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const r of records) {
-    min = Math.min(min, r.ts);
-    max = Math.max(max, r.ts);
-  }
-  return (records.length - 1) / Math.max(0.001, (max - min) / 1000);
-}
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 

@@ -114,3 +114,15 @@ export async function waitForRecords(kafka: Kafka, topic: string, expected: numb
     await admin.disconnect();
   }
 }
+
+/** Steady-state rate of a run: records over the span between the first and the last output's produce time. */
+export function rateOf(records: readonly TimedRecord[]): number {
+  if (records.length < 2) return NaN;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const r of records) {
+    min = Math.min(min, r.ts);
+    max = Math.max(max, r.ts);
+  }
+  return (records.length - 1) / Math.max(0.001, (max - min) / 1000);
+}

@@ -112,7 +112,12 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
       const leases: ModelLease[] = [];
       try {
         for (const r of records) leases.push(router.acquire(modelName, r.value.entity_key));
-        const scored = await scoreRecords(batcher.score, records, leases, now);
+        const scored = await scoreRecords(batcher.score, records, leases, now, (model, err) =>
+          deps.logger.warn(
+            { err, model: model.manifest.name, version: model.manifest.version },
+            'shadow scoring failed; its predictions are skipped',
+          ),
+        );
         const batches: TopicRecords[] = [{ topic: out.topic, records: encodeAll(out, scored.serving) }];
         for (const s of scored.shadow) batches.push({ topic: shadowOut.topic, records: encodeAll(shadowOut, s.predictions) });
         await outbox.deliver(batches, nextOffsets(records));

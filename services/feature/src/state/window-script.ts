@@ -20,59 +20,65 @@
  * HyperLogLog per bucket slot, reset when its slot starts a new bucket; the HLL keys share the
  * entity's hash tag (Redis Cluster slot) through the prefix.
  *
- * Returns {late, duplicate, previous maxT or '', then per window: count, per field sum, sumsq,
- * min, max, then per distinct field its estimate}. Numbers travel as %.17g strings (exact).
+ * All bucket slots the windows read come in one HMGET (after the header's), so an event costs two
+ * reads whatever the number of windows.
+ *
+ * Returns one string of little-endian doubles (struct.pack, exact and far cheaper than formatting
+ * numbers as text): late (0/1), duplicate (0/1), previous maxT (NaN for none), then per window:
+ * count, per field sum, sumsq, min, max (NaN when the window is empty), then per distinct field its
+ * estimate.
  */
 export const windowUpdateScript = `
 local state, ids = KEYS[1], KEYS[2]
+local tonumber, floor, pack, sunpack, rep, unpack = tonumber, math.floor, struct.pack, struct.unpack, string.rep, unpack
 local id, t, lateness, keep, ttl, hll = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local nan = 0 / 0
 -- Parse the window specs first, so the state's header fields come in one HMGET.
 local windows, fields = {}, { 'maxT' }
 local i = 7
 while i <= #ARGV do
-  local w = { name = ARGV[i], size = tonumber(ARGV[i + 1]), n = tonumber(ARGV[i + 2]), ring = tonumber(ARGV[i + 3]), nf = tonumber(ARGV[i + 4]) }
-  w.vals = {}
-  for f = 1, w.nf do w.vals[f] = tonumber(ARGV[i + 4 + f]) end
-  i = i + 5 + w.nf
+  local nf = tonumber(ARGV[i + 4])
+  local w = { name = ARGV[i], size = tonumber(ARGV[i + 1]), n = tonumber(ARGV[i + 2]), ring = tonumber(ARGV[i + 3]), nf = nf, vals = {} }
+  for f = 1, nf do w.vals[f] = tonumber(ARGV[i + 4 + f]) end
+  i = i + 5 + nf
+  local nd = tonumber(ARGV[i])
   w.distinct = {}
-  for d = 1, tonumber(ARGV[i]) do w.distinct[d] = { ARGV[i + 2 * d - 1], ARGV[i + 2 * d] } end
-  i = i + 1 + 2 * #w.distinct
+  for d = 1, nd do w.distinct[d] = { ARGV[i + 2 * d - 1], ARGV[i + 2 * d] } end
+  i = i + 1 + 2 * nd
   windows[#windows + 1] = w
   fields[#fields + 1] = w.name .. ':i'
 end
 local header = redis.call('HMGET', state, unpack(fields))
 local maxT = tonumber(header[1] or '')
 local late = maxT ~= nil and t < maxT - lateness
+-- ZADD NX records the id and says whether it was already there, in one call.
 local dup = false
-if not late then dup = redis.call('ZSCORE', ids, id) ~= false end
+if not late then dup = redis.call('ZADD', ids, 'NX', t, id) == 0 end
 local apply = not late and not dup
 local readT = t
 if late then readT = maxT end
-local function fmt(x) return string.format('%.17g', x) end
-local out = { late and 1 or 0, dup and 1 or 0, maxT and fmt(maxT) or '' }
+local out = { late and 1 or 0, dup and 1 or 0, maxT or nan }
 local writes = {}
 if apply then
-  redis.call('ZADD', ids, t, id)
   if maxT == nil or t > maxT then
     writes[#writes + 1] = 'maxT'
-    writes[#writes + 1] = fmt(t)
-    if maxT ~= nil then redis.call('ZREMRANGEBYSCORE', ids, '-inf', '(' .. fmt(t - keep)) end
+    writes[#writes + 1] = string.format('%.17g', t)
+    if maxT ~= nil then redis.call('ZREMRANGEBYSCORE', ids, '-inf', '(' .. string.format('%.17g', t - keep)) end
   end
 end
+-- Pass 1: which buckets each window reads; all their slots in one HMGET.
+local slots = {}
 for wi, w in ipairs(windows) do
-  local width = 2 + 4 * w.nf
-  local fmtw = '<' .. string.rep('d', width)
   local packed = header[wi + 1]
   local present = {}
-  if packed then
-    local v = { struct.unpack('<' .. string.rep('d', #packed / 8), packed) }
-    for k = 1, #packed / 8 do present[k] = v[k] end
-  end
-  local b = math.floor(t / w.size)
-  local rb = math.floor(readT / w.size)
+  if packed then present = { sunpack('<' .. rep('d', #packed / 8), packed) } ; present[#present] = nil end
+  local b = floor(t / w.size)
+  local rb = floor(readT / w.size)
   local known, newest = false, b
-  local inWindow, slots = {}, {}
-  for _, e in ipairs(present) do
+  local inWindow = {}
+  w.first = #slots + 1
+  for k = 1, #present do
+    local e = present[k]
     if e == b then known = true end
     if e > newest then newest = e end
     if e <= rb and e > rb - w.n then
@@ -80,30 +86,36 @@ for wi, w in ipairs(windows) do
       slots[#slots + 1] = w.name .. ':' .. (e % w.ring)
     end
   end
+  w.present, w.b, w.known, w.newest, w.inWindow = present, b, known, newest, inWindow
+end
+local got = {}
+if #slots > 0 then got = redis.call('HMGET', state, unpack(slots)) end
+-- Pass 2: update the event's bucket, aggregate the window.
+for _, w in ipairs(windows) do
+  local nf, b, inWindow = w.nf, w.b, w.inWindow
+  local width = 2 + 4 * nf
+  local fmtw = '<' .. rep('d', width)
   local buckets = {}
-  if #slots > 0 then
-    local got = redis.call('HMGET', state, unpack(slots))
-    for k = 1, #slots do buckets[k] = { struct.unpack(fmtw, got[k]) } end
-  end
-  local fresh = apply and not known
+  for k = 1, #inWindow do buckets[k] = { sunpack(fmtw, got[w.first + k - 1]) } end
+  local fresh = apply and not w.known
   if apply then
     -- Not late: readT is t, so the event's bucket is in its window, among those just read unless new.
     local p
-    if known then
+    if w.known then
       for k = 1, #inWindow do if inWindow[k] == b then p = buckets[k] end end
     else
       local kept = { b }
-      for _, e in ipairs(present) do if e > newest - w.ring then kept[#kept + 1] = e end end
+      for _, e in ipairs(w.present) do if e > w.newest - w.ring then kept[#kept + 1] = e end end
       writes[#writes + 1] = w.name .. ':i'
-      writes[#writes + 1] = struct.pack('<' .. string.rep('d', #kept), unpack(kept))
+      writes[#writes + 1] = pack('<' .. rep('d', #kept), unpack(kept))
       p = { b, 0 }
-      for f = 1, w.nf do p[3 + (f - 1) * 4], p[4 + (f - 1) * 4], p[5 + (f - 1) * 4], p[6 + (f - 1) * 4] = 0, 0, 0, 0 end
+      for f = 1, nf do p[3 + (f - 1) * 4], p[4 + (f - 1) * 4], p[5 + (f - 1) * 4], p[6 + (f - 1) * 4] = 0, 0, 0, 0 end
       buckets[#buckets + 1] = p
       inWindow[#inWindow + 1] = b
     end
     local first = p[2] == 0
     p[2] = p[2] + 1
-    for f = 1, w.nf do
+    for f = 1, nf do
       local v, o = w.vals[f], 2 + (f - 1) * 4
       p[o + 1] = p[o + 1] + v
       p[o + 2] = p[o + 2] + v * v
@@ -111,27 +123,24 @@ for wi, w in ipairs(windows) do
       if first or v > p[o + 4] then p[o + 4] = v end
     end
     writes[#writes + 1] = w.name .. ':' .. (b % w.ring)
-    writes[#writes + 1] = struct.pack(fmtw, unpack(p, 1, width))
+    writes[#writes + 1] = pack(fmtw, unpack(p, 1, width))
   end
-  local c, agg = 0, {}
-  for f = 1, w.nf do agg[f] = { 0, 0, nil, nil } end
-  for _, p in ipairs(buckets) do
-    c = c + p[2]
-    for f = 1, w.nf do
-      local a, o = agg[f], 2 + (f - 1) * 4
-      a[1] = a[1] + p[o + 1]
-      a[2] = a[2] + p[o + 2]
-      if a[3] == nil or p[o + 3] < a[3] then a[3] = p[o + 3] end
-      if a[4] == nil or p[o + 4] > a[4] then a[4] = p[o + 4] end
-    end
-  end
+  local c = 0
+  for _, p in ipairs(buckets) do c = c + p[2] end
   out[#out + 1] = c
-  for f = 1, w.nf do
-    local a = agg[f]
-    out[#out + 1] = fmt(a[1])
-    out[#out + 1] = fmt(a[2])
-    out[#out + 1] = a[3] and fmt(a[3]) or ''
-    out[#out + 1] = a[4] and fmt(a[4]) or ''
+  for f = 1, nf do
+    local o = 2 + (f - 1) * 4
+    local s, sq, mn, mx = 0, 0, nan, nan
+    for k, p in ipairs(buckets) do
+      s = s + p[o + 1]
+      sq = sq + p[o + 2]
+      if k == 1 or p[o + 3] < mn then mn = p[o + 3] end
+      if k == 1 or p[o + 4] > mx then mx = p[o + 4] end
+    end
+    out[#out + 1] = s
+    out[#out + 1] = sq
+    out[#out + 1] = mn
+    out[#out + 1] = mx
   end
   for _, d in ipairs(w.distinct) do
     local tag = hll .. w.name .. ':' .. d[1] .. ':'
@@ -152,5 +161,5 @@ if apply then
   redis.call('PEXPIRE', state, ttl)
   redis.call('PEXPIRE', ids, ttl)
 end
-return out
+return pack('<' .. rep('d', #out), unpack(out))
 `;

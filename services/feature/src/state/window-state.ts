@@ -33,9 +33,9 @@ export interface EventState {
 /** The event fields the state reads; a PaymentEvent has them all. */
 export type StateEvent = Pick<PaymentEvent, 'event_id' | 'occurred_at' | NumericEventField | StringEventField>;
 
-type ScriptReply = (string | number)[];
 type PipelineWithScript = {
-  twFeatureWindows(state: string, ids: string, ...argv: (string | number)[]): unknown;
+  /** ioredis's Buffer variant of the script command: the reply is packed doubles, not text. */
+  twFeatureWindowsBuffer(state: string, ids: string, ...argv: (string | number)[]): unknown;
   exec(): Promise<[Error | null, unknown][] | null>;
 };
 
@@ -83,29 +83,35 @@ export function createWindowState(redis: Redis, featureSet: FeatureSet, keyPrefi
           argv.push(w.distinct.length);
           for (const f of w.distinct) argv.push(f, e[f]);
         }
-        void pipeline.twFeatureWindows(keys.state, keys.ids, ...argv);
+        void pipeline.twFeatureWindowsBuffer(keys.state, keys.ids, ...argv);
       }
       const results = (await pipeline.exec()) ?? [];
       return results.map(([err, reply]) => {
         if (err) throw featureErrors.create('TW_FEATURE_STATE_UPDATE_FAILED', `window state update failed: ${err.message}`, { cause: err });
-        return parseReply(reply as ScriptReply, featureSet);
+        return parseReply(reply as Buffer, featureSet);
       });
     },
   };
 }
 
-function parseReply(reply: ScriptReply, featureSet: FeatureSet): EventState {
+/** The script's reply: little-endian doubles, NaN for "none" (see window-script.ts). */
+function parseReply(reply: Buffer, featureSet: FeatureSet): EventState {
   let i = 3;
-  const next = () => reply[i++]!;
-  const optional = (v: string | number) => (v === '' ? null : Number(v));
+  const next = () => reply.readDoubleLE(8 * i++);
+  const optional = (v: number) => (Number.isNaN(v) ? null : v);
   const windows: Record<string, WindowStats> = {};
   for (const w of featureSet.windows) {
-    const count = Number(next());
+    const count = next();
     const fields: Partial<Record<NumericEventField, FieldStats>> = {};
-    for (const f of w.fields) fields[f] = { sum: Number(next()), sumsq: Number(next()), min: optional(next()), max: optional(next()) };
+    for (const f of w.fields) fields[f] = { sum: next(), sumsq: next(), min: optional(next()), max: optional(next()) };
     const distinct: Partial<Record<StringEventField, number>> = {};
-    for (const f of w.distinct) distinct[f] = Number(next());
+    for (const f of w.distinct) distinct[f] = next();
     windows[w.name] = { count, fields, distinct };
   }
-  return { late: reply[0] === 1, duplicate: reply[1] === 1, previousEventTime: optional(reply[2]!), windows };
+  return {
+    late: reply.readDoubleLE(0) === 1,
+    duplicate: reply.readDoubleLE(8) === 1,
+    previousEventTime: optional(reply.readDoubleLE(16)),
+    windows,
+  };
 }

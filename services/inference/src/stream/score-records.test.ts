@@ -69,4 +69,20 @@ describe('scoreRecords', () => {
       source: { topic: 'features', partition: 2, offset: 105 },
     });
   });
+
+  it('serves the batch when a shadow version fails, and reports the failure', async () => {
+    const records = consumed(sampleFeatureVectors(10, { prefix: 'shadow-fail' }));
+    const leases = records.map((): ModelLease => ({ serving: primary, shadows: [shadow], release: () => undefined }));
+    const failures: LoadedModel[] = [];
+    const scored = await scoreRecords(
+      (model, rows, n) => (model === shadow ? Promise.reject(new Error('shadow session broke')) : model.score(rows, n)),
+      records,
+      leases,
+      () => 1,
+      (model) => failures.push(model),
+    );
+    expect(scored.serving.map((s) => s.prediction.event_id)).toEqual(records.map((r) => r.value.event_id));
+    expect(scored.shadow).toEqual([]);
+    expect(failures).toEqual([shadow]);
+  });
 });

@@ -92,13 +92,23 @@ export async function scoreRecords(
   records: readonly ConsumedRecord<FeatureVector>[],
   leases: readonly ModelLease[],
   now: () => number,
+  onShadowError: (model: LoadedModel, err: unknown) => void = () => undefined,
 ): Promise<ScoredBatch> {
   const serving = groupBy(records, (i) => [leases[i]!.serving]);
   const shadows = groupBy(records, (i) => leases[i]!.shadows);
-  const [groups, shadow] = await Promise.all([
+  // A shadow is an experiment: its failure must never hold back or fail the served predictions,
+  // so it is reported and its predictions skipped, and the batch goes on.
+  const shadowRuns = [...shadows].map(([m, g]) =>
+    scoreGroup(score, m, g, now).catch((err: unknown) => {
+      onShadowError(m, err);
+      return undefined;
+    }),
+  );
+  const [groups, shadowResults] = await Promise.all([
     Promise.all([...serving].map(([m, g]) => scoreGroup(score, m, g, now))),
-    Promise.all([...shadows].map(([m, g]) => scoreGroup(score, m, g, now))),
+    Promise.all(shadowRuns),
   ]);
+  const shadow = shadowResults.filter((r): r is ModelPredictions => r !== undefined);
   // Built field by field, not by spreading each prediction: this runs once per record.
   if (groups.length === 1) {
     const { model, predictions } = groups[0]!;
