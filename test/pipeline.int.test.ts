@@ -146,8 +146,9 @@ describe('pipeline end to end', () => {
       drifted.some((r) => r.features.find((f) => f.feature === 'country')?.unseen_categories.includes('BR')),
       summary,
     ).toBe(true);
-    // Features the drifted stretch does not touch are never flagged, in any window.
-    for (const untouched of ['hour_of_day', 'is_ecom', 'is_night', 'txn_count_1h'])
+    // Features the drifted stretch does not touch are never flagged, in any window. Time-of-day
+    // features are left out: a window shorter than a day legitimately shifts them.
+    for (const untouched of ['is_ecom', 'txn_count_1h'])
       expect(
         out.reports.some((r) => flagged(r, untouched)),
         `${untouched}: ${summary}`,
