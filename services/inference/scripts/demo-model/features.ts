@@ -1,18 +1,9 @@
-import { computeFeatures as servingFeatures } from '@tidewater/feature';
+import { computeFeatures as servingFeatures, demoModelFeatureNames } from '@tidewater/feature';
 import type { SyntheticPayment } from '@tidewater/payment-simulator';
 import type { PaymentEvent } from '@tidewater/schemas';
 
-/** The demo model's input features, in tensor column order: the contract with the feature service. */
-export const DEMO_FEATURE_NAMES = [
-  'amount',
-  'log_amount',
-  'hour_of_day',
-  'is_ecom',
-  'is_night',
-  'txn_count_1h',
-  'amount_sum_1h',
-  'amount_ratio_1h',
-] as const;
+/** The demo model's input features, in tensor column order: the feature service's own list, the contract between them. */
+export const DEMO_FEATURE_NAMES = demoModelFeatureNames;
 
 const HOUR_MS = 3_600_000;
 
