@@ -85,8 +85,7 @@ describe('alerting survives a kill between receiving and delivering', () => {
   });
 
   it('delivers the alert once after a restart', async () => {
-    const port = 41_000 + Math.floor(Math.random() * 4000);
-    const first = await runService('alerting', port, env);
+    const first = await runService('alerting', env);
     running.push(first);
 
     const labels = { alertname: 'ModelDriftDetected', model: 'fraud-demo', model_version: '1', severity: 'warning' };
@@ -118,7 +117,7 @@ describe('alerting survives a kill between receiving and delivering', () => {
     const messages = async () => (await slack.inject('/messages')).json<{ text: string }[]>();
     expect(await messages()).toHaveLength(0);
 
-    running.push(await runService('alerting', port + 1, env));
+    running.push(await runService('alerting', env));
     while (Date.now() < deadline + 20_000 && (await messages()).length === 0) await sleep(100);
     await sleep(2000); // a duplicate would show up by now (ticks every 200 ms)
     const texts = (await messages()).map((m) => m.text);
@@ -171,7 +170,7 @@ describe('alerting parks what a receiver refuses for good, and says so', () => {
         seen.push({ topic, headers, value: message.value ?? Buffer.alloc(0) });
       },
     });
-    service = await runService('alerting', 45_000 + Math.floor(Math.random() * 4000), {
+    service = await runService('alerting', {
       ...topics,
       KAFKA_BROKERS: ep.brokers.join(','),
       SCHEMA_REGISTRY_URL: ep.registryUrl,

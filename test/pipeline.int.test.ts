@@ -57,9 +57,8 @@ describe('pipeline end to end', () => {
       SHUTDOWN_TIMEOUT_MS: '15000',
     };
     const names = ['alerting', 'drift-monitor', 'inference', 'feature', 'ingestion'];
-    let port = 39_000 + Math.floor(Math.random() * 5000);
     for (const name of names) {
-      services.push(await runService(name, port++, { ...env, CONSUMER_GROUP: `${prefix}-${name}` }));
+      services.push(await runService(name, { ...env, CONSUMER_GROUP: `${prefix}-${name}` }));
     }
     watcher = watchPipeline({
       brokers: ep.brokers,

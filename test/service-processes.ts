@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@tidewater/dev-stack';
 import { repoRoot } from '@tidewater/schemas';
 
 export interface RunningService {
@@ -13,24 +14,56 @@ export interface RunningService {
   stop(): Promise<number | null>;
 }
 
-/** Runs a service's main.ts as a child process of the test, its output in .tidewater/test-logs. */
-export async function runService(name: string, port: number, env: Record<string, string>): Promise<RunningService> {
+const portAttempts = 5;
+
+/**
+ * Runs a service's main.ts as a child process of the test, its output in .tidewater/test-logs, on a
+ * port the OS reported free. Another process can take that port before the child binds it (the
+ * range overlaps the ephemeral ports of outgoing connections), so a child that exits with
+ * EADDRINUSE is started again on a fresh port instead of failing the test.
+ */
+export async function runService(name: string, env: Record<string, string>): Promise<RunningService> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const started = await startOnPort(name, port, env);
+    if (started.ok) return started.service;
+    const taken = readFileSync(started.logFile, 'utf8').includes('EADDRINUSE');
+    if (!taken || attempt === portAttempts)
+      throw new Error(`${name} exited with ${started.exitCode} before it was ready; see ${started.logFile}`);
+  }
+}
+
+type StartResult =
+  | { readonly ok: true; readonly service: RunningService }
+  | { readonly ok: false; readonly exitCode: number | null; readonly logFile: string };
+
+async function startOnPort(name: string, port: number, env: Record<string, string>): Promise<StartResult> {
   const logDir = join(repoRoot, '.tidewater', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${port}.log`);
   const log = createWriteStream(logFile);
+  const logClosed = new Promise<void>((resolve) => log.once('close', () => resolve()));
   // node --import tsx, not the tsx CLI: the CLI SIGKILLs a busy child 30 ms after relaying SIGTERM.
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services', name, 'src/main.ts')], {
     cwd: repoRoot,
     env: { ...process.env, ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      log.end();
+      resolve(code);
+    }),
+  );
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready; see ${logFile}`);
+    if (child.exitCode !== null) {
+      const exitCode = await exited;
+      await logClosed;
+      return { ok: false, exitCode, logFile };
+    }
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
       (r) => r.ok,
       () => false,
@@ -39,7 +72,7 @@ export async function runService(name: string, port: number, env: Record<string,
     if (Date.now() > deadline) throw new Error(`${name} not ready after 60 s; see ${logFile}`);
     await sleep(250);
   }
-  return {
+  const service: RunningService = {
     name,
     port,
     child,
@@ -49,4 +82,5 @@ export async function runService(name: string, port: number, env: Record<string,
       return exited;
     },
   };
+  return { ok: true, service };
 }

@@ -9,13 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { connectMockKafkaControl } from '@tidewater/dev-kafka';
-import { stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
+import { freePort, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
 import { Redis } from 'ioredis';
 import { hashApiKey } from '@tidewater/ingestion';
 import { repoRoot } from '@tidewater/schemas';
@@ -51,15 +50,6 @@ function rawEvent(run: string): string {
     country: 'DE',
     channel: i % 3 ? 'pos' : 'ecom',
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const address = srv.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
 }
 
 /** Sums a counter's series from Prometheus text whose labels include every given pair. */

@@ -11,3 +11,4 @@ export { watchPipeline } from './pipeline-watcher.js';
 export type { DeadLetterSeen, PipelineOutputs, PipelineTopics } from './pipeline-watcher.js';
 export { demoEvents } from './demo/demo-events.js';
 export type { DemoEvent } from './demo/demo-events.js';
+export { freePort } from './detached-process.js';

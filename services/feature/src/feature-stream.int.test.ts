@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
@@ -178,16 +177,6 @@ async function outcomes(metrics: Registry): Promise<Record<string, number>> {
   return out;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 describe('feature service state', () => {
   it(
     'leaves identical aggregates after one pass, a pass killed mid-batch and resumed, and two full replays',
@@ -214,7 +203,7 @@ describe('feature service state', () => {
       const topic = uniqueName('features');
       await createTopics([{ name: topic, partitions: 6 }]);
       const { env } = stackEndpoints();
-      const service = await runService('feature', await freePort(), {
+      const service = await runService('feature', {
         ...env,
         ...Object.fromEntries(
           Object.entries(configFor(prefix, group, topic)).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]),

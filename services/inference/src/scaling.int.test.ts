@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
@@ -7,18 +6,6 @@ import type { Prediction } from '@tidewater/schemas';
 import { createTopics, stackEndpoints, testKafka, uniqueName } from '../../../test/dev-stack-fixture.js';
 import { runService, type RunningService } from '../../../test/service-processes.js';
 import { sampleFeatureVectors } from './stream/test-support.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('inference workers in one consumer group', () => {
   const workers: RunningService[] = [];
@@ -59,7 +46,7 @@ describe('inference workers in one consumer group', () => {
     // (real Kafka returns the assignment), which kafkajs treats as fatal, so a joining member may crash.
     let restarts = 0;
     const supervise = async (slot: number): Promise<void> => {
-      const w = await runService('inference', await freePort(), { ...workerEnv, KAFKA_CLIENT_ID: `${group}-${slot}-${restarts}` });
+      const w = await runService('inference', { ...workerEnv, KAFKA_CLIENT_ID: `${group}-${slot}-${restarts}` });
       workers[slot] = w;
       w.child.once('exit', (_code, signal) => {
         if (stopping || signal === 'SIGKILL') return;
