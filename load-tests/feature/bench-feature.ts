@@ -3,17 +3,25 @@
  * Run from the repo root: `npm run bench:feature`. Reuses the stack in TIDEWATER_STACK_DIR when
  * one runs there, else starts a private one. Prints a table; the last line is one JSON object.
  *
- * (a) Redis ceiling, the same work without Kafka, Avro or feature evaluation: the card-fraud
- *     window-update script for the same events, pipelined in batches of the size the service
- *     fetched (one EVALSHA per event), then a bare pipelined HINCRBY run with the same number of
- *     commands, for Redis's own command rate on this machine.
+ * (a) Ceilings, the same work without Kafka, Avro or feature evaluation: the card-fraud window
+ *     state alone for the same events, in batches of the size the service fetched (per batch one
+ *     MGET of the entities' states, the events applied in Node, one compare-and-set script writing
+ *     back the changed ones), then a bare pipelined HINCRBY run with one command per event, for
+ *     Redis's own command rate on this machine.
  * (b) The service: `createApp` in this process on a backlog of BENCH_EVENTS events on a
  *     6-partition topic, from the first batch's start to the last batch's end; per-batch latency
  *     is fetch-to-acknowledged-by-Kafka for one batch (window update, online store, encode, produce).
- *     PARTITIONS_CONCURRENTLY in the environment overrides the service's default (1).
+ *     PARTITIONS_CONCURRENTLY in the environment overrides the service's default (1). Where the
+ *     time goes: this process's CPU time (the service's Node side), Redis's (INFO cpu; the Redis
+ *     may serve others too) and the mock Kafka cluster's (/proc), from the first batch's end to the
+ *     last's, as shares of one core. BENCH_INSTANCES=N (default 1) runs N instances in one consumer
+ *     group instead, in worker threads (bench-feature-worker.ts), joined before the backlog is
+ *     written so no rebalance falls inside the measured run.
  * (c) The serving API over real HTTP (autocannon, 10 connections, then 1) on the online store the run filled.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
@@ -34,9 +42,12 @@ import {
 import { createDeadLetterWriter, createKafkaClient, createProducer } from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroTopicWriter } from '@tidewater/service-runtime';
+import type { BenchWorkerInput, BenchWorkerMessage } from './bench-feature-worker.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 60_000);
 const CARDS = Number(process.env['BENCH_CARDS'] ?? 5_000);
+/** Service instances in the consumer group; beyond 1 they run in worker threads (bench-feature-worker.ts). */
+const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 1);
 const logger = pino({ level: 'silent' });
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -82,13 +93,6 @@ async function main(): Promise<void> {
     const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
     const producer = createProducer({ kafka, logger });
     await producer.start();
-    const writer = await avroTopicWriter(registry, topic('events'), 'paymentEvent', true);
-    for (let i = 0; i < events.length; i += 1000) {
-      await producer.send(
-        topic('events'),
-        events.slice(i, i + 1000).map((e) => ({ key: writer.key.encode(e.card_id), value: writer.value.encode(e) })),
-      );
-    }
     const batches: { events: number; ms: number; end: number }[] = [];
     let firstStart = Infinity;
     let done: () => void = () => undefined;
@@ -105,6 +109,68 @@ async function main(): Promise<void> {
       CONSUMER_GROUP: `bench-feature-${run}`,
       PARTITIONS_CONCURRENTLY: process.env['PARTITIONS_CONCURRENTLY'],
     });
+    const redisCpu = async () => {
+      const info = await redis.info('cpu');
+      const field = (name: string) => Number(new RegExp(`\\b${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+      return field('used_cpu_user') + field('used_cpu_sys');
+    };
+    // The mock Kafka cluster is a process of the stack: its CPU seconds from /proc (clock ticks, 100 per second on Linux).
+    const kafkaCpu = () => {
+      try {
+        const fields = readFileSync(`/proc/${state.kafka.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return NaN;
+      }
+    };
+    // CPU is counted from the end of the first batch (after start-up and the group join) to the end of the last.
+    let phase: { t: number; node: NodeJS.CpuUsage; kafka: number; redis: Promise<number> } | undefined;
+    const onBatch = (n: number, ms: number, end: number) => {
+      firstStart = Math.min(firstStart, end - ms);
+      batches.push({ events: n, ms, end });
+      phase ??= { t: end, node: process.cpuUsage(), kafka: kafkaCpu(), redis: redisCpu() };
+      processed += n;
+      if (processed >= EVENTS) done();
+    };
+    const writer = await avroTopicWriter(registry, topic('events'), 'paymentEvent', true);
+    const produceBacklog = async () => {
+      for (let i = 0; i < events.length; i += 1000) {
+        await producer.send(
+          topic('events'),
+          events.slice(i, i + 1000).map((e) => ({ key: writer.key.encode(e.card_id), value: writer.value.encode(e) })),
+        );
+      }
+    };
+    const workerModule = new URL('./bench-feature-worker.ts', import.meta.url).href;
+    // With one instance (the default) it runs in this thread on a backlog written beforehand; with more,
+    // this thread's app only serves part (c) and the instances are workers (process CPU counts them all).
+    const workers = Array.from(
+      { length: INSTANCES > 1 ? INSTANCES : 0 },
+      (_, index) =>
+        // Workers do not inherit tsx's loader: the bootstrap registers it, then imports the worker module.
+        new Worker(`import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(workerModule)}); });`, {
+          eval: true,
+          workerData: {
+            index,
+            brokers: env['KAFKA_BROKERS']!.split(','),
+            registryUrl: env['SCHEMA_REGISTRY_URL']!,
+            redisUrl: env['REDIS_URL']!,
+            config,
+          } satisfies BenchWorkerInput,
+        }),
+    );
+    const workerSaid = (kind: BenchWorkerMessage['kind']) =>
+      Promise.all(
+        workers.map((w) => new Promise<void>((resolve) => w.on('message', (m: BenchWorkerMessage) => m.kind === kind && resolve()))),
+      );
+    for (const w of workers)
+      w.on('message', (m: BenchWorkerMessage) => m.kind === 'batch' && onBatch(m.events, m.ms, m.endEpochMs - performance.timeOrigin));
+    if (INSTANCES > 1) {
+      await workerSaid('assigned');
+      await sleep(3000); // the last join's rebalance settles
+    } else {
+      await produceBacklog();
+    }
     const metrics = createMetricsRegistry('feature');
     const http = Fastify();
     const app = await createApp({
@@ -118,19 +184,30 @@ async function main(): Promise<void> {
       redis,
       config,
       featureSet,
-      onBatch(n, ms) {
-        const end = performance.now();
-        firstStart = Math.min(firstStart, end - ms);
-        batches.push({ events: n, ms, end });
-        processed += n;
-        if (processed >= EVENTS) done();
-      },
+      onBatch: (n, ms) => onBatch(n, ms, performance.now()),
     });
-    await app.start();
+    if (INSTANCES > 1) {
+      // The others joined the group before the backlog was written, so no rebalance falls inside the measured run.
+      await produceBacklog();
+      console.log(`${INSTANCES} service instances in worker threads; the backlog was written once all were in the group`);
+    } else {
+      await app.start();
+    }
+    // The deadline's timer is cleared once the run finished, or it would keep the process alive for its 300 s.
+    let deadline: NodeJS.Timeout | undefined;
     await Promise.race([
       finished,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('service did not finish in 300 s')), 300_000)),
-    ]);
+      new Promise((_, reject) => (deadline = setTimeout(() => reject(new Error('service did not finish in 300 s')), 300_000))),
+    ]).finally(() => clearTimeout(deadline));
+    const wallSeconds = (performance.now() - phase!.t) / 1000;
+    const nodeCpu = process.cpuUsage(phase!.node);
+    const nodeShare = (nodeCpu.user + nodeCpu.system) / 1e6 / wallSeconds;
+    const kafkaShare = (kafkaCpu() - phase!.kafka) / wallSeconds;
+    const redisShare = ((await redisCpu()) - (await phase!.redis)) / wallSeconds;
+    const closed = workerSaid('closed');
+    for (const w of workers) w.postMessage('close');
+    await closed;
+    await Promise.all(workers.map((w) => w.terminate()));
     await app.close();
     await producer.close();
     const serviceSeconds = (Math.max(...batches.map((b) => b.end)) - firstStart) / 1000;
@@ -172,9 +249,9 @@ async function main(): Promise<void> {
     await http.close();
 
     console.log('');
-    console.log('(a) Redis ceiling, same events, pipelined in batches of the median service batch');
-    console.log(`    window-update script alone (1 EVALSHA/event):  ${fmt(scriptPerS).padStart(10)} events/s`);
-    console.log(`    bare HINCRBY, same command count:               ${fmt(rawPerS).padStart(10)} ops/s`);
+    console.log('(a) Ceilings, same events, in batches of the median service batch');
+    console.log(`    window state alone (MGET, Node, CAS script):   ${fmt(scriptPerS).padStart(10)} events/s`);
+    console.log(`    Redis: bare pipelined HINCRBY, 1 per event:     ${fmt(rawPerS).padStart(10)} ops/s`);
     console.log('(b) feature service (Kafka in, Avro, Redis state + online store, features, Kafka out)');
     console.log(
       `    throughput:                                     ${fmt(eventsPerS).padStart(10)} events/s  (${fmt(serviceSeconds, 2)} s)`,
@@ -183,7 +260,10 @@ async function main(): Promise<void> {
       `    batches: ${batches.length}, size median ${fmt(medianSize)}; latency median ${fmt(percentile(batchMs, 50), 1)} ms, p99 ${fmt(p99, 1)} ms`,
     );
     console.log(
-      `    service / script ceiling: ${fmt(eventsPerS / scriptPerS, 2)}; target 15,000 events/s: ${eventsPerS >= 15_000 ? 'met' : 'NOT met'}`,
+      `    CPU from the first batch's end to the last's (${fmt(wallSeconds, 2)} s): this process (the service) ${fmt(100 * nodeShare)}%, Redis ${fmt(100 * redisShare)}%, mock Kafka ${fmt(100 * kafkaShare)}% of one core`,
+    );
+    console.log(
+      `    service / window-state ceiling: ${fmt(eventsPerS / scriptPerS, 2)}; target 15,000 events/s: ${eventsPerS >= 15_000 ? 'met' : 'NOT met'}`,
     );
     console.log(
       `(c) GET /v1/features/{entity} over HTTP, 10 connections, 5 s: ${fmt(serving.requests.average)} req/s, latency p50 ${serving.latency.p50} ms, p99 ${serving.latency.p99} ms, non-2xx ${serving.non2xx}`,
@@ -200,10 +280,14 @@ async function main(): Promise<void> {
         median_batch_ms: Number(percentile(batchMs, 50).toFixed(2)),
         median_batch_size: medianSize,
         redis_ceiling_ops_per_s: Math.round(rawPerS),
-        redis_script_ceiling_events_per_s: Math.round(scriptPerS),
+        window_state_events_per_s: Math.round(scriptPerS),
+        service_cpu_share: Number(nodeShare.toFixed(2)),
+        redis_cpu_share: Number(redisShare.toFixed(2)),
+        kafka_cpu_share: Number(kafkaShare.toFixed(2)),
         serving_get_p99_ms: serving.latency.p99,
         serving_get_req_per_s: Math.round(serving.requests.average),
         serving_get_p99_ms_1conn: single.latency.p99,
+        instances: INSTANCES,
         features: featureSet.outputNames.length,
         windows: featureSet.windows.length,
       }),

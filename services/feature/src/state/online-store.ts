@@ -2,24 +2,33 @@ import type { Redis } from 'ioredis';
 import type { FeatureVector } from '@tidewater/schemas';
 
 /**
- * Keeps the vector only if it is not older (by event time) than the stored one, so a late or
- * out-of-order event never hides the entity's newest vector; ties go to the later write.
+ * Per key, keeps the vector only if it is not older (by event time) than the stored one, so a late
+ * or out-of-order event never hides the entity's newest vector; ties go to the later write.
+ * KEYS the entities' online keys; ARGV the TTL ms, then per key the event time and the vector.
+ * One call per batch (keys of many entities: a single Redis, not Redis Cluster).
  */
 const setLatestScript = `
-local cur = redis.call('HGET', KEYS[1], 't')
-if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 't', ARGV[1], 'v', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
+local ttl = ARGV[1]
+for k = 1, #KEYS do
+  local t = ARGV[2 * k]
+  local cur = redis.call('HGET', KEYS[k], 't')
+  if not cur or tonumber(cur) <= tonumber(t) then
+    redis.call('HSET', KEYS[k], 't', t, 'v', ARGV[2 * k + 1])
+    redis.call('PEXPIRE', KEYS[k], ttl)
+  end
+end
+return 0
 `;
 
-type PipelineWithScript = {
-  twFeatureSetLatest(key: string, eventTime: number, vector: string, ttlMs: number): unknown;
-  exec(): Promise<[Error | null, unknown][] | null>;
+type RedisWithScript = Redis & {
+  twFeatureSetLatest(keyCount: number, ...args: (string | number)[]): Promise<number>;
 };
 
+/** Vectors per script call: a script blocks Redis while it runs, so a huge batch is written in chunks. */
+const CHUNK = 500;
+
 export interface OnlineStore {
-  /** Stores each entity's newest vector (one pipelined round trip); resolves once Redis acknowledged all. */
+  /** Stores each entity's newest vector (one script call per batch); resolves once Redis acknowledged it. */
   write(vectors: readonly FeatureVector[]): Promise<void>;
   /** The newest vector of each entity, null where none is stored (expired or never seen). */
   read(entities: readonly string[]): Promise<(FeatureVector | null)[]>;
@@ -27,14 +36,24 @@ export interface OnlineStore {
 
 /** The latest feature vector per entity, in Redis under `<prefix>online:{entity}` with a TTL. */
 export function createOnlineStore(redis: Redis, keyPrefix: string, ttlMs: number): OnlineStore {
-  redis.defineCommand('twFeatureSetLatest', { numberOfKeys: 1, lua: setLatestScript });
+  redis.defineCommand('twFeatureSetLatest', { lua: setLatestScript });
+  const scripted = redis as RedisWithScript;
   const key = (entity: string) => `${keyPrefix}online:{${entity}}`;
   return {
     async write(vectors) {
-      if (vectors.length === 0) return;
-      const pipeline = redis.pipeline() as unknown as PipelineWithScript;
-      for (const v of vectors) void pipeline.twFeatureSetLatest(key(v.entity_key), v.event_time, JSON.stringify(v), ttlMs);
-      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+      // Only each entity's newest vector of the batch can be kept (the later one on a tie): send just those.
+      const newest = new Map<string, FeatureVector>();
+      for (const v of vectors) {
+        const seen = newest.get(v.entity_key);
+        if (!seen || seen.event_time <= v.event_time) newest.set(v.entity_key, v);
+      }
+      const latest = [...newest.values()];
+      for (let from = 0; from < latest.length; from += CHUNK) {
+        const chunk = latest.slice(from, from + CHUNK);
+        const args: (string | number)[] = [ttlMs];
+        for (const v of chunk) args.push(v.event_time, JSON.stringify(v));
+        await scripted.twFeatureSetLatest(chunk.length, ...chunk.map((v) => key(v.entity_key)), ...args);
+      }
     },
     async read(entities) {
       if (entities.length === 0) return [];

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { PaymentEvent } from '@tidewater/schemas';
 import { featureErrors } from '../errors.js';
 import type { FeatureSet, NumericEventField, StringEventField } from '../feature-set/definition.js';
-import { windowUpdateScript } from './window-script.js';
+import { applyEvent, decodeState, encodeState, layoutOf, type EntityState } from './entity-state.js';
+import { windowWriteScript } from './window-script.js';
 
 /** Sum, sum of squares, min and max of one numeric field over a window (min/max null when empty). */
 export interface FieldStats {
@@ -15,7 +16,7 @@ export interface FieldStats {
 export interface WindowStats {
   readonly count: number;
   readonly fields: Readonly<Partial<Record<NumericEventField, FieldStats>>>;
-  /** HyperLogLog estimates of distinct values. */
+  /** Distinct values (HyperLogLog estimates, exact while small: see distinct-sketch.ts). */
   readonly distinct: Readonly<Partial<Record<StringEventField, number>>>;
 }
 
@@ -33,85 +34,92 @@ export interface EventState {
 /** The event fields the state reads; a PaymentEvent has them all. */
 export type StateEvent = Pick<PaymentEvent, 'event_id' | 'occurred_at' | NumericEventField | StringEventField>;
 
-type PipelineWithScript = {
-  /** ioredis's Buffer variant of the script command: the reply is packed doubles, not text. */
-  twFeatureWindowsBuffer(state: string, ids: string, ...argv: (string | number)[]): unknown;
-  exec(): Promise<[Error | null, unknown][] | null>;
+type RedisWithScript = Redis & {
+  /** window-script.ts: the number of keys, the keys, the TTL, then per key the version read and the new state. */
+  twFeatureWriteStates(keyCount: number, ...args: (string | number | Buffer)[]): Promise<number[]>;
 };
 
-/**
- * Redis keys of one entity. The hash tag `{entity}` puts all of them in one Redis Cluster slot,
- * which the script needs (it touches the HLL keys it derives from the prefix).
- */
+/** Redis key of one entity's window state; the hash tag `{entity}` names its Redis Cluster slot. */
 export function entityKeys(keyPrefix: string, entity: string) {
-  const base = `${keyPrefix}{${entity}}`;
-  return { state: `${base}:w`, ids: `${base}:ids`, hllPrefix: `${base}:h:` };
+  return { state: `${keyPrefix}{${entity}}:s` };
 }
 
 export interface WindowState {
-  /** Applies a fetched batch in one pipelined round trip, one atomic script call per event, in order. */
+  /** Applies a fetched batch, in order: one round trip reads its entities' states, one writes back those that changed. */
   applyBatch(events: readonly StateEvent[]): Promise<EventState[]>;
 }
 
+/** Times an entity is re-read and recomputed after another writer changed it, before the batch fails (retriable). */
+const MAX_ATTEMPTS = 5;
+/** Entities per write script: a script blocks Redis while it runs, so a huge batch is written in chunks. */
+const WRITE_CHUNK = 500;
+
 /**
- * Event-time window state of a feature set in Redis. TTLs are wall-clock: an entity with no
- * event for `retention + ttlSlackMs` loses its state (idle entities expire).
+ * Event-time window state of a feature set in Redis, one string per entity. Per batch, Node reads
+ * the states of the batch's entities (one MGET), applies the events to them in order
+ * (entity-state.ts) and writes back the changed states with a compare-and-set on each one's
+ * version (window-script.ts: one script call); an entity another writer changed meanwhile is
+ * re-read and recomputed. Each entity's events of the batch are applied atomically, so each event
+ * is. The MGET and the script span many entities' keys: a single Redis, not Redis Cluster. TTLs
+ * are wall-clock: an entity with no applied event for `retention + ttlSlackMs` loses its state
+ * (idle entities expire).
  */
 export function createWindowState(redis: Redis, featureSet: FeatureSet, keyPrefix: string, ttlSlackMs = 3_600_000): WindowState {
-  redis.defineCommand('twFeatureWindows', { numberOfKeys: 2, lua: windowUpdateScript });
+  redis.defineCommand('twFeatureWriteStates', { lua: windowWriteScript });
+  const scripted = redis as RedisWithScript;
   const ttl = featureSet.retentionMs + ttlSlackMs;
-  const windows = featureSet.windows;
+  const layout = layoutOf(featureSet);
+  const failed = (message: string, cause?: unknown) =>
+    featureErrors.create('TW_FEATURE_STATE_UPDATE_FAILED', `window state update failed: ${message}`, { cause });
+  const asFailure = (err: unknown) => {
+    throw failed(err instanceof Error ? err.message : String(err), err);
+  };
+
+  const read = (entities: readonly string[]): Promise<(Buffer | null)[]> =>
+    redis.mgetBuffer(entities.map((entity) => entityKeys(keyPrefix, entity).state)).catch(asFailure);
+
+  /** The entities whose version had changed (not written). */
+  async function write(states: readonly [string, EntityState][]): Promise<string[]> {
+    const stale: string[] = [];
+    for (let from = 0; from < states.length; from += WRITE_CHUNK) {
+      const chunk = states.slice(from, from + WRITE_CHUNK);
+      const keys = chunk.map(([entity]) => entityKeys(keyPrefix, entity).state);
+      const args: (number | Buffer)[] = [ttl];
+      for (const [, s] of chunk) args.push(s.expected, encodeState(featureSet, layout, s));
+      const positions = await scripted.twFeatureWriteStates(keys.length, ...keys, ...args).catch(asFailure);
+      for (const k of positions) stale.push(chunk[k - 1]![0]);
+    }
+    return stale;
+  }
+
   return {
     async applyBatch(events) {
       if (events.length === 0) return [];
-      const pipeline = redis.pipeline() as unknown as PipelineWithScript;
-      for (const e of events) {
+      // Entities in order of first appearance, each with its events in batch order.
+      const byEntity = new Map<string, number[]>();
+      events.forEach((e, i) => {
         const entity = e[featureSet.entity];
         if (entity === '') throw featureErrors.create('TW_FEATURE_MISSING_ENTITY', `event ${e.event_id} has an empty ${featureSet.entity}`);
-        const keys = entityKeys(keyPrefix, entity);
-        const argv: (string | number)[] = [
-          e.event_id,
-          e.occurred_at,
-          featureSet.allowedLatenessMs,
-          featureSet.retentionMs,
-          ttl,
-          keys.hllPrefix,
-        ];
-        for (const w of windows) {
-          argv.push(w.name, w.bucketMs, w.buckets, w.ring, w.fields.length);
-          for (const f of w.fields) argv.push(e[f]);
-          argv.push(w.distinct.length);
-          for (const f of w.distinct) argv.push(f, e[f]);
-        }
-        void pipeline.twFeatureWindowsBuffer(keys.state, keys.ids, ...argv);
-      }
-      const results = (await pipeline.exec()) ?? [];
-      return results.map(([err, reply]) => {
-        if (err) throw featureErrors.create('TW_FEATURE_STATE_UPDATE_FAILED', `window state update failed: ${err.message}`, { cause: err });
-        return parseReply(reply as Buffer, featureSet);
+        const mine = byEntity.get(entity);
+        if (mine) mine.push(i);
+        else byEntity.set(entity, [i]);
       });
+      const results = new Array<EventState>(events.length);
+      let pending = [...byEntity.keys()];
+      for (let attempt = 1; ; attempt++) {
+        const stored = await read(pending);
+        const changed: [string, EntityState][] = [];
+        pending.forEach((entity, k) => {
+          const s = decodeState(featureSet, layout, stored[k] ?? null);
+          for (const i of byEntity.get(entity)!) results[i] = applyEvent(featureSet, s, events[i]!);
+          if (s.dirty) changed.push([entity, s]);
+        });
+        if (changed.length === 0) return results;
+        pending = await write(changed);
+        if (pending.length === 0) return results;
+        if (attempt === MAX_ATTEMPTS)
+          throw failed(`${pending.length} entities changed by another writer ${MAX_ATTEMPTS} times in a row (first: ${pending[0]})`);
+      }
     },
-  };
-}
-
-/** The script's reply: little-endian doubles, NaN for "none" (see window-script.ts). */
-function parseReply(reply: Buffer, featureSet: FeatureSet): EventState {
-  let i = 3;
-  const next = () => reply.readDoubleLE(8 * i++);
-  const optional = (v: number) => (Number.isNaN(v) ? null : v);
-  const windows: Record<string, WindowStats> = {};
-  for (const w of featureSet.windows) {
-    const count = next();
-    const fields: Partial<Record<NumericEventField, FieldStats>> = {};
-    for (const f of w.fields) fields[f] = { sum: next(), sumsq: next(), min: optional(next()), max: optional(next()) };
-    const distinct: Partial<Record<StringEventField, number>> = {};
-    for (const f of w.distinct) distinct[f] = next();
-    windows[w.name] = { count, fields, distinct };
-  }
-  return {
-    late: reply.readDoubleLE(0) === 1,
-    duplicate: reply.readDoubleLE(8) === 1,
-    previousEventTime: optional(reply.readDoubleLE(16)),
-    windows,
   };
 }

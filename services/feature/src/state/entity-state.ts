@@ -1,0 +1,246 @@
+import type { FeatureSet, NumericEventField, StringEventField, WindowSpec } from '../feature-set/definition.js';
+import { emptySketch, hash53, REGISTER_BYTES, sketchAdd, sketchCount, type DistinctSketch } from './distinct-sketch.js';
+import type { EventState, FieldStats, StateEvent, WindowStats } from './window-state.js';
+
+/** One bucket of one window: count, then sum, sum of squares, min, max per field, and a distinct sketch per string field. */
+interface Bucket {
+  readonly b: number;
+  count: number;
+  /** Plain numbers: cheaper to allocate than a Float64Array, and decoding makes one per bucket on every read. */
+  readonly stats: number[];
+  readonly sketches: DistinctSketch[];
+}
+
+/**
+ * One entity's whole window state, as Node holds it between reading it from Redis and writing it
+ * back. `version` counts the events ever applied to it: it grows with every write, so it is the
+ * compare-and-set token (and, being a function of the applied events only, two runs that applied
+ * the same events store the same bytes).
+ */
+export interface EntityState {
+  version: number;
+  maxT: number | null;
+  /** Applied event ids and their event times, kept while an event of that time could still be applied (the allowed lateness). */
+  readonly ids: Map<string, number>;
+  /** Per window of the feature set, in its order: the live buckets. */
+  windows: Bucket[][];
+  /** The first 8 bytes of the stored value (the version as stored), empty when there was none: what the write compares. */
+  readonly expected: Buffer;
+  /** Applied an event since it was read. */
+  dirty: boolean;
+}
+
+/** A fingerprint of the windows' layout: state written under another layout keeps its ids and newest time, not its buckets. */
+export function layoutOf(featureSet: FeatureSet): number {
+  const shape = featureSet.windows.map((w) => [w.name, w.bucketMs, w.fields, w.distinct]);
+  return hash53(JSON.stringify(shape)) % 4294967296;
+}
+
+const noBytes = Buffer.alloc(0);
+
+export function emptyState(featureSet: FeatureSet): EntityState {
+  return { version: 0, maxT: null, ids: new Map(), windows: featureSet.windows.map(() => []), expected: noBytes, dirty: false };
+}
+
+/**
+ * Layout (little-endian): f64 version, u32 layout, f64 newest event time (NaN for none), u32 ids,
+ * per id f64 event time, u32 byte length, UTF-8 bytes; then per window u32 buckets, per bucket f64
+ * bucket number, f64 count, 4 f64 per field, then per distinct field u8 kind (0 exact: u16 n, at
+ * most EXACT_LIMIT, and n f64 hashes; 1 registers: 16,384 bytes). Lengths and counts are u32 so no
+ * id or lateness, however large, makes a state impossible to write (a batch that can never succeed).
+ */
+export function decodeState(featureSet: FeatureSet, layout: number, buf: Buffer | null): EntityState {
+  if (!buf || buf.length < 8) return emptyState(featureSet);
+  let o = 0;
+  const version = buf.readDoubleLE(o);
+  const storedLayout = buf.readUInt32LE(8);
+  const t = buf.readDoubleLE(12);
+  const nIds = buf.readUInt32LE(20);
+  o = 24;
+  const ids = new Map<string, number>();
+  for (let i = 0; i < nIds; i++) {
+    const at = buf.readDoubleLE(o);
+    const len = buf.readUInt32LE(o + 8);
+    ids.set(buf.toString('utf8', o + 12, o + 12 + len), at);
+    o += 12 + len;
+  }
+  const state: EntityState = {
+    version,
+    maxT: Number.isNaN(t) ? null : t,
+    ids,
+    windows: featureSet.windows.map(() => []),
+    expected: buf.subarray(0, 8),
+    dirty: false,
+  };
+  if (storedLayout !== layout) return state;
+  featureSet.windows.forEach((w, wi) => {
+    const n = buf.readUInt32LE(o);
+    o += 4;
+    const width = 4 * w.fields.length;
+    const buckets: Bucket[] = [];
+    for (let k = 0; k < n; k++) {
+      const b = buf.readDoubleLE(o);
+      const count = buf.readDoubleLE(o + 8);
+      o += 16;
+      const stats: number[] = [];
+      for (let j = 0; j < width; j++, o += 8) stats.push(buf.readDoubleLE(o));
+      const sketches: DistinctSketch[] = [];
+      for (let d = 0; d < w.distinct.length; d++) {
+        if (buf.readUInt8(o++) === 0) {
+          const size = buf.readUInt16LE(o);
+          o += 2;
+          const hashes: number[] = [];
+          for (let j = 0; j < size; j++, o += 8) hashes.push(buf.readDoubleLE(o));
+          sketches.push({ kind: 'exact', hashes });
+        } else {
+          sketches.push({ kind: 'registers', registers: Uint8Array.from(buf.subarray(o, o + REGISTER_BYTES)) });
+          o += REGISTER_BYTES;
+        }
+      }
+      buckets.push({ b, count, stats, sketches });
+    }
+    state.windows[wi] = buckets;
+  });
+  return state;
+}
+
+/**
+ * The state to store, trimmed so memory per entity stays bounded: ids older than the newest event
+ * minus the allowed lateness (an event that old is late, so it cannot be applied whether or not its
+ * id is known), and buckets no event that can still be applied, or a late event's read, can reach
+ * (at most `ring` per window). Trimming depends only on the newest event time, so it is the same
+ * whatever the batch boundaries were.
+ */
+export function encodeState(featureSet: FeatureSet, layout: number, s: EntityState): Buffer {
+  // Trimmed in place (the state is not used after it is written): no copies on the hot path.
+  const horizon = s.maxT === null ? -Infinity : s.maxT - featureSet.allowedLatenessMs;
+  let size = 24;
+  for (const [id, at] of s.ids) {
+    if (at < horizon) s.ids.delete(id);
+    else size += 12 + Buffer.byteLength(id);
+  }
+  for (let wi = 0; wi < featureSet.windows.length; wi++) {
+    const w = featureSet.windows[wi]!;
+    const oldest = Math.floor(horizon / w.bucketMs) - w.buckets;
+    if (s.windows[wi]!.some((k) => k.b <= oldest)) s.windows[wi] = s.windows[wi]!.filter((k) => k.b > oldest);
+    size += 4;
+    for (const k of s.windows[wi]!) {
+      size += 16 + 8 * k.stats.length;
+      for (const sk of k.sketches) size += 1 + (sk.kind === 'exact' ? 2 + 8 * sk.hashes.length : REGISTER_BYTES);
+    }
+  }
+  const buf = Buffer.allocUnsafe(size);
+  buf.writeDoubleLE(s.version, 0);
+  buf.writeUInt32LE(layout, 8);
+  buf.writeDoubleLE(s.maxT ?? NaN, 12);
+  buf.writeUInt32LE(s.ids.size, 20);
+  let o = 24;
+  for (const [id, at] of s.ids) {
+    buf.writeDoubleLE(at, o);
+    const bytes = buf.write(id, o + 12, 'utf8');
+    buf.writeUInt32LE(bytes, o + 8);
+    o += 12 + bytes;
+  }
+  for (const buckets of s.windows) {
+    buf.writeUInt32LE(buckets.length, o);
+    o += 4;
+    for (const k of buckets) {
+      buf.writeDoubleLE(k.b, o);
+      buf.writeDoubleLE(k.count, o + 8);
+      o += 16;
+      for (const v of k.stats) o = buf.writeDoubleLE(v, o);
+      for (const sk of k.sketches) {
+        if (sk.kind === 'exact') {
+          o = buf.writeUInt8(0, o);
+          o = buf.writeUInt16LE(sk.hashes.length, o);
+          for (const h of sk.hashes) o = buf.writeDoubleLE(h, o);
+        } else {
+          o = buf.writeUInt8(1, o);
+          buf.set(sk.registers, o);
+          o += REGISTER_BYTES;
+        }
+      }
+    }
+  }
+  return buf;
+}
+
+/**
+ * Applies one event to its entity's state and returns what its vector reads: the semantics of
+ * README "Semantics" (late beyond the allowed lateness, already-applied ids skipped, windows of
+ * `buckets` buckets ending with the event's bucket, or the newest event's for a late event).
+ */
+export function applyEvent(featureSet: FeatureSet, s: EntityState, e: StateEvent): EventState {
+  const t = e.occurred_at;
+  const maxT = s.maxT;
+  const late = maxT !== null && t < maxT - featureSet.allowedLatenessMs;
+  const duplicate = !late && s.ids.has(e.event_id);
+  if (!late && !duplicate) {
+    s.ids.set(e.event_id, t);
+    s.version += 1;
+    s.dirty = true;
+    if (maxT === null || t > maxT) s.maxT = t;
+    for (let wi = 0; wi < featureSet.windows.length; wi++) addToBucket(featureSet.windows[wi]!, s.windows[wi]!, t, e);
+  }
+  const readT = late ? maxT! : t;
+  const windows: Record<string, WindowStats> = {};
+  for (let wi = 0; wi < featureSet.windows.length; wi++) {
+    const w = featureSet.windows[wi]!;
+    windows[w.name] = aggregate(w, s.windows[wi]!, readT);
+  }
+  return { late, duplicate, previousEventTime: maxT, windows };
+}
+
+function addToBucket(w: WindowSpec, buckets: Bucket[], t: number, e: StateEvent): void {
+  const b = Math.floor(t / w.bucketMs);
+  let p: Bucket | undefined;
+  for (let k = buckets.length - 1; k >= 0; k--) if (buckets[k]!.b === b) p = buckets[k];
+  if (!p) {
+    p = { b, count: 0, stats: new Array<number>(4 * w.fields.length).fill(0), sketches: w.distinct.map(emptySketch) };
+    buckets.push(p);
+  }
+  const first = p.count === 0;
+  p.count += 1;
+  const st = p.stats;
+  for (let f = 0; f < w.fields.length; f++) {
+    const v = e[w.fields[f]!];
+    const j = 4 * f;
+    st[j] = st[j]! + v;
+    st[j + 1] = st[j + 1]! + v * v;
+    if (first || v < st[j + 2]!) st[j + 2] = v;
+    if (first || v > st[j + 3]!) st[j + 3] = v;
+  }
+  for (let d = 0; d < w.distinct.length; d++) p.sketches[d] = sketchAdd(p.sketches[d]!, hash53(e[w.distinct[d]!]));
+}
+
+function aggregate(w: WindowSpec, buckets: readonly Bucket[], readT: number): WindowStats {
+  const last = Math.floor(readT / w.bucketMs);
+  const first = last - w.buckets;
+  let count = 0;
+  for (const k of buckets) if (k.b > first && k.b <= last) count += k.count;
+  // One pass over the buckets per field, in scalars: no array is allocated per event and window.
+  const fields: Partial<Record<NumericEventField, FieldStats>> = {};
+  for (let f = 0; f < w.fields.length; f++) {
+    const j = 4 * f;
+    let sum = 0;
+    let sumsq = 0;
+    let min = NaN;
+    let max = NaN;
+    for (const k of buckets) {
+      if (k.b <= first || k.b > last) continue;
+      const st = k.stats;
+      sum += st[j]!;
+      sumsq += st[j + 1]!;
+      if (!(st[j + 2]! >= min)) min = st[j + 2]!;
+      if (!(st[j + 3]! <= max)) max = st[j + 3]!;
+    }
+    fields[w.fields[f]!] = count === 0 ? { sum: 0, sumsq: 0, min: null, max: null } : { sum, sumsq, min, max };
+  }
+  const distinct: Partial<Record<StringEventField, number>> = {};
+  for (let d = 0; d < w.distinct.length; d++) {
+    const sketches: DistinctSketch[] = [];
+    for (const k of buckets) if (k.b > first && k.b <= last) sketches.push(k.sketches[d]!);
+    distinct[w.distinct[d]!] = sketchCount(sketches);
+  }
+  return { count, fields, distinct };
+}
