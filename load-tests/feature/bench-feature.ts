@@ -81,6 +81,10 @@ async function main(): Promise<void> {
       `feature set ${featureSet.name} ${featureSet.version}: ${featureSet.outputNames.length} features over ${featureSet.windows.length} windows ` +
         `(${featureSet.windows.map((w) => `${w.name}/${w.buckets} buckets`).join(', ')}); ${fmt(EVENTS)} events, ${fmt(CARDS)} cards`,
     );
+    // The service runs in this process: its V8 flags are this process's (the deployments' NODE_OPTIONS).
+    console.log(
+      `node flags: ${[...process.execArgv.filter((a) => a.startsWith('--max-')), process.env['NODE_OPTIONS'] ?? ''].join(' ').trim() || 'none'}`,
+    );
 
     // (b) first, so (a) can use the batch sizes the service actually saw.
     const topic = (name: string) => `bench-feat-${run}-${name}`;
@@ -288,6 +292,7 @@ async function main(): Promise<void> {
         serving_get_req_per_s: Math.round(serving.requests.average),
         serving_get_p99_ms_1conn: single.latency.p99,
         instances: INSTANCES,
+        node_options: process.env['NODE_OPTIONS'] ?? '',
         features: featureSet.outputNames.length,
         windows: featureSet.windows.length,
       }),

@@ -3,6 +3,9 @@ import { repoRoot } from '@tidewater/schemas';
 import { freePort, httpOk, isAlive, spawnTypeScript, waitUntil } from './detached-process.js';
 import { stackEnv, stackFiles, type ServiceState, type StackState } from './stack-layout.js';
 
+// As in deploy/k8s/feature.yaml: a larger young generation, since the feature service allocates per event.
+const featureNodeOptions = '--max-semi-space-size=32';
+
 /** The five services in pipeline order; `down` stops them in reverse. */
 export const serviceNames = ['alerting', 'drift-monitor', 'inference', 'feature', 'ingestion'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -45,6 +48,7 @@ export async function startServices(
         HTTP_PORT: String(port),
         HTTP_HOST: '127.0.0.1',
         KAFKA_CLIENT_ID: `tidewater-${name}-${instance}`,
+        ...(name === 'feature' ? { NODE_OPTIONS: featureNodeOptions } : {}),
         // Kafka starts empty with every stack; state in a shared Redis must too, so each stack gets its own keys.
         REDIS_KEY_PREFIX: `tw:stack-${Date.parse(state.startedAt)}:${name}:`,
       },
