@@ -10,7 +10,7 @@ import { evaluateFeatures } from './feature-set/evaluate.js';
 import { featureMetrics } from './metrics.js';
 import { registerServingRoutes } from './serving/routes.js';
 import { createOnlineStore, type OnlineStore } from './state/online-store.js';
-import { createWindowState } from './state/window-state.js';
+import { createWindowState, type EventState } from './state/window-state.js';
 
 export type FeatureDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
   readonly redis: Redis;
@@ -49,7 +49,13 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
     deps.featureSet ?? loadFeatureSet(config.FEATURE_SET_FILE ?? new URL('../feature-sets/card-fraud.yaml', import.meta.url).pathname);
   const out = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_FEATURES, 'featureVector', config.SCHEMA_AUTO_REGISTER);
   const codec = avroConsumerCodec(deps.schemaRegistry, 'paymentEvent');
-  const windows = createWindowState(deps.redis, featureSet, config.REDIS_KEY_PREFIX);
+  const windows = createWindowState(deps.redis, featureSet, config.REDIS_KEY_PREFIX, undefined, (entity) =>
+    deps.logger.error(
+      { entity, code: 'TW_FEATURE_STATE_UNREADABLE' satisfies keyof typeof featureErrors.catalogue },
+      'stored window state is unreadable; the entity starts again from empty',
+    ),
+  );
+  const appliedBatches = new WeakMap<readonly ConsumedRecord<PaymentEvent>[], EventState[]>();
   const onlineStore = createOnlineStore(deps.redis, config.REDIS_KEY_PREFIX, config.ONLINE_STORE_TTL_MS ?? 86_400_000);
   const metrics = featureMetrics(deps.metrics);
   // SCAN walks the whole keyspace, so it runs in the background, never on a scrape's clock.
@@ -97,7 +103,10 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
           );
         else usable.push(r);
       }
-      const states = await timed('window_update', () => windows.applyBatch(usable.map((r) => r.value)));
+      // A retry of this batch (say the produce below failed) must not apply it again: its events are
+      // now already applied, and their vectors would read the end-of-batch state instead of their own.
+      const states = appliedBatches.get(records) ?? (await timed('window_update', () => windows.applyBatch(usable.map((r) => r.value))));
+      appliedBatches.set(records, states);
       const featureTime = now();
       const vectors = usable.map((r, i): FeatureVector => {
         const e = r.value;

@@ -18,7 +18,13 @@ export const featureErrors = defineErrors('TW_FEATURE_', {
   },
   TW_FEATURE_STATE_UPDATE_FAILED: {
     retriable: true,
-    description: 'Redis refused or failed the window-state update script; the batch is retried and redelivered, never dead-lettered.',
+    description:
+      'Redis failed the window-state read or compare-and-set write, or another writer changed an entity 5 times in a row; the batch is retried and redelivered, never dead-lettered.',
+  },
+  TW_FEATURE_STATE_UNREADABLE: {
+    retriable: false,
+    description:
+      "An entity's stored window state cannot be decoded (truncated, or not written by this service); it is logged and replaced by an empty state.",
   },
   TW_FEATURE_EXPORT_FAILED: {
     retriable: false,

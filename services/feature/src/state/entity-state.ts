@@ -20,12 +20,19 @@ interface Bucket {
 export interface EntityState {
   version: number;
   maxT: number | null;
+  /**
+   * Ids of events before this time were trimmed (at the allowed lateness in force then): such an
+   * event is late even if the lateness was raised since, or it could be applied a second time.
+   */
+  idsFrom: number;
   /** Applied event ids and their event times, kept while an event of that time could still be applied (the allowed lateness). */
   readonly ids: Map<string, number>;
   /** Per window of the feature set, in its order: the live buckets. */
   windows: Bucket[][];
   /** The first 8 bytes of the stored value (the version as stored), empty when there was none: what the write compares. */
   readonly expected: Buffer;
+  /** The stored value could not be decoded and was replaced by an empty state. */
+  readonly unreadable?: boolean;
   /** Applied an event since it was read. */
   dirty: boolean;
 }
@@ -37,26 +44,51 @@ export function layoutOf(featureSet: FeatureSet): number {
 }
 
 const noBytes = Buffer.alloc(0);
+/** f64 version, u32 layout, f64 newest event time, f64 ids-from time, u32 id count. */
+const HEADER_BYTES = 32;
 
 export function emptyState(featureSet: FeatureSet): EntityState {
-  return { version: 0, maxT: null, ids: new Map(), windows: featureSet.windows.map(() => []), expected: noBytes, dirty: false };
+  return {
+    version: 0,
+    maxT: null,
+    idsFrom: -Infinity,
+    ids: new Map(),
+    windows: featureSet.windows.map(() => []),
+    expected: noBytes,
+    dirty: false,
+  };
 }
 
 /**
- * Layout (little-endian): f64 version, u32 layout, f64 newest event time (NaN for none), u32 ids,
+ * Layout (little-endian): f64 version, u32 layout, f64 newest event time (NaN for none), f64 time
+ * before which ids were trimmed (-Infinity for none), u32 ids,
  * per id f64 event time, u32 byte length, UTF-8 bytes; then per window u32 buckets, per bucket f64
  * bucket number, f64 count, 4 f64 per field, then per distinct field u8 kind (0 exact: u16 n, at
  * most EXACT_LIMIT, and n f64 hashes; 1 registers: 16,384 bytes). Lengths and counts are u32 so no
  * id or lateness, however large, makes a state impossible to write (a batch that can never succeed).
  */
 export function decodeState(featureSet: FeatureSet, layout: number, buf: Buffer | null): EntityState {
-  if (!buf || buf.length < 8) return emptyState(featureSet);
+  if (!buf || buf.length === 0) return emptyState(featureSet);
+  try {
+    const state = decodeStored(featureSet, layout, buf);
+    if (state) return state;
+  } catch {
+    // Falls through: a value that is not a state (truncated, or written by something else).
+  }
+  // Replaced rather than retried forever: the compare-and-set still checks the bytes read, so
+  // a concurrent writer is not overwritten. `unreadable` lets the caller count it.
+  return { ...emptyState(featureSet), expected: buf.subarray(0, 8), unreadable: true };
+}
+
+function decodeStored(featureSet: FeatureSet, layout: number, buf: Buffer): EntityState | undefined {
+  if (buf.length < HEADER_BYTES) return undefined;
   let o = 0;
   const version = buf.readDoubleLE(o);
   const storedLayout = buf.readUInt32LE(8);
   const t = buf.readDoubleLE(12);
-  const nIds = buf.readUInt32LE(20);
-  o = 24;
+  const idsFrom = buf.readDoubleLE(20);
+  const nIds = buf.readUInt32LE(28);
+  o = HEADER_BYTES;
   const ids = new Map<string, number>();
   for (let i = 0; i < nIds; i++) {
     const at = buf.readDoubleLE(o);
@@ -67,12 +99,13 @@ export function decodeState(featureSet: FeatureSet, layout: number, buf: Buffer 
   const state: EntityState = {
     version,
     maxT: Number.isNaN(t) ? null : t,
+    idsFrom,
     ids,
     windows: featureSet.windows.map(() => []),
     expected: buf.subarray(0, 8),
     dirty: false,
   };
-  if (storedLayout !== layout) return state;
+  if (storedLayout !== layout) return o <= buf.length ? state : undefined;
   featureSet.windows.forEach((w, wi) => {
     const n = buf.readUInt32LE(o);
     o += 4;
@@ -101,7 +134,7 @@ export function decodeState(featureSet: FeatureSet, layout: number, buf: Buffer 
     }
     state.windows[wi] = buckets;
   });
-  return state;
+  return o === buf.length ? state : undefined;
 }
 
 /**
@@ -114,7 +147,8 @@ export function decodeState(featureSet: FeatureSet, layout: number, buf: Buffer 
 export function encodeState(featureSet: FeatureSet, layout: number, s: EntityState): Buffer {
   // Trimmed in place (the state is not used after it is written): no copies on the hot path.
   const horizon = s.maxT === null ? -Infinity : s.maxT - featureSet.allowedLatenessMs;
-  let size = 24;
+  s.idsFrom = Math.max(s.idsFrom, horizon);
+  let size = HEADER_BYTES;
   for (const [id, at] of s.ids) {
     if (at < horizon) s.ids.delete(id);
     else size += 12 + Buffer.byteLength(id);
@@ -133,8 +167,9 @@ export function encodeState(featureSet: FeatureSet, layout: number, s: EntitySta
   buf.writeDoubleLE(s.version, 0);
   buf.writeUInt32LE(layout, 8);
   buf.writeDoubleLE(s.maxT ?? NaN, 12);
-  buf.writeUInt32LE(s.ids.size, 20);
-  let o = 24;
+  buf.writeDoubleLE(s.idsFrom, 20);
+  buf.writeUInt32LE(s.ids.size, 28);
+  let o = HEADER_BYTES;
   for (const [id, at] of s.ids) {
     buf.writeDoubleLE(at, o);
     const bytes = buf.write(id, o + 12, 'utf8');
@@ -173,7 +208,7 @@ export function encodeState(featureSet: FeatureSet, layout: number, s: EntitySta
 export function applyEvent(featureSet: FeatureSet, s: EntityState, e: StateEvent): EventState {
   const t = e.occurred_at;
   const maxT = s.maxT;
-  const late = maxT !== null && t < maxT - featureSet.allowedLatenessMs;
+  const late = (maxT !== null && t < maxT - featureSet.allowedLatenessMs) || t < s.idsFrom;
   const duplicate = !late && s.ids.has(e.event_id);
   if (!late && !duplicate) {
     s.ids.set(e.event_id, t);

@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 /** Every aggregation over three windows with different bucket sizes, and a short lateness. */
-const testSet = defineFeatureSet({
+const testSetSource = {
   name: 'state-test',
   version: 1,
   entity: 'card_id',
@@ -47,7 +47,8 @@ const testSet = defineFeatureSet({
     { name: `sd_${w}`, kind: 'aggregate', fn: 'stddev', of: 'amount', window: w },
     { name: `merchants_${w}`, kind: 'aggregate', fn: 'distinct_count', of: 'merchant_id', window: w },
   ]),
-});
+};
+const testSet = defineFeatureSet(testSetSource);
 
 const fresh = (fs: FeatureSet = testSet) => createWindowState(redis, fs, `${runPrefix}${randomUUID()}:`);
 
@@ -254,6 +255,36 @@ describe('createWindowState', () => {
     expect(fromB!.windows['10m']).toMatchObject({ count: 3, fields: { amount: { sum: 111 } } });
     const [after] = await a.applyBatch([payment('c', 'e3', t0 + 3 * minute, 1000)]);
     expect(after!.windows['10m']).toMatchObject({ count: 4, fields: { amount: { sum: 1111 } } });
+  });
+
+  it('never applies a replayed event twice after the allowed lateness was raised', async () => {
+    const prefix = `${runPrefix}${randomUUID()}:`;
+    const withLateness = (lateness: string) =>
+      createWindowState(redis, defineFeatureSet({ ...testSetSource, allowed_lateness: lateness }), prefix);
+    // e1's id is trimmed once e2 is an hour newer (lateness 30m).
+    await withLateness('30m').applyBatch([payment('c', 'e1', t0, 1), payment('c', 'e2', t0 + 60 * minute, 10)]);
+    const raised = withLateness('3h');
+    const [replay] = await raised.applyBatch([payment('c', 'e1', t0, 1)]);
+    expect(replay).toMatchObject({ late: true, duplicate: false });
+    const [next] = await raised.applyBatch([payment('c', 'e3', t0 + 60 * minute + 1, 100)]);
+    expect(next!.windows['24h']).toMatchObject({ count: 3, fields: { amount: { sum: 111 } } });
+  });
+
+  it('replaces a stored value that is not a state by an empty state, and says so', async () => {
+    const prefix = `${runPrefix}${randomUUID()}:`;
+    const unreadable: string[] = [];
+    const state = createWindowState(redis, testSet, prefix, undefined, (entity) => unreadable.push(entity));
+    for (const junk of [Buffer.alloc(12), Buffer.from('abc'), Buffer.alloc(300, 7)]) {
+      await redis.set(entityKeys(prefix, 'c').state, junk);
+      const [r] = await state.applyBatch([payment('c', `e-${junk.length}`, t0, 5)]);
+      expect(r).toMatchObject({ late: false, duplicate: false, previousEventTime: null });
+      expect(r!.windows['10m']).toMatchObject({ count: 1, fields: { amount: { sum: 5 } } });
+    }
+    expect(unreadable).toEqual(['c', 'c', 'c']);
+    // What it wrote instead is a state again.
+    const [again] = await state.applyBatch([payment('c', 'e-next', t0 + minute, 7)]);
+    expect(again!.windows['10m']).toMatchObject({ count: 2, fields: { amount: { sum: 12 } } });
+    expect(unreadable).toHaveLength(3);
   });
 
   it('fails the batch, retriably, when the entity keeps changing under it', async () => {

@@ -64,7 +64,14 @@ const WRITE_CHUNK = 500;
  * are wall-clock: an entity with no applied event for `retention + ttlSlackMs` loses its state
  * (idle entities expire).
  */
-export function createWindowState(redis: Redis, featureSet: FeatureSet, keyPrefix: string, ttlSlackMs = 3_600_000): WindowState {
+export function createWindowState(
+  redis: Redis,
+  featureSet: FeatureSet,
+  keyPrefix: string,
+  ttlSlackMs = 3_600_000,
+  /** Told of a stored value that is not a state (truncated, foreign): it is replaced by an empty state, not retried forever. */
+  onUnreadable: (entity: string) => void = () => undefined,
+): WindowState {
   redis.defineCommand('twFeatureWriteStates', { lua: windowWriteScript });
   const scripted = redis as RedisWithScript;
   const ttl = featureSet.retentionMs + ttlSlackMs;
@@ -111,6 +118,7 @@ export function createWindowState(redis: Redis, featureSet: FeatureSet, keyPrefi
         const changed: [string, EntityState][] = [];
         pending.forEach((entity, k) => {
           const s = decodeState(featureSet, layout, stored[k] ?? null);
+          if (s.unreadable) onUnreadable(entity);
           for (const i of byEntity.get(entity)!) results[i] = applyEvent(featureSet, s, events[i]!);
           if (s.dirty) changed.push([entity, s]);
         });
