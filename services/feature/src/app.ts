@@ -49,12 +49,13 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
     deps.featureSet ?? loadFeatureSet(config.FEATURE_SET_FILE ?? new URL('../feature-sets/card-fraud.yaml', import.meta.url).pathname);
   const out = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_FEATURES, 'featureVector', config.SCHEMA_AUTO_REGISTER);
   const codec = avroConsumerCodec(deps.schemaRegistry, 'paymentEvent');
-  const windows = createWindowState(deps.redis, featureSet, config.REDIS_KEY_PREFIX, undefined, (entity) =>
-    deps.logger.error(
-      { entity, code: 'TW_FEATURE_STATE_UNREADABLE' satisfies keyof typeof featureErrors.catalogue },
-      'stored window state is unreadable; the entity starts again from empty',
-    ),
-  );
+  const windows = createWindowState(deps.redis, featureSet, config.REDIS_KEY_PREFIX, {
+    onUnreadable: (entity) =>
+      deps.logger.error(
+        { entity, code: 'TW_FEATURE_STATE_UNREADABLE' satisfies keyof typeof featureErrors.catalogue },
+        'stored window state is unreadable; the entity starts again from empty',
+      ),
+  });
   const appliedBatches = new WeakMap<readonly ConsumedRecord<PaymentEvent>[], EventState[]>();
   const onlineStore = createOnlineStore(deps.redis, config.REDIS_KEY_PREFIX, config.ONLINE_STORE_TTL_MS ?? 86_400_000);
   const metrics = featureMetrics(deps.metrics);

@@ -273,7 +273,7 @@ describe('createWindowState', () => {
   it('replaces a stored value that is not a state by an empty state, and says so', async () => {
     const prefix = `${runPrefix}${randomUUID()}:`;
     const unreadable: string[] = [];
-    const state = createWindowState(redis, testSet, prefix, undefined, (entity) => unreadable.push(entity));
+    const state = createWindowState(redis, testSet, prefix, { onUnreadable: (entity) => unreadable.push(entity) });
     for (const junk of [Buffer.alloc(12), Buffer.from('abc'), Buffer.alloc(300, 7)]) {
       await redis.set(entityKeys(prefix, 'c').state, junk);
       const [r] = await state.applyBatch([payment('c', `e-${junk.length}`, t0, 5)]);

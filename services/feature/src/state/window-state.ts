@@ -68,10 +68,14 @@ export function createWindowState(
   redis: Redis,
   featureSet: FeatureSet,
   keyPrefix: string,
-  ttlSlackMs = 3_600_000,
-  /** Told of a stored value that is not a state (truncated, foreign): it is replaced by an empty state, not retried forever. */
-  onUnreadable: (entity: string) => void = () => undefined,
+  opts: {
+    /** Kept beyond the retention before an idle entity's state expires. */
+    readonly ttlSlackMs?: number;
+    /** Told of a stored value that is not a state (truncated, foreign): it is replaced by an empty state, not retried forever. */
+    readonly onUnreadable?: (entity: string) => void;
+  } = {},
 ): WindowState {
+  const { ttlSlackMs = 3_600_000, onUnreadable = () => undefined } = opts;
   redis.defineCommand('twFeatureWriteStates', { lua: windowWriteScript });
   const scripted = redis as RedisWithScript;
   const ttl = featureSet.retentionMs + ttlSlackMs;
