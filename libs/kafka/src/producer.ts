@@ -30,9 +30,11 @@ export interface TidewaterProducer {
   readonly raw: Producer;
 }
 
+// Runs once per produced record: no spread copies where a record has no headers of its own.
 function toMessage(r: OutgoingRecord) {
-  const headers = r.context ? { ...r.headers, ...traceHeaders(r.context) } : r.headers;
-  return { key: r.key, value: r.value, headers, ...(r.timestamp ? { timestamp: r.timestamp } : {}) };
+  const trace = r.context ? traceHeaders(r.context) : undefined;
+  const headers = trace && r.headers ? { ...r.headers, ...trace } : (trace ?? r.headers);
+  return r.timestamp ? { key: r.key, value: r.value, headers, timestamp: r.timestamp } : { key: r.key, value: r.value, headers };
 }
 
 // kafkajs error names (its own classes, stable across 2.x) meaning "no broker answered".

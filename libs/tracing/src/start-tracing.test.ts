@@ -12,6 +12,7 @@ describe('startTracing', () => {
       expect(env['OTEL_METRICS_EXPORTER']).toBe('none');
       const span = trace.getTracer('t').startSpan('root');
       expect(span.spanContext().traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+      expect(span.isRecording()).toBe(false);
       span.end();
     } finally {
       await tracing.shutdown();

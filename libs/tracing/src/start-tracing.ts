@@ -1,22 +1,11 @@
+import { trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-
-/**
- * Keeps a tracer provider alive when nothing is exported. Without any span processor the SDK
- * installs no provider, spans get all-zero ids, and a service at the head of a trace (ingestion)
- * would start no trace for the services after it to continue.
- */
-const idOnlyProcessor: SpanProcessor = {
-  onStart: () => undefined,
-  onEnd: () => undefined,
-  forceFlush: async () => undefined,
-  shutdown: async () => undefined,
-};
+import { propagatingTracerProvider } from './propagating-tracer.js';
 
 export interface TracingHandle {
   /** Flushes pending spans and stops the SDK; idempotent. */
   shutdown(): Promise<void>;
-  /** Whether spans are exported anywhere (false: spans are still created and propagated, not exported). */
+  /** Whether spans are exported anywhere (false: trace context is still created and propagated, no span is recorded). */
   readonly exporting: boolean;
 }
 
@@ -26,7 +15,8 @@ export interface TracingHandle {
  * Unlike the SDK's default, nothing is exported unless an exporter or OTLP endpoint is set:
  * a laptop without a collector should not log an export error every five seconds.
  * Metrics and logs stay with prom-client and pino, so their OTel exporters are off.
- * Trace ids are still made and carried through Kafka headers when nothing is exported.
+ * Trace ids are still made and carried through Kafka headers when nothing is exported
+ * (see propagating-tracer.ts).
  */
 export function startTracing(opts: { serviceName: string; serviceVersion?: string; env?: NodeJS.ProcessEnv }): TracingHandle {
   const env = opts.env ?? process.env;
@@ -42,9 +32,13 @@ export function startTracing(opts: { serviceName: string; serviceVersion?: strin
     serviceName: env['OTEL_SERVICE_NAME'],
     instrumentations: [],
     autoDetectResources: false,
-    ...(exporting ? {} : { spanProcessors: [idOnlyProcessor] }),
+    // None (rather than the SDK reading OTEL_TRACES_EXPORTER itself): no provider of its own.
+    ...(exporting ? {} : { spanProcessors: [] }),
   });
   sdk.start();
+  // With nothing exported the SDK installs no tracer provider (spans would get all-zero ids and a
+  // service at the head of a trace would start none); this one still makes and continues traces.
+  if (!exporting) trace.setGlobalTracerProvider(propagatingTracerProvider);
   let done: Promise<void> | undefined;
   return {
     exporting,
