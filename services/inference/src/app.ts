@@ -59,8 +59,13 @@ function encodeAll(out: AvroTopicWriter<Prediction>, predictions: ModelPredictio
 }
 
 function nextOffsets(records: readonly ConsumedRecord<FeatureVector>[]): NextOffset[] {
+  // A partition's records arrive in offset order and in one run (a batch is one partition's):
+  // its last record is where a run ends, so no key is built per record.
   const last = new Map<string, ConsumedRecord<FeatureVector>>();
-  for (const r of records) last.set(`${r.topic}:${r.partition}`, r);
+  records.forEach((r, i) => {
+    const next = records[i + 1];
+    if (next === undefined || next.partition !== r.partition || next.topic !== r.topic) last.set(`${r.topic}:${r.partition}`, r);
+  });
   return [...last.values()].map((r) => ({ topic: r.topic, partition: r.partition, offset: String(BigInt(r.offset) + 1n) }));
 }
 
