@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner } from '@tidewater/kafka';
-import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
+import { avroConsumerCodec, avroReader, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { FeatureVector, PaymentEvent } from '@tidewater/schemas';
 import type { FeatureConfig } from './config.js';
 import { featureErrors } from './errors.js';
@@ -57,7 +57,10 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
       ),
   });
   const appliedBatches = new WeakMap<readonly ConsumedRecord<PaymentEvent>[], EventState[]>();
-  const onlineStore = createOnlineStore(deps.redis, config.REDIS_KEY_PREFIX, config.ONLINE_STORE_TTL_MS ?? 86_400_000);
+  const onlineStore = createOnlineStore(deps.redis, config.REDIS_KEY_PREFIX, config.ONLINE_STORE_TTL_MS ?? 86_400_000, {
+    encoder: out.value,
+    decoder: avroReader(deps.schemaRegistry, 'featureVector'),
+  });
   const metrics = featureMetrics(deps.metrics);
   // SCAN walks the whole keyspace, so it runs in the background, never on a scrape's clock.
   let counting: Promise<void> | undefined;
@@ -124,11 +127,13 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
           features: evaluateFeatures(featureSet, e, state),
         };
       });
+      // Encoded once: the same bytes go to the online store and to Kafka.
+      const values = vectors.map((v) => out.value.encode(v));
       // The online store first: once a vector is on `features`, GET returns it (or a newer one).
-      await timed('online_write', () => onlineStore.write(vectors));
+      await timed('online_write', () => onlineStore.write(vectors, values));
       await deps.producer.send(
         out.topic,
-        vectors.map((v, i) => ({ key: out.key.encode(v.entity_key), value: out.value.encode(v), context: usable[i]!.context })),
+        vectors.map((v, i) => ({ key: out.key.encode(v.entity_key), value: values[i]!, context: usable[i]!.context })),
       );
       // Counted once per batch, not per event: a labelled counter's lookup is not free at 15,000 events/s.
       let late = 0;

@@ -13,7 +13,7 @@ export type { FeatureValue } from './feature-set/expression.js';
 export { createWindowState } from './state/window-state.js';
 export type { EventState, WindowState } from './state/window-state.js';
 export { createOnlineStore } from './state/online-store.js';
-export type { OnlineStore } from './state/online-store.js';
+export type { OnlineStore, OnlineStoreCodec } from './state/online-store.js';
 export { samplePaymentEvents } from './sample-events.js';
 export { csvField, exportTraining } from './training-export.js';
 export type { TrainingExportOptions, TrainingExportResult } from './training-export.js';

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FeatureVector } from '@tidewater/schemas';
+import { createAvroDecoder, createAvroEncoder } from '@tidewater/kafka';
+import { loadSchema, type FeatureVector } from '@tidewater/schemas';
 import { featureMetrics } from '../metrics.js';
 import { createOnlineStore, type OnlineStore } from '../state/online-store.js';
 import { registerServingRoutes } from './routes.js';
@@ -30,7 +32,13 @@ function vector(entity: string, eventTime: number, amount: number): FeatureVecto
 
 beforeAll(async () => {
   redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
-  store = createOnlineStore(redis, prefix, 60_000);
+  // The library's in-memory registry (mock://): the store keeps the Avro the service publishes.
+  const registry = SchemaRegistryClient.newClient({ baseURLs: ['mock://'] });
+  const schema = loadSchema('featureVector');
+  store = createOnlineStore(redis, prefix, 60_000, {
+    encoder: await createAvroEncoder<FeatureVector>({ registry, subject: 'features-value', schema, autoRegister: true }),
+    decoder: createAvroDecoder<FeatureVector>({ registry, readerSchema: schema }),
+  });
   registerServingRoutes(http, store, featureMetrics(new Registry()));
   await http.ready();
 });
@@ -52,6 +60,16 @@ describe('serving routes', () => {
     const ttl = await redis.pttl(`${prefix}online:{card/1 ä}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('stores the Avro the service publishes, and still reads a vector an earlier version stored as JSON', async () => {
+    await store.write([vector('avro', 1000, 1)]);
+    const stored = await redis.hgetBuffer(`${prefix}online:{avro}`, 'v');
+    expect(stored?.[0]).toBe(0); // Confluent wire format's magic byte, not '{'
+    await redis.hset(`${prefix}online:{json}`, 't', 1000, 'v', JSON.stringify(vector('json', 1000, 2)));
+    const res = await http.inject({ method: 'GET', url: '/v1/features/json' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(vector('json', 1000, 2));
   });
 
   it('answers 404 for an entity it holds nothing for', async () => {
