@@ -16,6 +16,10 @@ import { startWorker } from './worker-process.js';
 // Sizes: big enough that group joins and JIT warm-up are a small share of each timed run, and small
 // enough for the mock cluster, which keeps only about 5 MB per partition (older records vanish).
 const NAIVE_EVENTS = Number(process.env['BENCH_NAIVE_EVENTS'] ?? 4000);
+// Each run's first outputs are its warm-up (JIT, first fetches) and are not timed, for (b) and (c)
+// alike: the naive consumer, run in this process, otherwise gained on each round as the process
+// warmed up, while each worker starts cold.
+const WARMUP_EVENTS = Number(process.env['BENCH_WARMUP_EVENTS'] ?? 1000);
 const WORKER_EVENTS = Number(process.env['BENCH_WORKER_EVENTS'] ?? 100_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const EOS_EVENTS = Number(process.env['BENCH_EOS_EVENTS'] ?? 50_000);
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // (b) The naive consumer on a backlog.
       const naiveIn = await featureWriter(registry, producer, topic(`naive${round}-in`));
-      await naiveIn.produce(0, NAIVE_EVENTS, 'naive', PRODUCE_BATCH);
+      await naiveIn.produce(0, WARMUP_EVENTS + NAIVE_EVENTS, 'naive', PRODUCE_BATCH);
       const naiveGroup = `bench-naive${round}-${run}`;
       const naive = await runNaiveConsumer({
         kafka,
@@ -94,10 +98,10 @@ async function main(): Promise<void> {
       });
       naiveDone &&= await waitForGroup(kafka, naiveGroup, topic(`naive${round}-in`), 180_000);
       await naive.stop();
-      const naiveOut = await readTimestamps(kafka, topic(`naive${round}-out`), NAIVE_EVENTS, 30_000);
-      naiveRates.push(rateOf(naiveOut));
+      const naiveOut = await readTimestamps(kafka, topic(`naive${round}-out`), WARMUP_EVENTS + NAIVE_EVENTS, 30_000);
+      naiveRates.push(rateOf(naiveOut, WARMUP_EVENTS));
       console.log(
-        `(b) round ${round + 1}: naive kafkajs consumer (eachMessage, 1 run + 1 awaited send per message): ${fmt(naiveRates.at(-1)!)} msgs/s over ${naiveOut.length} messages`,
+        `(b) round ${round + 1}: naive kafkajs consumer (eachMessage, 1 run + 1 awaited send per message): ${fmt(naiveRates.at(-1)!)} msgs/s over ${naiveOut.length - WARMUP_EVENTS} messages after ${fmt(WARMUP_EVENTS)} untimed`,
       );
 
       // (c) One Tidewater worker process on a backlog: throughput and peak RSS.
@@ -109,10 +113,10 @@ async function main(): Promise<void> {
       rssThroughput = Math.max(rssThroughput, rss);
       await worker.stop();
       const wOut = await readTimestamps(kafka, topic(`w${round}-out`), WORKER_EVENTS, 60_000);
-      workerRates.push(rateOf(wOut));
+      workerRates.push(rateOf(wOut, WARMUP_EVENTS));
       workerComplete &&= workerDone && wOut.length === WORKER_EVENTS;
       console.log(
-        `(c) round ${round + 1}: Tidewater inference worker (NODE_OPTIONS=${WORKER_NODE_OPTIONS}), end to end: ${fmt(workerRates.at(-1)!)} msgs/s over ${wOut.length} of ${WORKER_EVENTS} messages, peak RSS ${fmt(rss, 1)} MB`,
+        `(c) round ${round + 1}: Tidewater inference worker (NODE_OPTIONS=${WORKER_NODE_OPTIONS}), end to end: ${fmt(workerRates.at(-1)!)} msgs/s over ${wOut.length - WARMUP_EVENTS} of ${WORKER_EVENTS} messages after ${fmt(WARMUP_EVENTS)} untimed, peak RSS ${fmt(rss, 1)} MB`,
       );
     }
     const naiveRate = median(naiveRates);
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
     const eosDone = await waitForRecords(kafka, topic('eos-out'), EOS_EVENTS, 300_000);
     await eosWorker.stop();
     const eosOut = await readTimestamps(kafka, topic('eos-out'), EOS_EVENTS, 60_000);
-    const eosRate = rateOf(eosOut);
+    const eosRate = rateOf(eosOut, WARMUP_EVENTS);
     console.log(
       `(d) the worker with EXACTLY_ONCE=true: ${fmt(eosRate)} msgs/s over ${eosOut.length} messages${eosDone ? '' : ' (DID NOT FINISH)'}`,
     );
@@ -205,6 +209,7 @@ async function main(): Promise<void> {
         ratio_worker_ort_b256: Math.round((workerRate / b256) * 10_000) / 10_000,
         latency_load_msgs_per_s: latRate,
         backlog_produce_batch: PRODUCE_BATCH,
+        warmup_events: WARMUP_EVENTS,
         median_latency_sample: latencies.length,
         complete: naiveDone && workerComplete && eosDone && eosOut.length === EOS_EVENTS && Number.isFinite(median(latencies)),
         load_average_1m: Math.round(loadavg()[0]! * 10) / 10,

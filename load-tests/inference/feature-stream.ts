@@ -115,14 +115,13 @@ export async function waitForRecords(kafka: Kafka, topic: string, expected: numb
   }
 }
 
-/** Steady-state rate of a run: records over the span between the first and the last output's produce time. */
-export function rateOf(records: readonly TimedRecord[]): number {
-  if (records.length < 2) return NaN;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const r of records) {
-    min = Math.min(min, r.ts);
-    max = Math.max(max, r.ts);
-  }
-  return (records.length - 1) / Math.max(0.001, (max - min) / 1000);
+/**
+ * Steady-state rate of a run: records over the span between the produce times of the `skip`-th
+ * and the last output (in produce-time order). The first `skip` outputs are the run's warm-up
+ * (JIT, first fetches) and are not timed.
+ */
+export function rateOf(records: readonly TimedRecord[], skip = 0): number {
+  if (records.length < skip + 2) return NaN;
+  const ts = records.map((r) => r.ts).sort((a, b) => a - b);
+  return (ts.length - 1 - skip) / Math.max(0.001, (ts.at(-1)! - ts[skip]!) / 1000);
 }
