@@ -21,7 +21,7 @@
  *     BATCH_GET_SIZE ids, each with 10 connections and with 1, 5 s each. The load generator (autocannon, serving-load.ts) runs in a
  *     child process: on the server's event loop its own work would be counted as the server's latency.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -71,6 +71,46 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
     if (keys.length > 0) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+interface WrkResult {
+  readonly reqPerS: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly serverCpuShare: number;
+}
+
+/**
+ * The same closed-loop load from wrk (serving-load.lua): a C load generator with one thread, which
+ * leaves the server most of the CPU that autocannon (Node) takes on this 2-core machine, and
+ * reports latency in microseconds rather than whole milliseconds.
+ */
+async function servingLoadWrk(input: ServingLoadInput): Promise<WrkResult> {
+  const script = new URL('./serving-load.lua', import.meta.url).pathname;
+  const cpu = process.cpuUsage();
+  const { stdout } = await execFileAsync('wrk', ['-t1', `-c${input.connections}`, `-d${input.durationS}s`, '-s', script, input.url], {
+    env: { ...process.env, SERVING_MODE: input.mode, SERVING_CARDS: String(input.cards), SERVING_BATCH: String(input.batchSize ?? 10) },
+    maxBuffer: 1 << 20,
+  });
+  const used = process.cpuUsage(cpu);
+  const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+  return {
+    reqPerS: r['requests']! / (r['durationUs']! / 1e6),
+    p50Ms: r['p50Us']! / 1000,
+    p99Ms: r['p99Us']! / 1000,
+    maxMs: r['maxUs']! / 1000,
+    non2xx: r['non2xx']!,
+    errors: r['errors']!,
+    serverCpuShare: (used.user + used.system) / 1e6 / input.durationS,
+  };
+}
+
+/** Whether wrk is installed (`apt-get install wrk`; `.ci/run` installs it). Without it part (c) says so and reports autocannon only. */
+function wrkInstalled(): boolean {
+  return spawnSync('wrk', ['--version']).error === undefined;
 }
 
 /** Runs serving-load.ts in a child process (its own CPU and event loop) and returns its result line. */
@@ -267,6 +307,11 @@ async function main(): Promise<void> {
     const single = await load(1, 'get');
     const batchGet = await load(10, 'batch');
     const batchSingle = await load(1, 'batch');
+    const wrkLoad = (mode: ServingLoadInput['mode']) =>
+      servingLoadWrk({ url: `http://127.0.0.1:${port}`, connections: 10, durationS: 5, cards: CARDS, mode, batchSize: BATCH_GET_SIZE });
+    const hasWrk = wrkInstalled();
+    const wrkGet = hasWrk ? await wrkLoad('get') : undefined;
+    const wrkBatch = hasWrk ? await wrkLoad('batch') : undefined;
     await http.close();
 
     console.log('');
@@ -293,8 +338,17 @@ async function main(): Promise<void> {
     console.log(`    GET /v1/features/{entity}, 1 connection:              ${line(single)}`);
     console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 10 connections: ${line(batchGet)}`);
     console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 1 connection:   ${line(batchSingle)}`);
-    const verdict = (r: ServingLoadResult) => `${r.p99 < 5 ? 'met' : 'NOT met'} (p99 ${r.p99} ms)`;
-    console.log(`    target p99 under 5 ms at 10 connections: GET ${verdict(serving)}, batchGet ${verdict(batchGet)}`);
+    const wrkLine = (r: WrkResult) =>
+      `${fmt(r.reqPerS).padStart(6)} req/s, latency p50 ${fmt(r.p50Ms, 2)} ms, p99 ${fmt(r.p99Ms, 2)} ms, max ${fmt(r.maxMs, 1)} ms, non-2xx ${r.non2xx}, errors ${r.errors}; server CPU ${fmt(100 * r.serverCpuShare)}%`;
+    const verdict = (p99: number) => `${p99 < 5 ? 'met' : 'NOT met'} (p99 ${fmt(p99, 2)} ms)`;
+    let verdicts = `autocannon GET ${verdict(serving.p99)}, batchGet ${verdict(batchGet.p99)}`;
+    if (wrkGet && wrkBatch) {
+      console.log('    the same at 10 connections from wrk (C, one thread: less of the 2 cores taken from the server):');
+      console.log(`    GET /v1/features/{entity}, 10 connections:            ${wrkLine(wrkGet)}`);
+      console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 10 connections: ${wrkLine(wrkBatch)}`);
+      verdicts += `; wrk GET ${verdict(wrkGet.p99Ms)}, batchGet ${verdict(wrkBatch.p99Ms)}`;
+    } else console.log('    wrk is not installed (apt-get install wrk): its runs are left out');
+    console.log(`    target p99 under 5 ms at 10 connections: ${verdicts}`);
     console.log(
       JSON.stringify({
         bench: 'feature',
@@ -316,6 +370,10 @@ async function main(): Promise<void> {
         serving_batch_get_p99_ms_1conn: batchSingle.p99,
         serving_batch_get_size: BATCH_GET_SIZE,
         serving_load_generator: 'autocannon, child process',
+        serving_wrk_get_p99_ms: wrkGet ? Number(wrkGet.p99Ms.toFixed(2)) : null,
+        serving_wrk_get_req_per_s: wrkGet ? Math.round(wrkGet.reqPerS) : null,
+        serving_wrk_batch_get_p99_ms: wrkBatch ? Number(wrkBatch.p99Ms.toFixed(2)) : null,
+        serving_wrk_batch_get_req_per_s: wrkBatch ? Math.round(wrkBatch.reqPerS) : null,
         instances: INSTANCES,
         node_options: process.env['NODE_OPTIONS'] ?? '',
         features: featureSet.outputNames.length,
