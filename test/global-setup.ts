@@ -24,8 +24,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('testEnv', 'containers');
     return stack.stop;
   }
-  // TIDEWATER_TEST_STACK_DIR lets two test runs on one machine keep separate stacks.
-  const dir = process.env['TIDEWATER_TEST_STACK_DIR'] ?? join(repoRoot, '.tidewater', 'test-stack');
+  // TIDEWATER_TEST_STACK_DIR lets two test runs on one machine keep separate stacks; unset or empty means the default.
+  const dir = process.env['TIDEWATER_TEST_STACK_DIR'] || join(repoRoot, '.tidewater', 'test-stack');
   await stackDown(dir); // a stack left over by an interrupted run
   await stackUp({ dir, fresh: true });
   project.provide('stackEnvFile', stackFiles(dir).env);
