@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 /**
  * patches/kafkajs+2.2.4.patch also rewrites kafkajs's fetch-path record decoding for speed (no
  * BigInt-backed Long per record where the offset and timestamp fit a double exactly, records read
- * in place, headers gathered without copying the object per header). What a consumer sees must
- * stay exactly what unpatched kafkajs 2.2.4 decoded: the digests below were recorded from it.
+ * in place when they stay within their length, headers gathered without copying the object per
+ * header). What a consumer sees, and the errors malformed input throws, must stay exactly what
+ * unpatched kafkajs 2.2.4 gave: the digests below were recorded from it.
  */
 const require = createRequire(import.meta.url);
 type Long = { toString(): string };
@@ -134,6 +135,48 @@ function typicalBatch(): BatchSpec {
   };
 }
 
+/** Outcome of decoding `buf`: the error kafkajs threw, or a digest of what it decoded. */
+async function outcome(buf: Buffer): Promise<string> {
+  try {
+    return `ok ${sha256(JSON.stringify(canonical(await decodeRecordBatch(new Decoder(buf)))))}`;
+  } catch (err) {
+    return `error ${(err as Error).name}: ${(err as Error).message}`;
+  }
+}
+
+/**
+ * Malformed framing (a corrupt broker or proxy; kafkajs does not check CRCs on fetch): one record's
+ * length off by -12..12, which misframes the records after it. Each record is under 64 bytes, so
+ * its length is one varint byte and can be rewritten in place.
+ */
+async function malformedOutcomes(): Promise<string[]> {
+  const records = [
+    {
+      offsetDelta: 0,
+      timestampDelta: '1',
+      key: Buffer.from('k0'),
+      value: Buffer.from('v-0'),
+      headers: { tp: Buffer.from('00-aa-01'), dup: [Buffer.from('1'), Buffer.from('2')] },
+    },
+    { offsetDelta: 1, timestampDelta: '200000000', key: null, value: Buffer.from('v1'), headers: {} },
+    { offsetDelta: 2, timestampDelta: '-5', key: Buffer.from('k2'), value: null, headers: { ['__proto__']: Buffer.from('p') } },
+  ];
+  const good = await encodeBatch({ firstOffset: '100', firstTimestamp: '1700000000000', records });
+  const out: string[] = [];
+  for (let r = 0; r < records.length; r++) {
+    let pos = 61; // the batch header, then each record's one-byte zig-zag length and its body
+    for (let i = 0; i < r; i++) pos += 1 + (good[pos]! >>> 1);
+    const length = good[pos]! >>> 1;
+    for (let adjust = -12; adjust <= 12; adjust++) {
+      const buf = Buffer.from(good);
+      const n = length + adjust;
+      buf[pos] = (n << 1) ^ (n >> 31);
+      out.push(`${r} ${adjust} ${await outcome(buf)}`);
+    }
+  }
+  return out;
+}
+
 async function decodeAll(specs: readonly BatchSpec[]): Promise<DecodedBatch[]> {
   const out: DecodedBatch[] = [];
   for (const spec of specs) out.push(await decodeRecordBatch(new Decoder(await encodeBatch(spec))));
@@ -155,5 +198,11 @@ describe('kafkajs patch: fetched record batch decoding', () => {
     const [batch] = await decodeAll([typicalBatch()]);
     expect(batch!.records).toHaveLength(500);
     expect(sha256(JSON.stringify(canonical(batch)))).toBe('5f849290ac10bb3a5f448a75f18d3303f4d61f0e34292b875ea3abb7b62e039d');
+  });
+  it('decodes or rejects misframed records exactly as kafkajs 2.2.4 did', async () => {
+    const outcomes = await malformedOutcomes();
+    expect(outcomes).toHaveLength(75);
+    expect(outcomes.filter((o) => o.includes(' error ')).length).toBeGreaterThan(0);
+    expect(sha256(outcomes.join('\n'))).toBe('7d845f60e6ee5c3bb5b00a7a2d5fe5a97399696fada6f1244841fc55769d715a');
   });
 });
