@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { lcg, sha256 } from './kafkajs-patch.test-support.js';
 
 /**
  * patches/kafkajs+2.2.4.patch also rewrites kafkajs's fetch-path record decoding for speed (no
@@ -21,17 +21,6 @@ const decodeRecordBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder')
 type HeaderValue = Buffer | null | (Buffer | null)[];
 type DecodedRecord = { key: Buffer | null; value: Buffer | null; headers: Record<string, HeaderValue>; timestamp: string; offset: string };
 type DecodedBatch = { records: DecodedRecord[] } & Record<string, unknown>;
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** Deterministic pseudo-random numbers (an LCG), so the fixtures are the same on every run. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** Everything a consumer can see of a decoded batch, own properties included (a header named `__proto__`). */
 function canonical(value: unknown): unknown {

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { lcg, sha256 } from './kafkajs-patch.test-support.js';
 
 /**
  * patches/kafkajs+2.2.4.patch rewrites kafkajs's produce-path encoding for speed (see the README).
@@ -24,17 +24,6 @@ const Decoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => un
 const decodeRecordBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (d: unknown) => Promise<{
   records: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | Buffer[] | null>; timestamp: string }[];
 }>;
-
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-
-/** Deterministic pseudo-random numbers (an LCG), so the fixtures are the same on every run. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function bytes(rand: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
