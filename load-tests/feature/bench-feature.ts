@@ -20,6 +20,8 @@
  * (c) The serving API over real HTTP on the online store the run filled: GET, then batchGet of
  *     BATCH_GET_SIZE ids, each with 10 connections and with 1, 5 s each. The load generator (autocannon, serving-load.ts) runs in a
  *     child process: on the server's event loop its own work would be counted as the server's latency.
+ *     Then both at 10 connections from wrk (serving-load.lua), when installed: a C load generator
+ *     that takes less of the machine's two cores from the server and reports microseconds.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -73,38 +75,29 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-interface WrkResult {
-  readonly reqPerS: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly serverCpuShare: number;
-}
-
 /**
  * The same closed-loop load from wrk (serving-load.lua): a C load generator with one thread, which
  * leaves the server most of the CPU that autocannon (Node) takes on this 2-core machine, and
  * reports latency in microseconds rather than whole milliseconds.
  */
-async function servingLoadWrk(input: ServingLoadInput): Promise<WrkResult> {
+async function servingLoadWrk(input: ServingLoadInput): Promise<MeasuredLoad> {
   const script = new URL('./serving-load.lua', import.meta.url).pathname;
-  const cpu = process.cpuUsage();
-  const { stdout } = await execFileAsync('wrk', ['-t1', `-c${input.connections}`, `-d${input.durationS}s`, '-s', script, input.url], {
-    env: { ...process.env, SERVING_MODE: input.mode, SERVING_CARDS: String(input.cards), SERVING_BATCH: String(input.batchSize ?? 10) },
-    maxBuffer: 1 << 20,
+  const { value: stdout, serverCpuShare } = await withServerCpu(input.durationS, async () => {
+    const { stdout } = await execFileAsync('wrk', ['-t1', `-c${input.connections}`, `-d${input.durationS}s`, '-s', script, input.url], {
+      env: { ...process.env, SERVING_MODE: input.mode, SERVING_CARDS: String(input.cards), SERVING_BATCH: String(input.batchSize ?? 10) },
+      maxBuffer: 1 << 20,
+    });
+    return stdout;
   });
-  const used = process.cpuUsage(cpu);
   const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number>;
   return {
     reqPerS: r['requests']! / (r['durationUs']! / 1e6),
-    p50Ms: r['p50Us']! / 1000,
-    p99Ms: r['p99Us']! / 1000,
-    maxMs: r['maxUs']! / 1000,
+    p50: r['p50Us']! / 1000,
+    p99: r['p99Us']! / 1000,
+    max: r['maxUs']! / 1000,
     non2xx: r['non2xx']!,
     errors: r['errors']!,
-    serverCpuShare: (used.user + used.system) / 1e6 / input.durationS,
+    serverCpuShare,
   };
 }
 
@@ -113,18 +106,32 @@ function wrkInstalled(): boolean {
   return spawnSync('wrk', ['--version']).error === undefined;
 }
 
-/** Runs serving-load.ts in a child process (its own CPU and event loop) and returns its result line. */
-async function servingLoad(input: ServingLoadInput): Promise<ServingLoadResult & { serverCpuShare: number }> {
-  const script = new URL('./serving-load.ts', import.meta.url).pathname;
-  // The server's CPU while the child ran, over the load's duration (the child's start-up leaves the server idle):
-  // near 100% means the server was the limit, well under it that the load generator was.
+/** A load's result and this process's (the server's) CPU while it ran, as a share of one core. */
+type MeasuredLoad = ServingLoadResult & { serverCpuShare: number };
+
+/**
+ * Runs `load` and measures this process's CPU meanwhile, over the load's duration (a load
+ * generator's start-up leaves the server idle): near 100% means the server was the limit, well
+ * under it that the load generator was.
+ */
+async function withServerCpu<T>(durationS: number, load: () => Promise<T>): Promise<{ value: T; serverCpuShare: number }> {
   const cpu = process.cpuUsage();
-  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', script, JSON.stringify(input)], {
-    maxBuffer: 1 << 20,
-  });
+  const value = await load();
   const used = process.cpuUsage(cpu);
+  return { value, serverCpuShare: (used.user + used.system) / 1e6 / durationS };
+}
+
+/** Runs serving-load.ts in a child process (its own CPU and event loop) and returns its result line. */
+async function servingLoad(input: ServingLoadInput): Promise<MeasuredLoad> {
+  const script = new URL('./serving-load.ts', import.meta.url).pathname;
+  const { value: stdout, serverCpuShare } = await withServerCpu(input.durationS, async () => {
+    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', script, JSON.stringify(input)], {
+      maxBuffer: 1 << 20,
+    });
+    return stdout;
+  });
   const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as ServingLoadResult;
-  return { ...result, serverCpuShare: (used.user + used.system) / 1e6 / input.durationS };
+  return { ...result, serverCpuShare };
 }
 
 async function main(): Promise<void> {
@@ -331,22 +338,21 @@ async function main(): Promise<void> {
     console.log(
       `    service / window-state ceiling: ${fmt(eventsPerS / scriptPerS, 2)}; target 15,000 events/s: ${eventsPerS >= 15_000 ? 'met' : 'NOT met'}`,
     );
-    const line = (r: ServingLoadResult & { serverCpuShare: number }) =>
-      `${fmt(r.reqPerS).padStart(6)} req/s, latency p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}; server CPU ${fmt(100 * r.serverCpuShare)}%`;
+    // autocannon's latencies are whole milliseconds, wrk's microseconds: printed with the digits each has.
+    const line = (r: MeasuredLoad, digits = 0) =>
+      `${fmt(r.reqPerS).padStart(6)} req/s, latency p50 ${fmt(r.p50, digits)} ms, p99 ${fmt(r.p99, digits)} ms, max ${fmt(r.max, Math.min(digits, 1))} ms, non-2xx ${r.non2xx}, errors ${r.errors}; server CPU ${fmt(100 * r.serverCpuShare)}%`;
     console.log("(c) serving over HTTP, 5 s each, random cards of the run; autocannon in a child process (not on the server's event loop)");
     console.log(`    GET /v1/features/{entity}, 10 connections:            ${line(serving)}`);
     console.log(`    GET /v1/features/{entity}, 1 connection:              ${line(single)}`);
     console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 10 connections: ${line(batchGet)}`);
     console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 1 connection:   ${line(batchSingle)}`);
-    const wrkLine = (r: WrkResult) =>
-      `${fmt(r.reqPerS).padStart(6)} req/s, latency p50 ${fmt(r.p50Ms, 2)} ms, p99 ${fmt(r.p99Ms, 2)} ms, max ${fmt(r.maxMs, 1)} ms, non-2xx ${r.non2xx}, errors ${r.errors}; server CPU ${fmt(100 * r.serverCpuShare)}%`;
     const verdict = (p99: number) => `${p99 < 5 ? 'met' : 'NOT met'} (p99 ${fmt(p99, 2)} ms)`;
     let verdicts = `autocannon GET ${verdict(serving.p99)}, batchGet ${verdict(batchGet.p99)}`;
     if (wrkGet && wrkBatch) {
       console.log('    the same at 10 connections from wrk (C, one thread: less of the 2 cores taken from the server):');
-      console.log(`    GET /v1/features/{entity}, 10 connections:            ${wrkLine(wrkGet)}`);
-      console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 10 connections: ${wrkLine(wrkBatch)}`);
-      verdicts += `; wrk GET ${verdict(wrkGet.p99Ms)}, batchGet ${verdict(wrkBatch.p99Ms)}`;
+      console.log(`    GET /v1/features/{entity}, 10 connections:            ${line(wrkGet, 2)}`);
+      console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 10 connections: ${line(wrkBatch, 2)}`);
+      verdicts += `; wrk GET ${verdict(wrkGet.p99)}, batchGet ${verdict(wrkBatch.p99)}`;
     } else console.log('    wrk is not installed (apt-get install wrk): its runs are left out');
     console.log(`    target p99 under 5 ms at 10 connections: ${verdicts}`);
     console.log(
@@ -370,9 +376,9 @@ async function main(): Promise<void> {
         serving_batch_get_p99_ms_1conn: batchSingle.p99,
         serving_batch_get_size: BATCH_GET_SIZE,
         serving_load_generator: 'autocannon, child process',
-        serving_wrk_get_p99_ms: wrkGet ? Number(wrkGet.p99Ms.toFixed(2)) : null,
+        serving_wrk_get_p99_ms: wrkGet ? Number(wrkGet.p99.toFixed(2)) : null,
         serving_wrk_get_req_per_s: wrkGet ? Math.round(wrkGet.reqPerS) : null,
-        serving_wrk_batch_get_p99_ms: wrkBatch ? Number(wrkBatch.p99Ms.toFixed(2)) : null,
+        serving_wrk_batch_get_p99_ms: wrkBatch ? Number(wrkBatch.p99.toFixed(2)) : null,
         serving_wrk_batch_get_req_per_s: wrkBatch ? Math.round(wrkBatch.reqPerS) : null,
         instances: INSTANCES,
         node_options: process.env['NODE_OPTIONS'] ?? '',
