@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
+import { fastMapTypeHook } from './avro-map-type.js';
 import { schemasDir } from './paths.js';
 
 /** The schema files this repository ships, by the name services refer to them with. */
@@ -33,7 +34,8 @@ export function loadSchema(name: SchemaName): LoadedSchema {
   if (hit) return hit;
   const file = schemaFiles[name];
   const json: unknown = JSON.parse(readFileSync(join(schemasDir, file), 'utf8'));
-  const type = avro.Type.forSchema(json as avro.Schema);
+  // Maps are read into fast-mode objects (avro-map-type.ts); everything else is avsc's own.
+  const type = avro.Type.forSchema(json as avro.Schema, { typeHook: fastMapTypeHook });
   const loaded: LoadedSchema = Object.freeze({ name, file, text: JSON.stringify(json), type });
   cache.set(name, loaded);
   return loaded;

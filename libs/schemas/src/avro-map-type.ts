@@ -1,0 +1,115 @@
+import avro from 'avsc';
+
+/**
+ * An avsc type hook that reads Avro maps into fast-mode objects.
+ *
+ * avsc's map reader adds each entry with a computed key (`val[key] = ...`). Past a dozen or so
+ * properties added that way V8 turns the object into a hash table ("dictionary mode"): a feature
+ * vector's 23 features cost about 4 KB of hash tables per decode, the largest allocation on the
+ * online store's read path (a sampling heap profile of `batchGet`), and `JSON.stringify` walks a
+ * hash table more slowly than an object with a hidden class. Maps of one schema nearly always
+ * carry the same keys in the same order (a feature set's output names), so this reader keeps, per
+ * map type, a small cache of key lists it has seen and a function per list that returns an object
+ * literal of those keys: the object V8 builds for a literal has a hidden class.
+ *
+ * What a consumer sees is unchanged: the same own properties with the same values in the same
+ * enumeration order as avsc's reader (`avro-map-type.test.ts` compares the two on random maps,
+ * repeated keys and `__proto__` included). A key list that is new when the cache is full, that
+ * repeats a key, names `__proto__` or is very long is read as avsc reads it.
+ */
+export function fastMapTypeHook(schema: avro.Schema, opts: avro.ForSchemaOptions): avro.Type | undefined {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || (schema as { type?: unknown }).type !== 'map') {
+    return undefined;
+  }
+  return createFastMapType(schema, opts);
+}
+
+/** Key lists remembered per map type; beyond it new lists are read as avsc reads them. */
+export const MAX_SHAPES = 64;
+/** Longest key list given a literal (V8 keeps literals up to a few hundred properties in fast mode). */
+export const MAX_SHAPE_KEYS = 128;
+
+type Build = (values: unknown[]) => Record<string, unknown>;
+
+/** A trie over key lists: the node reached by a list's keys holds its builder, or `null` when it gets none. */
+interface ShapeNode {
+  readonly next: Map<string, ShapeNode>;
+  build?: Build | null;
+}
+
+/** The slice of avsc's Tap the reader uses (the class is internal to avsc, its methods stable since 5.0). */
+interface Tap {
+  readLong(): number;
+  skipLong(): void;
+  readString(): string;
+}
+
+interface ValuesType {
+  _read(tap: Tap): unknown;
+}
+
+function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): avro.Type {
+  const root: ShapeNode = { next: new Map() };
+  let shapes = 0;
+
+  /** The builder for `keys`, made and remembered on first sight while there is room. */
+  const builderFor = (keys: readonly string[]): Build | null => {
+    let node = root;
+    for (const key of keys) {
+      let child = node.next.get(key);
+      if (child === undefined) {
+        if (shapes >= MAX_SHAPES) return null;
+        child = { next: new Map() };
+        node.next.set(key, child);
+      }
+      node = child;
+    }
+    if (node.build === undefined) {
+      if (shapes >= MAX_SHAPES) return null;
+      shapes += 1;
+      node.build = literalBuilder(keys);
+    }
+    return node.build;
+  };
+
+  // avsc freezes its types in their constructors, so the cache lives in this closure, not on `this`.
+  // Resolvers (a writer schema other than the reader's) borrow the reader's `_read`, cache included.
+  class FastMapType extends avro.types.MapType {
+    _read(tap: Tap): Record<string, unknown> {
+      const values = (this as unknown as { valuesType: ValuesType }).valuesType;
+      const keys: string[] = [];
+      const vals: unknown[] = [];
+      let n: number;
+      while ((n = tap.readLong())) {
+        if (n < 0) {
+          // A block with its byte size: the count is negated (Avro spec, "Maps").
+          n = -n;
+          tap.skipLong();
+        }
+        while (n--) {
+          keys.push(tap.readString());
+          vals.push(values._read(tap));
+        }
+      }
+      const build = keys.length > 0 && keys.length <= MAX_SHAPE_KEYS ? builderFor(keys) : null;
+      if (build) return build(vals);
+      // avsc's own way, for what gets no literal.
+      const val: Record<string, unknown> = {};
+      for (let i = 0; i < keys.length; i++) val[keys[i]!] = vals[i];
+      return val;
+    }
+  }
+  return new FastMapType(schema, opts);
+}
+
+/**
+ * `(v) => ({ "k0": v[0], "k1": v[1], ... })` for these keys, or null where a literal would not
+ * mean what assignment does: `__proto__` in a literal sets the prototype, and a repeated key
+ * is left to assignment so that no subtlety of literals has to be relied on.
+ */
+function literalBuilder(keys: readonly string[]): Build | null {
+  if (new Set(keys).size !== keys.length || keys.includes('__proto__')) return null;
+  // JSON string literals are JavaScript string literals: any key is quoted safely.
+  const body = `return { ${keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ')} };`;
+  return new Function('v', body) as Build;
+}
