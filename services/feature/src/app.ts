@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner } from '@tidewater/kafka';
 import { avroConsumerCodec, avroReader, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { FeatureVector, PaymentEvent } from '@tidewater/schemas';
-import type { FeatureConfig } from './config.js';
+import { defaultPartitionsConcurrently, type FeatureConfig } from './config.js';
 import { featureErrors } from './errors.js';
 import { loadFeatureSet, type FeatureSet } from './feature-set/definition.js';
 import { evaluateFeatures } from './feature-set/evaluate.js';
@@ -94,7 +94,7 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
     logger: deps.logger,
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
-    partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY ?? 1,
+    partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY ?? defaultPartitionsConcurrently,
     ...codec,
     handle: async (records, tools) => {
       const started = performance.now();

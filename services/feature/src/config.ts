@@ -3,6 +3,9 @@ import { commonServiceEnv, intFromEnv } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 import { defaultFeatureSetPath } from './feature-set/definition.js';
 
+/** PARTITIONS_CONCURRENTLY when not set (also for an app created without it). */
+export const defaultPartitionsConcurrently = 2;
+
 export const featureConfigSchema = z.object({
   ...commonServiceEnv,
   ...topicNamesEnv,
@@ -18,11 +21,14 @@ export const featureConfigSchema = z.object({
   FEATURE_SET_FILE: z.string().min(1).default(defaultFeatureSetPath),
   /**
    * Partitions processed at once. Safe for the state: an entity lives in one partition (the key),
-   * so its events stay in order, and each event's update is atomic anyway. Once the online store kept the Avro
-   * (2026-12-04), 2 measured about 1.25x the events/s of 1 on the 2-core dev machine at twice the per-batch p99
-   * (README, "Tests and benchmark"); 1 stays the default, which keeps batch latency low and meets the target.
+   * so its events stay in order, and each event's update is atomic anyway (and a compare-and-set,
+   * should keys and entities ever differ). With 1, the Node thread idles about a quarter of the
+   * time waiting on each batch's round trips (state, online store, produce); a second partition's
+   * batch fills it. On the 2-core dev machine 2 measured 1.04x to 1.38x the events/s of 1 at about
+   * twice the per-batch p99 (README, "Tests and benchmark"); 1 suits a deployment that prefers
+   * batch latency to throughput.
    */
-  PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(1),
+  PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(defaultPartitionsConcurrently),
   /** How often a background SCAN counts the keys under the prefix for tw_feature_state_keys. */
   STATE_KEYS_INTERVAL_MS: intFromEnv(1000, 86_400_000).default(60_000),
   /** How long the online store keeps an entity's latest vector after its last event. */
