@@ -21,7 +21,9 @@
  *     BATCH_GET_SIZE ids, each with 10 connections and with 1, 5 s each. The load generator (autocannon, serving-load.ts) runs in a
  *     child process: on the server's event loop its own work would be counted as the server's latency.
  *     Then both at 10 connections from wrk (serving-load.lua), when installed: a C load generator
- *     that takes less of the machine's two cores from the server and reports microseconds.
+ *     that takes less of the machine's two cores from the server and reports microseconds; and the
+ *     batchGet load once more on a route that answers a recorded response (floorLoad): the floor
+ *     that HTTP, the kernel and the load generator leave on this machine.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -119,6 +121,35 @@ async function withServerCpu<T>(durationS: number, load: () => Promise<T>): Prom
   const value = await load();
   const used = process.cpuUsage(cpu);
   return { value, serverCpuShare: (used.user + used.system) / 1e6 / durationS };
+}
+
+/**
+ * The floor under part (c) on this machine: the wrk batchGet load on a second server in this
+ * process whose route answers a response recorded from the real one (same bytes, a string), with
+ * no Redis, Avro decoding or JSON. What is left is Fastify, Node's HTTP, the kernel and the load
+ * generator sharing the two cores: the server's own work is the difference to the real run.
+ */
+async function floorLoad(realUrl: string): Promise<MeasuredLoad & { bytes: number }> {
+  const entities = Array.from({ length: BATCH_GET_SIZE }, (_, i) => `card-${i}`);
+  const recorded = await fetch(`${realUrl}/v1/features:batchGet`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ entities }),
+  });
+  const body = await recorded.text();
+  const floor = Fastify();
+  floor.post('/v1/features::batchGet', (_req, reply) => {
+    void reply.type('application/json; charset=utf-8').send(body);
+  });
+  await floor.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const address = floor.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const load = { url: `http://127.0.0.1:${port}`, connections: 10, durationS: 5, cards: CARDS, mode: 'batch' as const };
+    return { ...(await servingLoadWrk({ ...load, batchSize: BATCH_GET_SIZE })), bytes: Buffer.byteLength(body) };
+  } finally {
+    await floor.close();
+  }
 }
 
 /** Runs serving-load.ts in a child process (its own CPU and event loop) and returns its result line. */
@@ -319,6 +350,7 @@ async function main(): Promise<void> {
     const hasWrk = wrkInstalled();
     const wrkGet = hasWrk ? await wrkLoad('get') : undefined;
     const wrkBatch = hasWrk ? await wrkLoad('batch') : undefined;
+    const wrkFloor = hasWrk ? await floorLoad(`http://127.0.0.1:${port}`) : undefined;
     await http.close();
 
     console.log('');
@@ -348,11 +380,15 @@ async function main(): Promise<void> {
     console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 1 connection:   ${line(batchSingle)}`);
     const verdict = (p99: number) => `${p99 < 5 ? 'met' : 'NOT met'} (p99 ${fmt(p99, 2)} ms)`;
     let verdicts = `autocannon GET ${verdict(serving.p99)}, batchGet ${verdict(batchGet.p99)}`;
-    if (wrkGet && wrkBatch) {
+    if (wrkGet && wrkBatch && wrkFloor) {
       console.log('    the same at 10 connections from wrk (C, one thread: less of the 2 cores taken from the server):');
       console.log(`    GET /v1/features/{entity}, 10 connections:            ${line(wrkGet, 2)}`);
       console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 10 connections: ${line(wrkBatch, 2)}`);
-      verdicts += `; wrk GET ${verdict(wrkGet.p99)}, batchGet ${verdict(wrkBatch.p99)}`;
+      console.log(
+        `    floor, the batchGet load on a route answering a recorded response (${fmt(wrkFloor.bytes)} bytes; no Redis, Avro or JSON):`,
+      );
+      console.log(`                                                          ${line(wrkFloor, 2)}`);
+      verdicts += `; wrk GET ${verdict(wrkGet.p99)}, batchGet ${verdict(wrkBatch.p99)} (floor p99 ${fmt(wrkFloor.p99, 2)} ms)`;
     } else console.log('    wrk is not installed (apt-get install wrk): its runs are left out');
     console.log(`    target p99 under 5 ms at 10 connections: ${verdicts}`);
     console.log(
@@ -380,6 +416,8 @@ async function main(): Promise<void> {
         serving_wrk_get_req_per_s: wrkGet ? Math.round(wrkGet.reqPerS) : null,
         serving_wrk_batch_get_p99_ms: wrkBatch ? Number(wrkBatch.p99.toFixed(2)) : null,
         serving_wrk_batch_get_req_per_s: wrkBatch ? Math.round(wrkBatch.reqPerS) : null,
+        serving_wrk_floor_batch_get_p99_ms: wrkFloor ? Number(wrkFloor.p99.toFixed(2)) : null,
+        serving_wrk_floor_batch_get_req_per_s: wrkFloor ? Math.round(wrkFloor.reqPerS) : null,
         instances: INSTANCES,
         node_options: process.env['NODE_OPTIONS'] ?? '',
         features: featureSet.outputNames.length,
