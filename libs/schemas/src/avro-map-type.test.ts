@@ -162,6 +162,39 @@ describe('fastMapTypeHook', () => {
     expectSameDecode({ type: 'map', values: ['null', 'long'] }, Buffer.concat([long(1), str('__proto__'), long(0), long(0)]));
   });
 
+  it('recognises the last key list by its bytes, and reads anything else as avsc does', () => {
+    const schema = { type: 'map', values: 'long' };
+    const p = plain(schema);
+    const known = p.toBuffer({ alpha: 1, beta: 2, gamma: 3 });
+    const invalidUtf8 = Buffer.concat([long(1), long(2), Buffer.from([0xff, 0xfe]), long(1), long(0)]);
+    const cases = [
+      p.toBuffer({ alpha: 1, beta: 2, gammb: 3 }), // last key differs in its last byte
+      p.toBuffer({ alpha: 1, beta: 2 }), // a prefix of the list
+      p.toBuffer({ alpha: 1, beta: 2, gamma: 3, delta: 4 }), // longer
+      p.toBuffer({ beta: 2, alpha: 1, gamma: 3 }), // same keys, another order
+      p.toBuffer({ alpha: 1, beta: 2, gam: 3 }), // a shorter key where a longer one was
+      invalidUtf8,
+      known.subarray(0, 8), // truncated inside the second key
+      known.subarray(0, 3), // truncated inside the first key
+      Buffer.concat([long(3), long(-1)]), // a negative key length
+    ];
+    // Each case right after the known list, so the reader expects that list's bytes.
+    for (const buf of cases) {
+      const f = fast(schema);
+      f.fromBuffer(known);
+      const p2 = plain(schema);
+      const decode = (t: avro.Type) => {
+        try {
+          return { ok: observable(t.fromBuffer(buf)) };
+        } catch (err) {
+          return { error: (err as Error).message };
+        }
+      };
+      expect(decode(f)).toEqual(decode(p2));
+      expect(observable(f.fromBuffer(known))).toEqual(observable(p2.fromBuffer(known)));
+    }
+  });
+
   it('keeps decoding correctly past the cache of key lists', () => {
     const schema = { type: 'map', values: 'int' };
     const p = plain(schema);

@@ -31,17 +31,53 @@ export const MAX_SHAPE_KEYS = 128;
 
 type Build = (values: unknown[]) => Record<string, unknown>;
 
-/** A trie over key lists: the node reached by a list's keys holds its builder, or `null` when it gets none. */
-interface ShapeNode {
-  readonly next: Map<string, ShapeNode>;
-  build?: Build | null;
+/** A key list with a literal builder, and its keys' UTF-8 bytes (to recognise them without decoding). */
+interface Shape {
+  readonly build: Build;
+  readonly keys: readonly string[];
+  readonly bytes: readonly Buffer[];
 }
 
-/** The slice of avsc's Tap the reader uses (the class is internal to avsc, its methods stable since 5.0). */
+/** A trie over key lists: the node reached by a list's keys holds its shape, or `null` when it gets none. */
+interface ShapeNode {
+  readonly next: Map<string, ShapeNode>;
+  shape?: Shape | null;
+}
+
+/**
+ * The slice of avsc's Tap the reader uses: the class is internal to avsc, and these methods and
+ * fields have been as they are since avsc 5.0 (its own types read them the same way).
+ */
 interface Tap {
+  buf: Buffer;
+  pos: number;
   readLong(): number;
   skipLong(): void;
   readString(): string;
+}
+
+/**
+ * The next key: `expected` itself when the bytes are its UTF-8 bytes (no string is decoded or
+ * allocated), else what avsc's `readString` reads, from the same position (so a malformed or
+ * truncated key fails exactly as it would in avsc).
+ */
+function readKey(tap: Tap, expected: string | undefined, expectedBytes: Buffer | undefined): string {
+  if (expectedBytes !== undefined) {
+    const start = tap.pos;
+    const len = tap.readLong();
+    const buf = tap.buf;
+    const pos = tap.pos;
+    if (len === expectedBytes.length && pos + len <= buf.length) {
+      let k = 0;
+      while (k < len && buf[pos + k] === expectedBytes[k]) k++;
+      if (k === len) {
+        tap.pos = pos + len;
+        return expected!;
+      }
+    }
+    tap.pos = start;
+  }
+  return tap.readString();
 }
 
 interface ValuesType {
@@ -52,8 +88,11 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
   const root: ShapeNode = { next: new Map() };
   let shapes = 0;
 
-  /** The builder for `keys`, made and remembered on first sight while there is room. */
-  const builderFor = (keys: readonly string[]): Build | null => {
+  /** The shape read last: the next map most likely has the same keys (a feature set's names). */
+  let last: Shape | undefined;
+
+  /** The shape of `keys`, made and remembered on first sight while there is room. */
+  const shapeOf = (keys: readonly string[]): Shape | null => {
     let node = root;
     for (const key of keys) {
       let child = node.next.get(key);
@@ -64,12 +103,13 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
       }
       node = child;
     }
-    if (node.build === undefined) {
+    if (node.shape === undefined) {
       if (shapes >= MAX_SHAPES) return null;
       shapes += 1;
-      node.build = literalBuilder(keys);
+      const build = literalBuilder(keys);
+      node.shape = build && { build, keys: [...keys], bytes: keys.map((k) => Buffer.from(k, 'utf8')) };
     }
-    return node.build;
+    return node.shape;
   };
 
   // avsc freezes its types in their constructors, so the cache lives in this closure, not on `this`.
@@ -77,6 +117,7 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
   class FastMapType extends avro.types.MapType {
     _read(tap: Tap): Record<string, unknown> {
       const values = (this as unknown as { valuesType: ValuesType }).valuesType;
+      const expected = last;
       const keys: string[] = [];
       const vals: unknown[] = [];
       let n: number;
@@ -87,12 +128,18 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
           tap.skipLong();
         }
         while (n--) {
-          keys.push(tap.readString());
+          const i = keys.length;
+          keys.push(readKey(tap, expected?.keys[i], expected?.bytes[i]));
           vals.push(values._read(tap));
         }
       }
-      const build = keys.length > 0 && keys.length <= MAX_SHAPE_KEYS ? builderFor(keys) : null;
-      if (build) return build(vals);
+      // The same keys as the last map (the same strings when recognised by their bytes): no trie walk.
+      const same = expected !== undefined && keys.length === expected.keys.length && keys.every((k, i) => k === expected.keys[i]);
+      const shape = same ? expected : keys.length > 0 && keys.length <= MAX_SHAPE_KEYS ? shapeOf(keys) : null;
+      if (shape) {
+        last = shape;
+        return shape.build(vals);
+      }
       // avsc's own way, for what gets no literal.
       const val: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) val[keys[i]!] = vals[i];
