@@ -195,6 +195,35 @@ describe('fastMapTypeHook', () => {
     }
   });
 
+  it('fails on a truncated key or a count the buffer cannot hold as avsc does, through decode too', () => {
+    const schema = JSON.parse(loadSchema('featureVector').text) as unknown;
+    const p = plain(schema);
+    const full = p.toBuffer({
+      event_id: 'e',
+      entity_key: 'c',
+      feature_set: 's',
+      feature_set_version: '1',
+      event_time: 1,
+      ingested_at: 2,
+      feature_time: 3,
+      late: false,
+      features: cardFraudFeatures,
+    });
+    const f = fast(schema);
+    for (let cut = 1; cut < full.length; cut++) {
+      const buf = full.subarray(0, cut);
+      const run = (t: avro.Type) => {
+        try {
+          return { ok: observable(t.decode(buf, 0).value) };
+        } catch (err) {
+          return { error: (err as Error).message };
+        }
+      };
+      expect(run(f)).toEqual(run(p));
+    }
+    expectSameDecode({ type: 'map', values: 'null' }, Buffer.concat([long(20_000_000), str('a')]));
+  });
+
   it('keeps decoding correctly past the cache of key lists', () => {
     const schema = { type: 'map', values: 'int' };
     const p = plain(schema);

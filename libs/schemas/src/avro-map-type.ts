@@ -12,7 +12,7 @@ import avro from 'avsc';
  * map type, a small cache of key lists it has seen and a function per list that returns an object
  * literal of those keys: the object V8 builds for a literal has a hidden class.
  *
- * What a consumer sees is unchanged: the same own properties with the same values in the same
+ * What a consumer sees is meant to be unchanged, malformed input included (anything the fast path cannot hold exactly goes to avsc's reader): the same own properties with the same values in the same
  * enumeration order as avsc's reader (`avro-map-type.test.ts` compares the two on random maps,
  * repeated keys and `__proto__` included). A key list that is new when the cache is full, that
  * repeats a key, names `__proto__` or is very long is read as avsc reads it.
@@ -28,6 +28,9 @@ export function fastMapTypeHook(schema: avro.Schema, opts: avro.ForSchemaOptions
 export const MAX_SHAPES = 64;
 /** Longest key list given a literal (V8 keeps literals up to a few hundred properties in fast mode). */
 export const MAX_SHAPE_KEYS = 128;
+
+/** Longest key given a place in a literal. */
+export const MAX_KEY_LENGTH = 256;
 
 type Build = (values: unknown[]) => Record<string, unknown>;
 
@@ -53,7 +56,7 @@ interface Tap {
   pos: number;
   readLong(): number;
   skipLong(): void;
-  readString(): string;
+  readString(): string | undefined;
 }
 
 /**
@@ -61,7 +64,7 @@ interface Tap {
  * allocated), else what avsc's `readString` reads, from the same position (so a malformed or
  * truncated key fails exactly as it would in avsc).
  */
-function readKey(tap: Tap, expected: string | undefined, expectedBytes: Buffer | undefined): string {
+function readKey(tap: Tap, expected: string | undefined, expectedBytes: Buffer | undefined): string | undefined {
   if (expectedBytes !== undefined) {
     const start = tap.pos;
     const len = tap.readLong();
@@ -112,11 +115,18 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
     return node.shape;
   };
 
+  /** avsc's own reader from `start` (a resolver borrows `_read`, so `self` may be one: both have `valuesType`). */
+  const plainRead = (self: unknown, tap: Tap, start: number): Record<string, unknown> => {
+    tap.pos = start;
+    return (avro.types.MapType.prototype as unknown as { _read(t: Tap): Record<string, unknown> })._read.call(self, tap);
+  };
+
   // avsc freezes its types in their constructors, so the cache lives in this closure, not on `this`.
   // Resolvers (a writer schema other than the reader's) borrow the reader's `_read`, cache included.
   class FastMapType extends avro.types.MapType {
     _read(tap: Tap): Record<string, unknown> {
       const values = (this as unknown as { valuesType: ValuesType }).valuesType;
+      const start = tap.pos;
       const expected = last;
       const keys: string[] = [];
       const vals: unknown[] = [];
@@ -127,9 +137,15 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
           n = -n;
           tap.skipLong();
         }
+        // A count the rest of the buffer cannot hold (each entry takes a byte at least): avsc's own
+        // reader, which does not collect entries first, so a bogus huge count fails as it does there.
+        if (n > tap.buf.length - tap.pos) return plainRead(this, tap, start);
         while (n--) {
           const i = keys.length;
-          keys.push(readKey(tap, expected?.keys[i], expected?.bytes[i]));
+          const key = readKey(tap, expected?.keys[i], expected?.bytes[i]);
+          // Past the end (avsc's readString gives undefined): avsc's reader, for its exact result.
+          if (typeof key !== 'string') return plainRead(this, tap, start);
+          keys.push(key);
           vals.push(values._read(tap));
         }
       }
@@ -155,7 +171,8 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
  * is left to assignment so that no subtlety of literals has to be relied on.
  */
 function literalBuilder(keys: readonly string[]): Build | null {
-  if (new Set(keys).size !== keys.length || keys.includes('__proto__')) return null;
+  // Long keys get no literal: the cache's memory stays bounded (64 lists of at most 128 short keys).
+  if (new Set(keys).size !== keys.length || keys.includes('__proto__') || keys.some((k) => k.length > MAX_KEY_LENGTH)) return null;
   // JSON string literals are JavaScript string literals: any key is quoted safely.
   const body = `return { ${keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ')} };`;
   return new Function('v', body) as Build;
