@@ -3,19 +3,20 @@ import avro from 'avsc';
 /**
  * An avsc type hook that reads Avro maps into fast-mode objects.
  *
- * avsc's map reader adds each entry with a computed key (`val[key] = ...`). Past a dozen or so
- * properties added that way V8 turns the object into a hash table ("dictionary mode"): a feature
- * vector's 23 features cost about 4 KB of hash tables per decode, the largest allocation on the
- * online store's read path (a sampling heap profile of `batchGet`), and `JSON.stringify` walks a
- * hash table more slowly than an object with a hidden class. Maps of one schema nearly always
- * carry the same keys in the same order (a feature set's output names), so this reader keeps, per
- * map type, a small cache of key lists it has seen and a function per list that returns an object
- * literal of those keys: the object V8 builds for a literal has a hidden class.
+ * avsc's map reader adds each entry with a computed key (`val[key] = ...`). For a real feature
+ * vector (integers, doubles and strings side by side) V8 ends up with a hash table ("dictionary
+ * mode"): about 4 KB of tables per decode, the largest allocation on the online store's read path
+ * (a sampling heap profile of `batchGet`), and slower for `JSON.stringify` to walk than an object
+ * with a hidden class. Maps of one schema nearly always carry the same keys in the same order (a
+ * feature set's output names), so this reader keeps, per map type, a small cache of key lists it
+ * has seen and a function per list that returns an object literal of those keys: the object V8
+ * builds for a literal has a hidden class.
  *
- * What a consumer sees is meant to be unchanged, malformed input included (anything the fast path cannot hold exactly goes to avsc's reader): the same own properties with the same values in the same
- * enumeration order as avsc's reader (`avro-map-type.test.ts` compares the two on random maps,
- * repeated keys and `__proto__` included). A key list that is new when the cache is full, that
- * repeats a key, names `__proto__` or is very long is read as avsc reads it.
+ * What a consumer sees is unchanged: the same own properties with the same values in the same
+ * enumeration order, and the same errors on malformed input (`avro-map-type.test.ts` compares the
+ * two). A key list that is new when the cache is full, that repeats a key, names `__proto__` or
+ * has too many or too long keys is read as avsc reads it, and so is anything the fast path cannot
+ * hold exactly (a truncated key, a block count the buffer cannot hold).
  */
 export function fastMapTypeHook(schema: avro.Schema, opts: avro.ForSchemaOptions): avro.Type | undefined {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || (schema as { type?: unknown }).type !== 'map') {
@@ -29,8 +30,12 @@ export const MAX_SHAPES = 64;
 /** Longest key list given a literal (V8 keeps literals up to a few hundred properties in fast mode). */
 export const MAX_SHAPE_KEYS = 128;
 
-/** Longest key given a place in a literal. */
+/** Longest key a cached list may have: the cache's memory stays bounded whatever the input. */
 export const MAX_KEY_LENGTH = 256;
+
+/** Whether a key list may enter the cache (walk the trie, get a literal). */
+const cacheable = (keys: readonly string[]) =>
+  keys.length > 0 && keys.length <= MAX_SHAPE_KEYS && keys.every((k) => k.length <= MAX_KEY_LENGTH);
 
 type Build = (values: unknown[]) => Record<string, unknown>;
 
@@ -151,7 +156,7 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
       }
       // The same keys as the last map (the same strings when recognised by their bytes): no trie walk.
       const same = expected !== undefined && keys.length === expected.keys.length && keys.every((k, i) => k === expected.keys[i]);
-      const shape = same ? expected : keys.length > 0 && keys.length <= MAX_SHAPE_KEYS ? shapeOf(keys) : null;
+      const shape = same ? expected : cacheable(keys) ? shapeOf(keys) : null;
       if (shape) {
         last = shape;
         return shape.build(vals);
@@ -171,8 +176,7 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
  * is left to assignment so that no subtlety of literals has to be relied on.
  */
 function literalBuilder(keys: readonly string[]): Build | null {
-  // Long keys get no literal: the cache's memory stays bounded (64 lists of at most 128 short keys).
-  if (new Set(keys).size !== keys.length || keys.includes('__proto__') || keys.some((k) => k.length > MAX_KEY_LENGTH)) return null;
+  if (new Set(keys).size !== keys.length || keys.includes('__proto__')) return null;
   // JSON string literals are JavaScript string literals: any key is quoted safely.
   const body = `return { ${keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ')} };`;
   return new Function('v', body) as Build;
