@@ -11,7 +11,7 @@
  * (b) The service: `createApp` in this process on a backlog of BENCH_EVENTS events on a
  *     6-partition topic, from the first batch's start to the last batch's end; per-batch latency
  *     is fetch-to-acknowledged-by-Kafka for one batch (window update, online store, encode, produce).
- *     PARTITIONS_CONCURRENTLY in the environment overrides the service's default (1). Where the
+ *     PARTITIONS_CONCURRENTLY in the environment overrides the service's default (2). Where the
  *     time goes: this process's CPU time (the service's Node side), Redis's (INFO cpu; the Redis
  *     may serve others too) and the mock Kafka cluster's (/proc), from the first batch's end to the
  *     last's, as shares of one core. BENCH_INSTANCES=N (default 1) runs N instances in one consumer
@@ -22,7 +22,7 @@
  *     child process: on the server's event loop its own work would be counted as the server's latency.
  *     Then both at 10 connections from wrk (serving-load.lua), when installed: a C load generator
  *     that takes less of the machine's two cores from the server and reports microseconds; and the
- *     batchGet load once more on a route that answers a recorded response (floorLoad): the floor
+ *     batchGet load once more on a route that answers a recorded response (floorServer): the floor
  *     that HTTP, the kernel and the load generator leave on this machine.
  */
 import { execFile, spawnSync } from 'node:child_process';
@@ -124,32 +124,28 @@ async function withServerCpu<T>(durationS: number, load: () => Promise<T>): Prom
 }
 
 /**
- * The floor under part (c) on this machine: the wrk batchGet load on a second server in this
- * process whose route answers a response recorded from the real one (same bytes, a string), with
- * no Redis, Avro decoding or JSON. What is left is Fastify, Node's HTTP, the kernel and the load
- * generator sharing the two cores: the server's own work is the difference to the real run.
+ * The floor under part (c) on this machine: a second server in this process whose route answers a
+ * response recorded from the real one (same bytes, a string), with no Redis, Avro decoding or
+ * JSON rendering. Loaded like the real one, what is left is Fastify, Node's HTTP, the kernel and
+ * the load generator sharing the two cores: the server's own work is the difference.
  */
-async function floorLoad(realUrl: string): Promise<MeasuredLoad & { bytes: number }> {
+async function floorServer(realUrl: string): Promise<{ url: string; bytes: number; close: () => Promise<void> }> {
   const entities = Array.from({ length: BATCH_GET_SIZE }, (_, i) => `card-${i}`);
   const recorded = await fetch(`${realUrl}/v1/features:batchGet`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ entities }),
   });
+  if (!recorded.ok) throw new Error(`recording the floor's response: batchGet answered ${recorded.status}`);
   const body = await recorded.text();
   const floor = Fastify();
   floor.post('/v1/features::batchGet', (_req, reply) => {
     void reply.type('application/json; charset=utf-8').send(body);
   });
   await floor.listen({ host: '127.0.0.1', port: 0 });
-  try {
-    const address = floor.server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const load = { url: `http://127.0.0.1:${port}`, connections: 10, durationS: 5, cards: CARDS, mode: 'batch' as const };
-    return { ...(await servingLoadWrk({ ...load, batchSize: BATCH_GET_SIZE })), bytes: Buffer.byteLength(body) };
-  } finally {
-    await floor.close();
-  }
+  const address = floor.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, bytes: Buffer.byteLength(body), close: () => floor.close() };
 }
 
 /** Runs serving-load.ts in a child process (its own CPU and event loop) and returns its result line. */
@@ -345,12 +341,13 @@ async function main(): Promise<void> {
     const single = await load(1, 'get');
     const batchGet = await load(10, 'batch');
     const batchSingle = await load(1, 'batch');
-    const wrkLoad = (mode: ServingLoadInput['mode']) =>
-      servingLoadWrk({ url: `http://127.0.0.1:${port}`, connections: 10, durationS: 5, cards: CARDS, mode, batchSize: BATCH_GET_SIZE });
+    const wrkLoad = (mode: ServingLoadInput['mode'], url = `http://127.0.0.1:${port}`) =>
+      servingLoadWrk({ url, connections: 10, durationS: 5, cards: CARDS, mode, batchSize: BATCH_GET_SIZE });
     const hasWrk = wrkInstalled();
     const wrkGet = hasWrk ? await wrkLoad('get') : undefined;
     const wrkBatch = hasWrk ? await wrkLoad('batch') : undefined;
-    const wrkFloor = hasWrk ? await floorLoad(`http://127.0.0.1:${port}`) : undefined;
+    const floor = hasWrk ? await floorServer(`http://127.0.0.1:${port}`) : undefined;
+    const wrkFloor = floor ? await wrkLoad('batch', floor.url).finally(floor.close) : undefined;
     await http.close();
 
     console.log('');
@@ -380,12 +377,12 @@ async function main(): Promise<void> {
     console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 1 connection:   ${line(batchSingle)}`);
     const verdict = (p99: number) => `${p99 < 5 ? 'met' : 'NOT met'} (p99 ${fmt(p99, 2)} ms)`;
     let verdicts = `autocannon GET ${verdict(serving.p99)}, batchGet ${verdict(batchGet.p99)}`;
-    if (wrkGet && wrkBatch && wrkFloor) {
+    if (wrkGet && wrkBatch && wrkFloor && floor) {
       console.log('    the same at 10 connections from wrk (C, one thread: less of the 2 cores taken from the server):');
       console.log(`    GET /v1/features/{entity}, 10 connections:            ${line(wrkGet, 2)}`);
       console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 10 connections: ${line(wrkBatch, 2)}`);
       console.log(
-        `    floor, the batchGet load on a route answering a recorded response (${fmt(wrkFloor.bytes)} bytes; no Redis, Avro or JSON):`,
+        `    floor, the batchGet load on a route answering a recorded response (${fmt(floor.bytes)} bytes; no Redis, Avro or JSON rendering):`,
       );
       console.log(`                                                          ${line(wrkFloor, 2)}`);
       verdicts += `; wrk GET ${verdict(wrkGet.p99)}, batchGet ${verdict(wrkBatch.p99)} (floor p99 ${fmt(wrkFloor.p99, 2)} ms)`;
@@ -419,6 +416,7 @@ async function main(): Promise<void> {
         serving_wrk_floor_batch_get_p99_ms: wrkFloor ? Number(wrkFloor.p99.toFixed(2)) : null,
         serving_wrk_floor_batch_get_req_per_s: wrkFloor ? Math.round(wrkFloor.reqPerS) : null,
         instances: INSTANCES,
+        partitions_concurrently: config.PARTITIONS_CONCURRENTLY,
         node_options: process.env['NODE_OPTIONS'] ?? '',
         features: featureSet.outputNames.length,
         windows: featureSet.windows.length,
