@@ -35,6 +35,36 @@ function value(f: FeatureSpec, e: StateEvent, inputs: FeatureInputs, lookup: (na
   }
 }
 
+/** What evaluating a feature set needs besides the event: computed once per set. */
+interface EvaluationPlan {
+  /** A feature's position in `featureSet.features`, by name (what expressions look up). */
+  readonly position: ReadonlyMap<string, number>;
+  /** The output features' object, from the values by position. */
+  readonly output: (values: readonly FeatureValue[]) => Record<string, FeatureValue>;
+}
+
+const plans = new WeakMap<FeatureSet, EvaluationPlan>();
+
+function planOf(featureSet: FeatureSet): EvaluationPlan {
+  let plan = plans.get(featureSet);
+  if (plan) return plan;
+  const position = new Map(featureSet.features.map((f, i) => [f.name, i]));
+  plan = { position, output: outputBuilder(featureSet.outputNames.map((name) => [name, position.get(name)!])) };
+  plans.set(featureSet, plan);
+  return plan;
+}
+
+/**
+ * `(v) => ({ "amount": v[0] ?? null, ... })`: an object literal, so every vector's features get
+ * one hidden class. Built by assignment, 23 features left V8 a hash table ("dictionary mode"),
+ * slower to fill, to encode to Avro and to walk (build and encode of a card-fraud vector: about
+ * 4.3 µs against 2.4 µs). Feature names are lower snake case (definition.ts), never `__proto__`.
+ */
+function outputBuilder(outputs: readonly (readonly [string, number])[]): EvaluationPlan['output'] {
+  const body = `return { ${outputs.map(([name, i]) => `${JSON.stringify(name)}: v[${i}] ?? null`).join(', ')} };`;
+  return new Function('v', body) as EvaluationPlan['output'];
+}
+
 /**
  * Computes a feature set's output features for one event from its window inputs, in definition
  * order (each feature reads only features defined above it). With `only`, computes just those
@@ -46,15 +76,23 @@ export function evaluateFeatures(
   inputs: FeatureInputs,
   only?: readonly string[],
 ): Record<string, FeatureValue> {
-  const values = new Map<string, FeatureValue>();
-  const lookup = (name: string) => values.get(name) ?? null;
+  const plan = planOf(featureSet);
+  const features = featureSet.features;
+  // By position; a feature not computed (yet, or not needed) reads as null.
+  const values: FeatureValue[] = new Array<FeatureValue>(features.length);
+  const lookup = (name: string) => {
+    const i = plan.position.get(name);
+    return i === undefined ? null : (values[i] ?? null);
+  };
   const needed = only ? dependencyClosure(featureSet, only) : undefined;
-  for (const f of featureSet.features) {
+  for (let i = 0; i < features.length; i++) {
+    const f = features[i]!;
     if (needed && !needed.has(f.name)) continue;
-    values.set(f.name, value(f, e, inputs, lookup));
+    values[i] = value(f, e, inputs, lookup);
   }
+  if (!only) return plan.output(values);
   const out: Record<string, FeatureValue> = {};
-  for (const name of only ?? featureSet.outputNames) out[name] = values.get(name) ?? null;
+  for (const name of only) out[name] = lookup(name);
   return out;
 }
 
