@@ -80,19 +80,23 @@ export function decodeState(featureSet: FeatureSet, layout: number, buf: Buffer 
   return { ...emptyState(featureSet), expected: buf.subarray(0, 8), unreadable: true };
 }
 
+/** A DataView over `buf`'s bytes: its reads and writes compile to loads and stores, Buffer#readDoubleLE's do not. */
+const viewOf = (buf: Buffer) => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+
 function decodeStored(featureSet: FeatureSet, layout: number, buf: Buffer): EntityState | undefined {
   if (buf.length < HEADER_BYTES) return undefined;
-  let o = 0;
-  const version = buf.readDoubleLE(o);
-  const storedLayout = buf.readUInt32LE(8);
-  const t = buf.readDoubleLE(12);
-  const idsFrom = buf.readDoubleLE(20);
-  const nIds = buf.readUInt32LE(28);
-  o = HEADER_BYTES;
+  // Reads past the end throw a RangeError (decodeState's catch); the final length check catches the rest.
+  const view = viewOf(buf);
+  const version = view.getFloat64(0, true);
+  const storedLayout = view.getUint32(8, true);
+  const t = view.getFloat64(12, true);
+  const idsFrom = view.getFloat64(20, true);
+  const nIds = view.getUint32(28, true);
+  let o = HEADER_BYTES;
   const ids = new Map<string, number>();
   for (let i = 0; i < nIds; i++) {
-    const at = buf.readDoubleLE(o);
-    const len = buf.readUInt32LE(o + 8);
+    const at = view.getFloat64(o, true);
+    const len = view.getUint32(o + 8, true);
     ids.set(buf.toString('utf8', o + 12, o + 12 + len), at);
     o += 12 + len;
   }
@@ -107,23 +111,23 @@ function decodeStored(featureSet: FeatureSet, layout: number, buf: Buffer): Enti
   };
   if (storedLayout !== layout) return o <= buf.length ? state : undefined;
   featureSet.windows.forEach((w, wi) => {
-    const n = buf.readUInt32LE(o);
+    const n = view.getUint32(o, true);
     o += 4;
     const width = 4 * w.fields.length;
     const buckets: Bucket[] = [];
     for (let k = 0; k < n; k++) {
-      const b = buf.readDoubleLE(o);
-      const count = buf.readDoubleLE(o + 8);
+      const b = view.getFloat64(o, true);
+      const count = view.getFloat64(o + 8, true);
       o += 16;
       const stats: number[] = [];
-      for (let j = 0; j < width; j++, o += 8) stats.push(buf.readDoubleLE(o));
+      for (let j = 0; j < width; j++, o += 8) stats.push(view.getFloat64(o, true));
       const sketches: DistinctSketch[] = [];
       for (let d = 0; d < w.distinct.length; d++) {
-        if (buf.readUInt8(o++) === 0) {
-          const size = buf.readUInt16LE(o);
+        if (view.getUint8(o++) === 0) {
+          const size = view.getUint16(o, true);
           o += 2;
           const hashes: number[] = [];
-          for (let j = 0; j < size; j++, o += 8) hashes.push(buf.readDoubleLE(o));
+          for (let j = 0; j < size; j++, o += 8) hashes.push(view.getFloat64(o, true));
           sketches.push({ kind: 'exact', hashes });
         } else {
           sketches.push({ kind: 'registers', registers: Uint8Array.from(buf.subarray(o, o + REGISTER_BYTES)) });
@@ -164,33 +168,41 @@ export function encodeState(featureSet: FeatureSet, layout: number, s: EntitySta
     }
   }
   const buf = Buffer.allocUnsafe(size);
-  buf.writeDoubleLE(s.version, 0);
-  buf.writeUInt32LE(layout, 8);
-  buf.writeDoubleLE(s.maxT ?? NaN, 12);
-  buf.writeDoubleLE(s.idsFrom, 20);
-  buf.writeUInt32LE(s.ids.size, 28);
+  const view = viewOf(buf);
+  view.setFloat64(0, s.version, true);
+  view.setUint32(8, layout, true);
+  view.setFloat64(12, s.maxT ?? NaN, true);
+  view.setFloat64(20, s.idsFrom, true);
+  view.setUint32(28, s.ids.size, true);
   let o = HEADER_BYTES;
   for (const [id, at] of s.ids) {
-    buf.writeDoubleLE(at, o);
+    view.setFloat64(o, at, true);
     const bytes = buf.write(id, o + 12, 'utf8');
-    buf.writeUInt32LE(bytes, o + 8);
+    view.setUint32(o + 8, bytes, true);
     o += 12 + bytes;
   }
   for (const buckets of s.windows) {
-    buf.writeUInt32LE(buckets.length, o);
+    view.setUint32(o, buckets.length, true);
     o += 4;
     for (const k of buckets) {
-      buf.writeDoubleLE(k.b, o);
-      buf.writeDoubleLE(k.count, o + 8);
+      view.setFloat64(o, k.b, true);
+      view.setFloat64(o + 8, k.count, true);
       o += 16;
-      for (const v of k.stats) o = buf.writeDoubleLE(v, o);
+      for (const v of k.stats) {
+        view.setFloat64(o, v, true);
+        o += 8;
+      }
       for (const sk of k.sketches) {
         if (sk.kind === 'exact') {
-          o = buf.writeUInt8(0, o);
-          o = buf.writeUInt16LE(sk.hashes.length, o);
-          for (const h of sk.hashes) o = buf.writeDoubleLE(h, o);
+          view.setUint8(o, 0);
+          view.setUint16(o + 1, sk.hashes.length, true);
+          o += 3;
+          for (const h of sk.hashes) {
+            view.setFloat64(o, h, true);
+            o += 8;
+          }
         } else {
-          o = buf.writeUInt8(1, o);
+          view.setUint8(o++, 1);
           buf.set(sk.registers, o);
           o += REGISTER_BYTES;
         }
