@@ -68,7 +68,8 @@ function outputBuilder(outputs: readonly (readonly [string, number])[]): Evaluat
 /**
  * Computes a feature set's output features for one event from its window inputs, in definition
  * order (each feature reads only features defined above it). With `only`, computes just those
- * features and what they depend on, and returns just those.
+ * features and what they depend on, and returns just those (in an object filled key by key: the
+ * literal with one hidden class is for whole vectors, the stream's hot path).
  */
 export function evaluateFeatures(
   featureSet: FeatureSet,

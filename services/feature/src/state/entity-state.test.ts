@@ -42,8 +42,8 @@ function stateAfter(n: number, merchants: number): EntityState {
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('entity state codec', () => {
-  // The digests were recorded from the Buffer#writeDoubleLE implementation this codec replaced:
-  // states stored by an earlier version of the service must read back the same.
+  // The digests were recorded from the Buffer#writeDoubleLE implementation this codec replaced: the
+  // layout is the one earlier versions of the service stored (and the round trip below reads it).
   it('writes the stored layout byte for byte, exact sketches and registers alike', () => {
     const exact = encodeState(featureSet, layout, stateAfter(200, 7));
     const registers = encodeState(featureSet, layout, stateAfter(400, 400));
@@ -63,6 +63,29 @@ describe('entity state codec', () => {
       expect(read.unreadable).toBeUndefined();
       expect(encodeState(featureSet, layout, read).equals(bytes)).toBe(true);
     }
+  });
+
+  it('reads a state from a slice at an odd offset of a larger buffer (as ioredis returns them), and no byte past it', () => {
+    const bytes = encodeState(featureSet, layout, stateAfter(60, 5));
+    const padded = Buffer.concat([Buffer.alloc(3, 0xab), bytes, Buffer.alloc(5, 0xab)]);
+    const read = decodeState(featureSet, layout, padded.subarray(3, 3 + bytes.length));
+    expect(read.unreadable).toBeUndefined();
+    expect(encodeState(featureSet, layout, read).equals(bytes)).toBe(true);
+    expect(decodeState(featureSet, layout, padded.subarray(3, 2 + bytes.length)).unreadable).toBe(true);
+  });
+
+  it('keeps the ids and newest time of a state written under another window layout, not its buckets', () => {
+    const state = stateAfter(60, 5);
+    const read = decodeState(featureSet, layout + 1, encodeState(featureSet, layout, state));
+    expect(read.unreadable).toBeUndefined();
+    expect([read.version, read.maxT, [...read.ids.keys()]]).toEqual([60, state.maxT, [...state.ids.keys()]]);
+    expect(read.windows).toEqual([[], []]);
+  });
+
+  it('refuses to write an exact sketch whose count does not fit its u16', () => {
+    const state = stateAfter(1, 1);
+    state.windows[1]![0]!.sketches[0] = { kind: 'exact', hashes: new Array<number>(0x10000).fill(1) };
+    expect(() => encodeState(featureSet, layout, state)).toThrow(RangeError);
   });
 
   it('reads every truncation, and trailing bytes, as unreadable rather than failing', () => {

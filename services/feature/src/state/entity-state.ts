@@ -164,7 +164,11 @@ export function encodeState(featureSet: FeatureSet, layout: number, s: EntitySta
     size += 4;
     for (const k of s.windows[wi]!) {
       size += 16 + 8 * k.stats.length;
-      for (const sk of k.sketches) size += 1 + (sk.kind === 'exact' ? 2 + 8 * sk.hashes.length : REGISTER_BYTES);
+      for (const sk of k.sketches) {
+        // A u16 count (EXACT_LIMIT keeps it far below): a DataView would keep the low bits and write a corrupt state.
+        if (sk.kind === 'exact' && sk.hashes.length > 0xffff) throw new RangeError(`exact sketch of ${sk.hashes.length} hashes`);
+        size += 1 + (sk.kind === 'exact' ? 2 + 8 * sk.hashes.length : REGISTER_BYTES);
+      }
     }
   }
   const buf = Buffer.allocUnsafe(size);
