@@ -114,7 +114,7 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
     if (node.shape === undefined) {
       if (shapes >= MAX_SHAPES) return null;
       shapes += 1;
-      const build = literalBuilder(keys);
+      const build = mapValueBuilder(keys);
       node.shape = build && { build, keys: [...keys], bytes: keys.map((k) => Buffer.from(k, 'utf8')) };
     }
     return node.shape;
@@ -171,11 +171,13 @@ function createFastMapType(schema: avro.Schema, opts: avro.ForSchemaOptions): av
 }
 
 /**
- * `(v) => ({ "k0": v[0], "k1": v[1], ... })` for these keys, or null where a literal would not
- * mean what assignment does: `__proto__` in a literal sets the prototype, and a repeated key
- * is left to assignment so that no subtlety of literals has to be relied on.
+ * `(v) => ({ "k0": v[0], "k1": v[1], ... })` for these keys: map values of a fixed key list as
+ * objects with one hidden class, as this reader returns them (the feature service builds its
+ * vectors' features with it too). Null where a literal would not mean what assignment does:
+ * `__proto__` in a literal sets the prototype, and a repeated key is left to assignment so that
+ * no subtlety of literals has to be relied on.
  */
-function literalBuilder(keys: readonly string[]): Build | null {
+export function mapValueBuilder(keys: readonly string[]): Build | null {
   if (new Set(keys).size !== keys.length || keys.includes('__proto__')) return null;
   // JSON string literals are JavaScript string literals: any key is quoted safely.
   const body = `return { ${keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ')} };`;
