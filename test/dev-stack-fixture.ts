@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
+import { dirname } from 'node:path';
 import { connectMockKafkaControl, type MockKafkaControl } from '@tidewater/dev-kafka';
+import { createStackTopics, readStackState, type StackState } from '@tidewater/dev-stack';
 
 /** The endpoints of the stack the global setup started, as services would read them. */
 export function stackEndpoints() {
@@ -26,35 +28,24 @@ export function testKafka(clientId = 'tidewater-test'): Kafka {
   return new Kafka({ brokers: stackEndpoints().brokers, clientId, logLevel: logLevel.NOTHING });
 }
 
-/** The mock cluster's fault-injection channel; undefined on real Kafka. */
-export async function mockKafkaControl(): Promise<MockKafkaControl | undefined> {
+/** The mock cluster's fault-injection channel, in `*.mock-kafka.int.test.ts` files; throws on Apache Kafka. */
+export async function mockKafkaControl(): Promise<MockKafkaControl> {
   const port = stackEndpoints().mockControlPort;
-  return port === undefined ? undefined : connectMockKafkaControl(port);
+  if (port === undefined) throw new Error('this test needs the mock Kafka cluster: name its file *.mock-kafka.int.test.ts');
+  return connectMockKafkaControl(port);
+}
+
+/** The stack this project's global setup started, as `stack up` recorded it. */
+export function testStack(): StackState {
+  const state = readStackState(dirname(inject('stackEnvFile')));
+  if (!state) throw new Error(`no stack state next to ${inject('stackEnvFile')}`);
+  return state;
 }
 
 /**
- * Creates topics for one test. The mock cluster cannot create topics through the admin API
- * (it answers "Broker not found in the cached metadata"), so the dev stack goes through its
- * control channel; real Kafka uses the admin API.
+ * Creates topics for one test: through the admin API on Apache Kafka, through the control
+ * channel on the mock cluster (which cannot create topics through the admin API).
  */
 export async function createTopics(topics: readonly { name: string; partitions: number }[]): Promise<void> {
-  const control = await mockKafkaControl();
-  if (control) {
-    try {
-      for (const t of topics) await control.createTopic(t.name, t.partitions);
-    } finally {
-      await control.close();
-    }
-    return;
-  }
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  await createStackTopics(testStack().kafka, topics);
 }

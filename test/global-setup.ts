@@ -1,35 +1,31 @@
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { repoRoot } from '@tidewater/schemas';
-import { stackDown, stackFiles, stackUp } from '@tidewater/dev-stack';
+import { stackDown, stackFiles, stackUp, type KafkaKind } from '@tidewater/dev-stack';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** dotenv file with KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL (and KAFKA_MOCK_CONTROL_PORT on the dev stack). */
+    /** dotenv file with KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL (and KAFKA_MOCK_CONTROL_PORT on the mock). */
     stackEnvFile: string;
-    testEnv: 'dev-stack' | 'containers';
+    /** Which Kafka the stack runs: Apache Kafka, or librdkafka's mock for the `*.mock-kafka.int.test.ts` files. */
+    kafkaKind: KafkaKind;
   }
 }
 
 /**
- * Starts one stack for all integration tests: the embedded dev stack (mock Kafka cluster, dev
- * schema registry, Redis) by default, or real containers with TEST_ENV=containers on a Docker host.
+ * Starts one dev stack per integration project: Apache Kafka for `integration`, librdkafka's mock
+ * cluster for `integration-mock-kafka`, each with the dev schema registry, Redis and the Slack
+ * capture, in its own directory.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (process.env['TEST_ENV'] === 'containers') {
-    // Loaded only here: testcontainers pulls in a Docker client the dev-stack runs never need.
-    const { startContainerStack } = await import('./container-stack.js');
-    const stack = await startContainerStack(join(repoRoot, '.tidewater', 'containers'));
-    project.provide('stackEnvFile', stack.envFile);
-    project.provide('testEnv', 'containers');
-    return stack.stop;
-  }
+  const kafka: KafkaKind = project.name === 'integration-mock-kafka' ? 'mock' : 'apache';
   // TIDEWATER_TEST_STACK_DIR lets two test runs on one machine keep separate stacks; unset or empty means the default.
-  const dir = process.env['TIDEWATER_TEST_STACK_DIR'] || join(repoRoot, '.tidewater', 'test-stack');
+  const base = process.env['TIDEWATER_TEST_STACK_DIR'] || join(repoRoot, '.tidewater', 'test-stack');
+  const dir = kafka === 'mock' ? `${base}-mock-kafka` : base;
   await stackDown(dir); // a stack left over by an interrupted run
-  await stackUp({ dir, fresh: true });
+  await stackUp({ dir, fresh: true, kafka });
   project.provide('stackEnvFile', stackFiles(dir).env);
-  project.provide('testEnv', 'dev-stack');
+  project.provide('kafkaKind', kafka);
   return async () => {
     await stackDown(dir);
   };

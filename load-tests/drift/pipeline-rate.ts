@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { Kafka, logLevel } from 'kafkajs';
-import { connectMockKafkaControl } from '@tidewater/dev-kafka';
-import { runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
+import { createStackTopics, runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
 import { featureWriter, rateOf, readTimestamps, waitForGroup } from '../inference/feature-stream.js';
 import { startWorker } from '../inference/worker-process.js';
 
@@ -24,10 +23,10 @@ export async function measurePipelinePredictionRate(events: number): Promise<{ p
     const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
     const run = Date.now().toString(36);
     const topic = (name: string) => `bench-drift-${run}-${name}`;
-    const control = await connectMockKafkaControl(Number(env['KAFKA_MOCK_CONTROL_PORT']));
-    for (const name of ['in', 'out', 'shadow']) await control.createTopic(topic(name), 6);
-    await control.createTopic(topic('dlq'), 1);
-    await control.close();
+    await createStackTopics(state.kafka, [
+      ...['in', 'out', 'shadow'].map((name) => ({ name: topic(name), partitions: 6 })),
+      { name: topic('dlq'), partitions: 1 },
+    ]);
     const producer = kafka.producer();
     await producer.connect();
     const input = await featureWriter(registry, producer, topic('in'));

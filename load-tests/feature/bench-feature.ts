@@ -37,8 +37,7 @@ import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { connectMockKafkaControl } from '@tidewater/dev-kafka';
-import { runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
+import { createStackTopics, runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
 import {
   createApp,
   createWindowState,
@@ -185,11 +184,11 @@ async function main(): Promise<void> {
 
     // (b) first, so (a) can use the batch sizes the service actually saw.
     const topic = (name: string) => `bench-feat-${run}-${name}`;
-    const control = await connectMockKafkaControl(Number(env['KAFKA_MOCK_CONTROL_PORT']));
-    await control.createTopic(topic('events'), 6);
-    await control.createTopic(topic('features'), 6);
-    await control.createTopic(topic('dlq'), 1);
-    await control.close();
+    await createStackTopics(state.kafka, [
+      { name: topic('events'), partitions: 6 },
+      { name: topic('features'), partitions: 6 },
+      { name: topic('dlq'), partitions: 1 },
+    ]);
     const kafka = createKafkaClient({ brokers: env['KAFKA_BROKERS']!.split(','), clientId: 'bench-feature', logger });
     const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
     const producer = createProducer({ kafka, logger });
@@ -215,11 +214,13 @@ async function main(): Promise<void> {
       const field = (name: string) => Number(new RegExp(`\\b${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
       return field('used_cpu_user') + field('used_cpu_sys');
     };
-    // The mock Kafka cluster is a process of the stack: its CPU seconds from /proc (clock ticks, 100 per second on Linux).
+    // Kafka's processes belong to the stack: their CPU seconds from /proc (clock ticks, 100 per second on Linux).
     const kafkaCpu = () => {
       try {
-        const fields = readFileSync(`/proc/${state.kafka.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return (Number(fields[11]) + Number(fields[12])) / 100;
+        return state.kafka.pids.reduce((sum, pid) => {
+          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+          return sum + (Number(fields[11]) + Number(fields[12])) / 100;
+        }, 0);
       } catch {
         return NaN;
       }

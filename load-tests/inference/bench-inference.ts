@@ -3,8 +3,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { Kafka, logLevel } from 'kafkajs';
-import { connectMockKafkaControl } from '@tidewater/dev-kafka';
-import { runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
+import { createStackTopics, runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
 import { loadOnnxModel } from '@tidewater/inference';
 import { avroReader } from '@tidewater/service-runtime';
 import { repoRoot, type Prediction } from '@tidewater/schemas';
@@ -46,11 +45,11 @@ async function main(): Promise<void> {
     const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
     const run = `${Date.now().toString(36)}`;
     const topic = (name: string) => `bench-inf-${run}-${name}`;
-    const control = await connectMockKafkaControl(Number(env['KAFKA_MOCK_CONTROL_PORT']));
     const rounds = Array.from({ length: ROUNDS }, (_, r) => [`naive${r}-in`, `naive${r}-out`, `w${r}-in`, `w${r}-out`]).flat();
-    for (const name of [...rounds, 'lat-in', 'lat-out', 'eos-in', 'eos-out', 'shadow']) await control.createTopic(topic(name), 6);
-    await control.createTopic(topic('dlq'), 1);
-    await control.close();
+    await createStackTopics(state.kafka, [
+      ...[...rounds, 'lat-in', 'lat-out', 'eos-in', 'eos-out', 'shadow'].map((name) => ({ name: topic(name), partitions: 6 })),
+      { name: topic('dlq'), partitions: 1 },
+    ]);
     const producer = kafka.producer();
     await producer.connect();
 

@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
-import { connectMockKafkaControl } from '@tidewater/dev-kafka';
-import { freePort, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
+import { createStackTopics, freePort, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
 import { Redis } from 'ioredis';
 import { hashApiKey } from '@tidewater/ingestion';
 import { repoRoot } from '@tidewater/schemas';
@@ -83,11 +82,11 @@ async function main(): Promise<void> {
   try {
     const env = stackEnv(state);
     const topics = { raw: `bench-raw-${run}`, valid: `bench-valid-${run}`, dlq: `bench-dlq-${run}` };
-    const control = await connectMockKafkaControl(state.kafka.controlPort);
-    await control.createTopic(topics.raw, RAW_PARTITIONS);
-    await control.createTopic(topics.valid, 3);
-    await control.createTopic(topics.dlq, 1);
-    await control.close();
+    await createStackTopics(state.kafka, [
+      { name: topics.raw, partitions: RAW_PARTITIONS },
+      { name: topics.valid, partitions: 3 },
+      { name: topics.dlq, partitions: 1 },
+    ]);
 
     // Kafka input: all rounds produced up front (as a backlog an upstream left), consumed once the service starts.
     const kafka = new Kafka({ brokers: env['KAFKA_BROKERS']!.split(','), clientId: 'bench-ingestion', logLevel: logLevel.NOTHING });

@@ -1,10 +1,18 @@
 import { defineErrors } from '@tidewater/errors';
 
-/** Error catalogue of the development Kafka (mock cluster launcher and its control client). */
+/** Error catalogue of the development Kafka: the Apache Kafka launcher, the mock cluster launcher and its control client. */
 export const devKafkaErrors = defineErrors('TW_DEVKAFKA_', {
   TW_DEVKAFKA_TOOLCHAIN_MISSING: {
     retriable: false,
     description: 'gcc or librdkafka-dev is not installed, so the mock cluster cannot be built: run `apt-get install librdkafka-dev gcc`.',
+  },
+  TW_DEVKAFKA_JAVA_MISSING: {
+    retriable: false,
+    description: 'Apache Kafka needs Java 17+ and Maven (to resolve its jars once): run `apt-get install openjdk-17-jre-headless maven`.',
+  },
+  TW_DEVKAFKA_JARS_FAILED: {
+    retriable: true,
+    description: 'Maven could not resolve the Apache Kafka jars that apache/pom.xml pins (Maven Central unreachable?); the details carry its output.',
   },
   TW_DEVKAFKA_BUILD_FAILED: {
     retriable: false,
@@ -16,11 +24,11 @@ export const devKafkaErrors = defineErrors('TW_DEVKAFKA_', {
   },
   TW_DEVKAFKA_START_FAILED: {
     retriable: false,
-    description: 'The mock cluster process exited before it was ready; the details carry its exit code and last output.',
+    description: 'The Kafka process (Apache Kafka node or mock cluster) exited before it was ready; the message names its log file.',
   },
   TW_DEVKAFKA_START_TIMEOUT: {
     retriable: true,
-    description: 'The mock cluster did not report ready in time (busy machine?); the process was killed, try again.',
+    description: 'Kafka (Apache Kafka or the mock cluster) was not ready in time (busy machine?); it was stopped and the message names its logs; try again.',
   },
   TW_DEVKAFKA_CONTROL_UNAVAILABLE: {
     retriable: true,

@@ -6,10 +6,12 @@ import { runningStack, stackDown, stackStatus, stackUp, startStackServices } fro
 const usage = `Usage: npm run stack -- <command> [options]
 
 Commands:
-  up        start Kafka (mock cluster), schema registry, Redis and the Slack capture in the background
+  up        start Kafka, schema registry, Redis and the Slack capture in the background
               --services              also start the five services
               --inference-workers N   number of inference workers (default 1)
-              --brokers N             number of Kafka brokers (default 3)
+              --kafka apache|mock     Apache Kafka in KRaft mode (default), or librdkafka's mock
+                                      cluster for injected request errors, RTT and leader moves
+              --kafka-brokers N       Kafka nodes (default 1 for Apache Kafka, 3 for the mock)
   status    show each part, its endpoint and whether it answers
   down      stop everything 'up' started
   demo      run the pipeline end to end on generated payments and print what happened
@@ -24,7 +26,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       services: { type: 'boolean', default: false },
       'inference-workers': { type: 'string', default: '1' },
-      brokers: { type: 'string', default: '3' },
+      kafka: { type: 'string', default: 'apache' },
+      'kafka-brokers': { type: 'string' },
       events: { type: 'string', default: '4000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -44,7 +47,19 @@ async function main(argv: string[]): Promise<number> {
       } else if (running) {
         console.log(`stack already running in ${dir}`);
       } else {
-        await stackUp({ services: values.services, inferenceWorkers: workers, brokers: Number(values.brokers) });
+        const kafka = values.kafka;
+        if (kafka !== 'apache' && kafka !== 'mock') throw new Error(`--kafka must be apache or mock, got ${kafka}`);
+        const started = Date.now();
+        const state = await stackUp({
+          services: values.services,
+          inferenceWorkers: workers,
+          kafka,
+          ...(values['kafka-brokers'] === undefined ? {} : { brokers: Number(values['kafka-brokers']) }),
+          log: (line) => console.log(line),
+        });
+        const nodes = state.kafka.pids.length;
+        const what = kafka === 'apache' ? `Apache Kafka ${state.kafka.version}, ${nodes} ${nodes === 1 ? 'node' : 'nodes'}` : 'mock Kafka';
+        console.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${what})\n`);
       }
       await printStatus(dir);
       console.log(`\nendpoints: ${stackFiles(dir).env}`);
@@ -58,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'demo':
-      return runDemo({ events: Number(values.events) });
+      return runDemo({ events: Number(values.events), kafka: values.kafka === 'mock' ? 'mock' : 'apache' });
     default:
       console.error(`unknown command ${command}\n\n${usage}`);
       return 1;

@@ -12,3 +12,8 @@ export type { DeadLetterSeen, PipelineOutputs, PipelineTopics } from './pipeline
 export { demoEvents } from './demo/demo-events.js';
 export type { DemoEvent } from './demo/demo-events.js';
 export { freePort } from './detached-process.js';
+export { createStackTopics } from './stack-topics.js';
+export type { StackTopic } from './stack-topics.js';
+export type { KafkaKind } from './stack-layout.js';
+export { redisAnswers, startRedis } from './infrastructure.js';
+export { stopProcess as stopStackProcess } from './detached-process.js';

@@ -1,18 +1,32 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { connectMockKafkaControl, startMockKafka } from '@tidewater/dev-kafka';
+import { Kafka, logLevel } from 'kafkajs';
+import { connectMockKafkaControl, startApacheKafka, startMockKafka } from '@tidewater/dev-kafka';
 import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
 import { freePort, httpOk, isAlive, spawnDetached, spawnTypeScript, waitUntil } from './detached-process.js';
 import { stackErrors } from './errors.js';
-import { stackFiles, type StackState } from './stack-layout.js';
+import { stackFiles, type KafkaKind, type StackState } from './stack-layout.js';
 
-/** Starts librdkafka's mock cluster with every topic of deploy/topics.yaml. */
-export async function startKafka(dir: string, brokers: number): Promise<StackState['kafka']> {
-  const logFile = join(stackFiles(dir).logs, 'kafka.log');
+/**
+ * Starts Kafka with every topic of deploy/topics.yaml: Apache Kafka in KRaft mode (one combined
+ * node by default, data under `<dir>/kafka`, fresh on every start), or librdkafka's mock cluster.
+ */
+export async function startKafka(dir: string, kind: KafkaKind, brokers: number, log?: (line: string) => void): Promise<StackState['kafka']> {
   const topics = loadTopicsManifest().topics.map((t) => ({ name: t.name, partitions: t.partitions }));
-  const kafka = await startMockKafka({ brokers, topics, detached: true, logFile });
-  await kafka.control.close();
-  return { pid: kafka.pid, bootstrapServers: kafka.bootstrapServers, controlPort: kafka.controlPort, logFile };
+  if (kind === 'mock') {
+    const logFile = join(stackFiles(dir).logs, 'kafka.log');
+    const kafka = await startMockKafka({ brokers, topics, detached: true, logFile });
+    await kafka.control.close();
+    return { kind, pids: [kafka.pid], bootstrapServers: kafka.bootstrapServers, controlPort: kafka.controlPort, logFiles: [logFile], version: 'mock' };
+  }
+  const kafka = await startApacheKafka({ dir: stackFiles(dir).kafka, logDir: stackFiles(dir).logs, brokers, topics, ...(log ? { log } : {}) });
+  return {
+    kind,
+    pids: kafka.nodes.map((n) => n.pid),
+    bootstrapServers: kafka.bootstrapServers,
+    logFiles: kafka.nodes.map((n) => n.logFile),
+    version: kafka.version,
+  };
 }
 
 /** Starts the development schema registry, keeping its state (and so schema ids) in the stack directory. */
@@ -100,13 +114,22 @@ export async function startSlack(dir: string): Promise<StackState['slack']> {
   return { pid, url, captureFile: files.slackCapture, logFile };
 }
 
-/** Whether the mock cluster answers on its control port. */
-export async function kafkaAnswers(controlPort: number): Promise<boolean> {
-  const control = await connectMockKafkaControl(controlPort);
+/** Whether Kafka answers: every broker registered (Apache Kafka), or a control-port ping (mock). */
+export async function kafkaAnswers(kafka: StackState['kafka']): Promise<boolean> {
+  if (kafka.controlPort !== undefined) {
+    const control = await connectMockKafkaControl(kafka.controlPort);
+    try {
+      await control.ping();
+      return true;
+    } finally {
+      await control.close();
+    }
+  }
+  const admin = new Kafka({ brokers: [...kafka.bootstrapServers], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 }).admin();
   try {
-    await control.ping();
-    return true;
+    await admin.connect();
+    return (await admin.describeCluster()).brokers.length === kafka.pids.length;
   } finally {
-    await control.close();
+    await admin.disconnect();
   }
 }

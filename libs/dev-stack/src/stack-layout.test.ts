@@ -9,7 +9,7 @@ function state(dir: string): StackState {
   return {
     dir,
     startedAt: '2026-11-23T00:00:00.000Z',
-    kafka: { pid: 1, bootstrapServers: ['127.0.0.1:1', '127.0.0.1:2'], controlPort: 3, logFile: 'k.log' },
+    kafka: { kind: 'mock', pids: [1], bootstrapServers: ['127.0.0.1:1', '127.0.0.1:2'], controlPort: 3, logFiles: ['k.log'], version: 'mock' },
     registry: { pid: 2, url: 'http://127.0.0.1:4', logFile: 'r.log' },
     redis: { url: 'redis://127.0.0.1:6379' },
     slack: { pid: 5, url: 'http://127.0.0.1:6/', captureFile: join(dir, 'slack-capture.jsonl') },
@@ -43,5 +43,13 @@ describe('stack layout', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-stack-'));
     const env = stackEnv({ ...state(dir), slack: { url: 'https://hooks.slack.com/services/x' } });
     expect(env['SLACK_CAPTURE_FILE']).toBeUndefined();
+  });
+
+  it('names no control port for Apache Kafka, which has none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-stack-'));
+    const apache = { kind: 'apache', pids: [1, 2, 3], bootstrapServers: ['127.0.0.1:1'], logFiles: ['k.log'], version: '4.4.0' } as const;
+    const env = stackEnv({ ...state(dir), kafka: apache });
+    expect(env['KAFKA_BROKERS']).toBe('127.0.0.1:1');
+    expect(env['KAFKA_MOCK_CONTROL_PORT']).toBeUndefined();
   });
 });

@@ -14,15 +14,24 @@ export interface ServiceState {
   readonly logFile: string;
 }
 
+/** Which Kafka a stack runs: Apache Kafka by default; the mock for injected request errors, RTT and leader moves. */
+export type KafkaKind = 'apache' | 'mock';
+
 /** What `stack up` started, so that `status` and `down` (from another process) can find it. */
 export interface StackState {
   readonly dir: string;
   readonly startedAt: string;
   readonly kafka: {
-    readonly pid: number;
+    /** Apache Kafka (KRaft, from Maven Central; the default) or librdkafka's mock cluster (fault injection). */
+    readonly kind: KafkaKind;
+    /** One JVM per Apache Kafka node; the mock cluster is one launcher process. */
+    readonly pids: readonly number[];
     readonly bootstrapServers: readonly string[];
-    readonly controlPort: number;
-    readonly logFile: string;
+    /** The mock cluster's fault-injection port; absent on Apache Kafka. */
+    readonly controlPort?: number | undefined;
+    readonly logFiles: readonly string[];
+    /** Apache Kafka's version, or `mock`. */
+    readonly version: string;
   };
   readonly registry: { readonly pid: number; readonly url: string; readonly logFile: string };
   readonly redis: { readonly url: string; readonly pid?: number | undefined; readonly logFile?: string | undefined };
@@ -39,6 +48,7 @@ export const stackFiles = (dir: string) => ({
   state: join(dir, 'stack.json'),
   env: join(dir, 'stack.env'),
   logs: join(dir, 'logs'),
+  kafka: join(dir, 'kafka'),
   registryState: join(dir, 'schema-registry.json'),
   slackCapture: join(dir, 'slack-capture.jsonl'),
 });
@@ -57,11 +67,11 @@ function writeAtomically(file: string, text: string): void {
 export function stackEnv(state: StackState): Record<string, string> {
   const env: Record<string, string> = {
     KAFKA_BROKERS: state.kafka.bootstrapServers.join(','),
-    KAFKA_MOCK_CONTROL_PORT: String(state.kafka.controlPort),
     SCHEMA_REGISTRY_URL: state.registry.url,
     REDIS_URL: state.redis.url,
     SLACK_WEBHOOK_URL: state.slack.url,
   };
+  if (state.kafka.controlPort !== undefined) env['KAFKA_MOCK_CONTROL_PORT'] = String(state.kafka.controlPort);
   if (state.slack.captureFile) env['SLACK_CAPTURE_FILE'] = state.slack.captureFile;
   const byName = new Map<string, number[]>();
   for (const s of state.services) byName.set(s.name, [...(byName.get(s.name) ?? []), s.port]);

@@ -3,10 +3,14 @@ import { httpOk, isAlive, stopProcess } from './detached-process.js';
 import { stackErrors } from './errors.js';
 import { kafkaAnswers, redisAnswers, startKafka, startRedis, startRegistry, startSlack } from './infrastructure.js';
 import { serviceNames, startServices } from './pipeline-services.js';
-import { readStackState, stackDir, stackFiles, writeStackState, type StackState } from './stack-layout.js';
+import { stopKafkaNodes } from '@tidewater/dev-kafka';
+import { readStackState, stackDir, stackFiles, writeStackState, type KafkaKind, type StackState } from './stack-layout.js';
 
 export interface StackUpOptions {
   readonly dir?: string;
+  /** Apache Kafka (default) or librdkafka's mock cluster, for fault injection. */
+  readonly kafka?: KafkaKind;
+  /** Kafka nodes: default 1 for Apache Kafka, 3 for the mock. */
   readonly brokers?: number;
   readonly services?: boolean;
   readonly inferenceWorkers?: number;
@@ -14,12 +18,14 @@ export interface StackUpOptions {
   readonly serviceEnv?: Record<string, string>;
   /** Start from empty registry state (tests). */
   readonly fresh?: boolean;
+  /** Progress lines (a first run's jar download). */
+  readonly log?: (line: string) => void;
 }
 
-/** Whether the stack recorded in `dir` is still running (its Kafka launcher is alive). */
+/** Whether the stack recorded in `dir` is still running (a Kafka process of it is alive). */
 export function runningStack(dir?: string): StackState | undefined {
   const state = readStackState(stackDir(dir));
-  return state && isAlive(state.kafka.pid) ? state : undefined;
+  return state && state.kafka.pids?.some((pid) => isAlive(pid)) ? state : undefined;
 }
 
 /**
@@ -34,7 +40,8 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackState> {
   mkdirSync(stackFiles(dir).logs, { recursive: true });
   const partial: { -readonly [K in 'kafka' | 'registry' | 'redis' | 'slack']?: StackState[K] } = {};
   try {
-    partial.kafka = await startKafka(dir, opts.brokers ?? 3);
+    const kind = opts.kafka ?? 'apache';
+    partial.kafka = await startKafka(dir, kind, opts.brokers ?? (kind === 'apache' ? 1 : 3), opts.log);
     [partial.registry, partial.redis, partial.slack] = await Promise.all([startRegistry(dir), startRedis(dir), startSlack(dir)]);
     const infra = {
       dir,
@@ -57,8 +64,9 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackState> {
     return state;
   } catch (err) {
     await Promise.all(
-      [partial.kafka?.pid, partial.registry?.pid, partial.redis?.pid, partial.slack?.pid].map((pid) => stopProcess(pid, 3000)),
+      [partial.registry?.pid, partial.redis?.pid, partial.slack?.pid].map((pid) => stopProcess(pid, 3000)),
     );
+    if (partial.kafka) await stopKafkaNodes(partial.kafka.pids, 3000);
     throw err;
   }
 }
@@ -89,9 +97,13 @@ export async function stackDown(dir?: string): Promise<{ stopped: string[] }> {
     ['slack-capture', state.slack.pid],
     ['schema-registry', state.registry.pid],
     ['redis', state.redis.pid],
-    ['kafka', state.kafka.pid],
   ];
   for (const [name, pid] of infra) if ((await stopProcess(pid, 5000)) !== 'absent') stopped.push(name);
+  // Kafka last, so the services and watchers above leave their groups cleanly; a broker's
+  // controlled shutdown takes a few seconds, SIGKILL after 20.
+  const kafkaPids = (state.kafka.pids ?? []).filter((pid) => isAlive(pid));
+  await stopKafkaNodes(kafkaPids, 20_000);
+  if (kafkaPids.length > 0) stopped.push(`kafka (${state.kafka.kind}, ${kafkaPids.length} ${kafkaPids.length === 1 ? 'node' : 'nodes'})`);
   writeStackState({ ...state, services: [] });
   rmSync(stackFiles(state.dir).state, { force: true });
   return { stopped };
@@ -111,10 +123,10 @@ export async function stackStatus(dir?: string): Promise<PartStatus[] | undefine
   const probe = async (f: () => Promise<boolean>) => f().catch(() => false);
   const parts: PartStatus[] = [
     {
-      part: 'kafka',
-      pid: state.kafka.pid,
+      part: state.kafka.kind === 'apache' ? `kafka ${state.kafka.version}` : 'kafka (mock)',
+      pid: state.kafka.pids[0],
       endpoint: state.kafka.bootstrapServers.join(','),
-      ok: await probe(() => kafkaAnswers(state.kafka.controlPort)),
+      ok: await probe(() => kafkaAnswers(state.kafka)),
     },
     {
       part: 'schema-registry',

@@ -14,19 +14,20 @@ const windowSize = 500;
  * `npm run demo`: brings up the dev stack and the five services (unless already running),
  * streams generated payments through them, prints what came out, and stops what it started.
  */
-export async function runDemo(opts: { events: number }): Promise<number> {
+export async function runDemo(opts: { events: number; kafka?: 'apache' | 'mock' }): Promise<number> {
   const dir = stackDir();
   const started = Date.now();
   let state = runningStack(dir);
   const startedHere = !state;
   const serviceEnv = { DRIFT_WINDOW_SIZE: String(windowSize) };
   if (!state) {
-    console.log('starting the dev stack and the five services (first run builds the Kafka launcher)...');
-    state = await stackUp({ services: true, serviceEnv });
+    console.log(`starting the dev stack (${opts.kafka === 'mock' ? 'mock Kafka' : 'Apache Kafka'}) and the five services...`);
+    state = await stackUp({ services: true, serviceEnv, kafka: opts.kafka ?? 'apache', log: (line) => console.log(line) });
   } else if (state.services.length === 0) {
     state = await startStackServices({ serviceEnv });
   }
-  console.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const kafka = state.kafka.kind === 'apache' ? `Apache Kafka ${state.kafka.version}` : 'mock Kafka';
+  console.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${kafka})`);
   try {
     return await streamAndReport(state.kafka.bootstrapServers, state.registry.url, state.slack.captureFile, opts.events);
   } finally {

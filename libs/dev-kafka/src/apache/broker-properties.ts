@@ -1,0 +1,65 @@
+/** One KRaft node of a dev cluster: a combined broker and controller on loopback ports. */
+export interface KraftNode {
+  readonly nodeId: number;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly logDir: string;
+}
+
+/**
+ * `server.properties` for one combined broker+controller of an N-node dev cluster, as Kafka's
+ * own `config/server.properties` sets it up, plus what a 2-core development machine needs:
+ * internal topics replicated min(3, N) times with few partitions (they are created on first use,
+ * and 50 partitions per topic cost seconds), no initial rebalance delay (tests join groups
+ * constantly), small cleaner buffers and thread pools.
+ */
+export function brokerProperties(node: KraftNode, cluster: readonly KraftNode[]): string {
+  const replication = Math.min(3, cluster.length);
+  const props: Record<string, string | number> = {
+    'process.roles': 'broker,controller',
+    'node.id': node.nodeId,
+    // A static quorum: every node knows every voter, so all nodes format the same way.
+    'controller.quorum.voters': cluster.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(','),
+    listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': node.logDir,
+    'num.partitions': 3,
+    'default.replication.factor': replication,
+    'min.insync.replicas': 1,
+    'offsets.topic.replication.factor': replication,
+    'offsets.topic.num.partitions': 10,
+    'transaction.state.log.replication.factor': replication,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 10,
+    'share.coordinator.state.topic.replication.factor': replication,
+    'share.coordinator.state.topic.min.isr': 1,
+    'group.initial.rebalance.delay.ms': 0,
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'background.threads': 4,
+    'num.recovery.threads.per.data.dir': 1,
+    'log.cleaner.threads': 1,
+    'log.cleaner.dedupe.buffer.size': 8 * 1024 * 1024,
+    'log.retention.hours': 24,
+  };
+  return `${Object.entries(props)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
+}
+
+/** JVM options for one node: a heap sized for a shared 2-core machine and Kafka's usual G1 settings. */
+export function brokerJvmOptions(heapMb: number, log4jConfig: string): string[] {
+  return [
+    `-Xms${Math.min(256, heapMb)}m`,
+    `-Xmx${heapMb}m`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${log4jConfig}`,
+  ];
+}

@@ -1,0 +1,225 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { devKafkaErrors } from '../errors.js';
+import { brokerJvmOptions, brokerProperties, type KraftNode } from './broker-properties.js';
+import { apacheKafkaLog4j, ensureApacheKafkaJars } from './kafka-jars.js';
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** Options of {@link startApacheKafka}. */
+export interface StartApacheKafkaOptions {
+  /** Directory for the nodes' config, data and logs (wiped first: every start is a fresh cluster). */
+  readonly dir: string;
+  /** Combined broker+controller nodes (default 1). Topics get replication factor min(3, N). */
+  readonly brokers?: number;
+  /** Topics to create through the admin API once the cluster is up. */
+  readonly topics: readonly { readonly name: string; readonly partitions: number }[];
+  /** JVM heap per node in MB (default 768 for one node, 512 each for more). */
+  readonly heapMb?: number;
+  /** How long to wait for every node to join and the topics to have leaders (default 60000 ms). */
+  readonly startTimeoutMs?: number;
+  /** Where each node's log goes as `kafka-<node>.log` (default: the node's directory under `dir`). */
+  readonly logDir?: string;
+  /** Progress lines (jar resolution on first run). */
+  readonly log?: (line: string) => void;
+}
+
+/** One running node: a detached JVM writing to its own log file. */
+export interface ApacheKafkaNode extends KraftNode {
+  readonly pid: number;
+  readonly logFile: string;
+}
+
+/** A running Apache Kafka dev cluster. */
+export interface ApacheKafka {
+  readonly version: string;
+  readonly bootstrapServers: string[];
+  readonly nodes: readonly ApacheKafkaNode[];
+  /** The jars' classpath, for running Kafka's Java tools against this cluster. */
+  readonly classpath: string;
+  /** From spawning the JVMs to topics with leaders (excludes a first-run jar download). */
+  readonly startedInMs: number;
+  /** Milliseconds the first run spent resolving jars from Maven Central, else undefined. */
+  readonly jarsResolvedInMs: number | undefined;
+  /** SIGTERM to every node, SIGKILL after `graceMs` (default 20000). Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** True while a process with this pid exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGTERM to each pid, SIGKILL to those still alive after `graceMs`; resolves once all are gone. */
+export async function stopKafkaNodes(pids: readonly number[], graceMs = 20_000): Promise<void> {
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some(processAlive) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (pids.some(processAlive)) await sleep(50);
+}
+
+async function logTail(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => /ERROR|Exception|FATAL/.test(l)).slice(-3).join(' | ') || text.slice(-600);
+}
+
+function runJava(classpath: string, args: readonly string[], logFile: string, detached: boolean): { pid: number; exited: Promise<number | null> } {
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn('java', ['-cp', classpath, ...args], { detached, stdio: ['ignore', fd, fd] });
+    if (detached) child.unref();
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('error', () => resolve(-1));
+      child.once('exit', (code) => resolve(code));
+    });
+    if (child.pid === undefined) throw devKafkaErrors.create('TW_DEVKAFKA_START_FAILED', `cannot start java; see ${logFile}`);
+    return { pid: child.pid, exited };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function validate(opts: StartApacheKafkaOptions): number {
+  const brokers = opts.brokers ?? 1;
+  const fail = (message: string): never => {
+    throw devKafkaErrors.create('TW_DEVKAFKA_INVALID_OPTIONS', message);
+  };
+  if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) fail(`brokers must be 1..9, got ${brokers}`);
+  const seen = new Set<string>();
+  for (const t of opts.topics) {
+    if (!TOPIC_NAME.test(t.name)) fail(`invalid topic name ${JSON.stringify(t.name)}`);
+    if (!Number.isInteger(t.partitions) || t.partitions < 1 || t.partitions > 10_000) fail(`topic ${t.name}: partitions must be 1..10000`);
+    if (seen.has(t.name)) fail(`topic ${t.name} is listed twice`);
+    seen.add(t.name);
+  }
+  return brokers;
+}
+
+/**
+ * Starts Apache Kafka in KRaft mode from the jars the pom pins (resolving them on first use):
+ * formats each node's log dir with `StorageTool`, starts `kafka.Kafka` per node as a detached
+ * JVM (it outlives this process, as `stack up` needs), waits until every broker is registered,
+ * and creates the topics through the admin API. A node that dies or a cluster that is not ready
+ * in time fails with the log file to read.
+ */
+export async function startApacheKafka(opts: StartApacheKafkaOptions): Promise<ApacheKafka> {
+  const count = validate(opts);
+  const jars = await ensureApacheKafkaJars(opts.log);
+  const started = Date.now();
+  await rm(opts.dir, { recursive: true, force: true });
+  const nodes: KraftNode[] = [];
+  for (let i = 1; i <= count; i += 1) {
+    nodes.push({ nodeId: i, port: await freePort(), controllerPort: await freePort(), logDir: join(opts.dir, `node-${i}`, 'data') });
+  }
+  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  const heapMb = opts.heapMb ?? (count === 1 ? 768 : 512);
+  const jvm = brokerJvmOptions(heapMb, apacheKafkaLog4j);
+  const prepared = await Promise.all(
+    nodes.map(async (node) => {
+      const nodeDir = join(opts.dir, `node-${node.nodeId}`);
+      await mkdir(nodeDir, { recursive: true });
+      const config = join(nodeDir, 'server.properties');
+      const logFile = join(opts.logDir ?? nodeDir, `kafka-${node.nodeId}.log`);
+      await mkdir(opts.logDir ?? nodeDir, { recursive: true });
+      await rm(logFile, { force: true });
+      await writeFile(config, brokerProperties(node, nodes));
+      const format = runJava(jars.classpath, ['-Xmx256m', `-Dlog4j2.configurationFile=${apacheKafkaLog4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], logFile, false);
+      const code = await format.exited;
+      if (code !== 0) {
+        throw devKafkaErrors.create('TW_DEVKAFKA_START_FAILED', `formatting node ${node.nodeId} failed (exit ${code}): ${await logTail(logFile)} (log: ${logFile})`);
+      }
+      return { node, config, logFile };
+    }),
+  );
+  const running: ApacheKafkaNode[] = prepared.map(({ node, config, logFile }) => {
+    const { pid } = runJava(jars.classpath, [...jvm, 'kafka.Kafka', config], logFile, true);
+    return { ...node, pid, logFile };
+  });
+  const pids = running.map((n) => n.pid);
+  const bootstrapServers = running.map((n) => `127.0.0.1:${n.port}`);
+  try {
+    await waitReady(running, bootstrapServers, opts.topics, opts.startTimeoutMs ?? 60_000);
+  } catch (err) {
+    await stopKafkaNodes(pids, 0);
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    version: jars.version,
+    bootstrapServers,
+    nodes: running,
+    classpath: jars.classpath,
+    startedInMs: Date.now() - started,
+    jarsResolvedInMs: jars.resolvedInMs,
+    stop(graceMs = 20_000) {
+      stopping ??= stopKafkaNodes(pids, graceMs);
+      return stopping;
+    },
+  };
+}
+
+async function waitReady(
+  nodes: readonly ApacheKafkaNode[],
+  brokers: string[],
+  topics: StartApacheKafkaOptions['topics'],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const kafka = new Kafka({ brokers, clientId: 'tidewater-dev-stack', logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
+  const check = async () => {
+    for (const n of nodes) {
+      if (!processAlive(n.pid)) {
+        throw devKafkaErrors.create('TW_DEVKAFKA_START_FAILED', `Kafka node ${n.nodeId} exited during start-up: ${await logTail(n.logFile)} (log: ${n.logFile})`);
+      }
+    }
+    if (Date.now() > deadline) {
+      throw devKafkaErrors.create('TW_DEVKAFKA_START_TIMEOUT', `Apache Kafka was not ready after ${timeoutMs} ms (logs: ${nodes.map((n) => n.logFile).join(', ')})`);
+    }
+  };
+  for (;;) {
+    await check();
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length === nodes.length && cluster.controller !== null && cluster.controller >= 0) {
+        if (topics.length > 0) {
+          await admin.createTopics({
+            topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: Math.min(3, nodes.length) })),
+            waitForLeaders: true,
+            timeout: Math.max(1000, deadline - Date.now()),
+          });
+        }
+        return;
+      }
+    } catch {
+      // Not listening yet, or brokers still registering: poll again.
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await sleep(250);
+  }
+}
