@@ -12,7 +12,8 @@ export const devKafkaErrors = defineErrors('TW_DEVKAFKA_', {
   },
   TW_DEVKAFKA_JARS_FAILED: {
     retriable: true,
-    description: 'Maven could not resolve the Apache Kafka jars that apache/pom.xml pins (Maven Central unreachable?); the details carry its output.',
+    description:
+      'Maven could not resolve the Apache Kafka jars that apache/pom.xml pins (Maven Central unreachable?); the details carry its output.',
   },
   TW_DEVKAFKA_BUILD_FAILED: {
     retriable: false,
@@ -28,7 +29,8 @@ export const devKafkaErrors = defineErrors('TW_DEVKAFKA_', {
   },
   TW_DEVKAFKA_START_TIMEOUT: {
     retriable: true,
-    description: 'Kafka (Apache Kafka or the mock cluster) was not ready in time (busy machine?); it was stopped and the message names its logs; try again.',
+    description:
+      'Kafka (Apache Kafka or the mock cluster) was not ready in time (busy machine?); it was stopped and the message names its logs; try again.',
   },
   TW_DEVKAFKA_CONTROL_UNAVAILABLE: {
     retriable: true,

@@ -8,7 +8,14 @@ export { startMockKafka } from './start-mock-kafka.js';
 export type { MockKafka, MockKafkaTopic, StartMockKafkaOptions } from './start-mock-kafka.js';
 export { startApacheKafka, stopKafkaNodes } from './apache/start-apache-kafka.js';
 export type { ApacheKafka, ApacheKafkaNode, StartApacheKafkaOptions } from './apache/start-apache-kafka.js';
-export { apacheKafkaClasspath, apacheKafkaJarDir, apacheKafkaLog4j, apacheKafkaPom, apacheKafkaVersion, ensureApacheKafkaJars } from './apache/kafka-jars.js';
+export {
+  apacheKafkaClasspath,
+  apacheKafkaJarDir,
+  apacheKafkaLog4j,
+  apacheKafkaPom,
+  apacheKafkaVersion,
+  ensureApacheKafkaJars,
+} from './apache/kafka-jars.js';
 export type { ApacheKafkaJars } from './apache/kafka-jars.js';
 export { brokerProperties } from './apache/broker-properties.js';
 export type { KraftNode } from './apache/broker-properties.js';

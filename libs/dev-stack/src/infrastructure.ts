@@ -11,15 +11,33 @@ import { stackFiles, type KafkaKind, type StackState } from './stack-layout.js';
  * Starts Kafka with every topic of deploy/topics.yaml: Apache Kafka in KRaft mode (one combined
  * node by default, data under `<dir>/kafka`, fresh on every start), or librdkafka's mock cluster.
  */
-export async function startKafka(dir: string, kind: KafkaKind, brokers: number, log?: (line: string) => void): Promise<StackState['kafka']> {
+export async function startKafka(
+  dir: string,
+  kind: KafkaKind,
+  brokers: number,
+  log?: (line: string) => void,
+): Promise<StackState['kafka']> {
   const topics = loadTopicsManifest().topics.map((t) => ({ name: t.name, partitions: t.partitions }));
   if (kind === 'mock') {
     const logFile = join(stackFiles(dir).logs, 'kafka.log');
     const kafka = await startMockKafka({ brokers, topics, detached: true, logFile });
     await kafka.control.close();
-    return { kind, pids: [kafka.pid], bootstrapServers: kafka.bootstrapServers, controlPort: kafka.controlPort, logFiles: [logFile], version: 'mock' };
+    return {
+      kind,
+      pids: [kafka.pid],
+      bootstrapServers: kafka.bootstrapServers,
+      controlPort: kafka.controlPort,
+      logFiles: [logFile],
+      version: 'mock',
+    };
   }
-  const kafka = await startApacheKafka({ dir: stackFiles(dir).kafka, logDir: stackFiles(dir).logs, brokers, topics, ...(log ? { log } : {}) });
+  const kafka = await startApacheKafka({
+    dir: stackFiles(dir).kafka,
+    logDir: stackFiles(dir).logs,
+    brokers,
+    topics,
+    ...(log ? { log } : {}),
+  });
   return {
     kind,
     pids: kafka.nodes.map((n) => n.pid),
@@ -125,7 +143,12 @@ export async function kafkaAnswers(kafka: StackState['kafka']): Promise<boolean>
       await control.close();
     }
   }
-  const admin = new Kafka({ brokers: [...kafka.bootstrapServers], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 }).admin();
+  const admin = new Kafka({
+    brokers: [...kafka.bootstrapServers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 1000,
+  }).admin();
   try {
     await admin.connect();
     return (await admin.describeCluster()).brokers.length === kafka.pids.length;

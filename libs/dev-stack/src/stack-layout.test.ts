@@ -9,7 +9,14 @@ function state(dir: string): StackState {
   return {
     dir,
     startedAt: '2026-11-23T00:00:00.000Z',
-    kafka: { kind: 'mock', pids: [1], bootstrapServers: ['127.0.0.1:1', '127.0.0.1:2'], controlPort: 3, logFiles: ['k.log'], version: 'mock' },
+    kafka: {
+      kind: 'mock',
+      pids: [1],
+      bootstrapServers: ['127.0.0.1:1', '127.0.0.1:2'],
+      controlPort: 3,
+      logFiles: ['k.log'],
+      version: 'mock',
+    },
     registry: { pid: 2, url: 'http://127.0.0.1:4', logFile: 'r.log' },
     redis: { url: 'redis://127.0.0.1:6379' },
     slack: { pid: 5, url: 'http://127.0.0.1:6/', captureFile: join(dir, 'slack-capture.jsonl') },

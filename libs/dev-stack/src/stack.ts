@@ -63,9 +63,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackState> {
     writeStackState(state);
     return state;
   } catch (err) {
-    await Promise.all(
-      [partial.registry?.pid, partial.redis?.pid, partial.slack?.pid].map((pid) => stopProcess(pid, 3000)),
-    );
+    await Promise.all([partial.registry?.pid, partial.redis?.pid, partial.slack?.pid].map((pid) => stopProcess(pid, 3000)));
     if (partial.kafka) await stopKafkaNodes(partial.kafka.pids, 3000);
     throw err;
   }

@@ -77,7 +77,8 @@ export async function ensureApacheKafkaJars(log: (line: string) => void = () => 
   await checkJava();
   const dir = apacheKafkaJarDir();
   const version = apacheKafkaVersion();
-  if (existsSync(join(dir, `kafka_2.13-${version}.jar`))) return { dir, classpath: apacheKafkaClasspath(dir), version, resolvedInMs: undefined };
+  if (existsSync(join(dir, `kafka_2.13-${version}.jar`)))
+    return { dir, classpath: apacheKafkaClasspath(dir), version, resolvedInMs: undefined };
   const started = Date.now();
   log(`resolving Apache Kafka ${version} jars from Maven Central into ${dir} (first run only)...`);
   const partial = `${dir}.partial-${process.pid}`;
@@ -94,9 +95,13 @@ export async function ensureApacheKafkaJars(log: (line: string) => void = () => 
   const jars = (await readdir(partial)).filter((f) => f.endsWith('.jar'));
   if (result.code !== 0 || !jars.includes(`kafka_2.13-${version}.jar`)) {
     await rm(partial, { recursive: true, force: true });
-    throw devKafkaErrors.create('TW_DEVKAFKA_JARS_FAILED', `mvn could not resolve Apache Kafka ${version}: ${result.output.trim().split('\n').slice(-5).join(' | ')}`, {
-      details: { output: result.output },
-    });
+    throw devKafkaErrors.create(
+      'TW_DEVKAFKA_JARS_FAILED',
+      `mvn could not resolve Apache Kafka ${version}: ${result.output.trim().split('\n').slice(-5).join(' | ')}`,
+      {
+        details: { output: result.output },
+      },
+    );
   }
   await rename(partial, dir).catch(async () => {
     // Another process finished first; its copy is as good as ours.

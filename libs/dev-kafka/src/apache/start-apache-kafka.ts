@@ -83,10 +83,21 @@ export async function stopKafkaNodes(pids: readonly number[], graceMs = 20_000):
 
 async function logTail(file: string): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => /ERROR|Exception|FATAL/.test(l)).slice(-3).join(' | ') || text.slice(-600);
+  return (
+    text
+      .split('\n')
+      .filter((l) => /ERROR|Exception|FATAL/.test(l))
+      .slice(-3)
+      .join(' | ') || text.slice(-600)
+  );
 }
 
-function runJava(classpath: string, args: readonly string[], logFile: string, detached: boolean): { pid: number; exited: Promise<number | null> } {
+function runJava(
+  classpath: string,
+  args: readonly string[],
+  logFile: string,
+  detached: boolean,
+): { pid: number; exited: Promise<number | null> } {
   const fd = openSync(logFile, 'a');
   try {
     const child = spawn('java', ['-cp', classpath, ...args], { detached, stdio: ['ignore', fd, fd] });
@@ -146,10 +157,18 @@ export async function startApacheKafka(opts: StartApacheKafkaOptions): Promise<A
       await mkdir(opts.logDir ?? nodeDir, { recursive: true });
       await rm(logFile, { force: true });
       await writeFile(config, brokerProperties(node, nodes));
-      const format = runJava(jars.classpath, ['-Xmx256m', `-Dlog4j2.configurationFile=${apacheKafkaLog4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], logFile, false);
+      const format = runJava(
+        jars.classpath,
+        ['-Xmx256m', `-Dlog4j2.configurationFile=${apacheKafkaLog4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config],
+        logFile,
+        false,
+      );
       const code = await format.exited;
       if (code !== 0) {
-        throw devKafkaErrors.create('TW_DEVKAFKA_START_FAILED', `formatting node ${node.nodeId} failed (exit ${code}): ${await logTail(logFile)} (log: ${logFile})`);
+        throw devKafkaErrors.create(
+          'TW_DEVKAFKA_START_FAILED',
+          `formatting node ${node.nodeId} failed (exit ${code}): ${await logTail(logFile)} (log: ${logFile})`,
+        );
       }
       return { node, config, logFile };
     }),
@@ -188,15 +207,27 @@ async function waitReady(
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const kafka = new Kafka({ brokers, clientId: 'tidewater-dev-stack', logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
+  const kafka = new Kafka({
+    brokers,
+    clientId: 'tidewater-dev-stack',
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 1000,
+  });
   const check = async () => {
     for (const n of nodes) {
       if (!processAlive(n.pid)) {
-        throw devKafkaErrors.create('TW_DEVKAFKA_START_FAILED', `Kafka node ${n.nodeId} exited during start-up: ${await logTail(n.logFile)} (log: ${n.logFile})`);
+        throw devKafkaErrors.create(
+          'TW_DEVKAFKA_START_FAILED',
+          `Kafka node ${n.nodeId} exited during start-up: ${await logTail(n.logFile)} (log: ${n.logFile})`,
+        );
       }
     }
     if (Date.now() > deadline) {
-      throw devKafkaErrors.create('TW_DEVKAFKA_START_TIMEOUT', `Apache Kafka was not ready after ${timeoutMs} ms (logs: ${nodes.map((n) => n.logFile).join(', ')})`);
+      throw devKafkaErrors.create(
+        'TW_DEVKAFKA_START_TIMEOUT',
+        `Apache Kafka was not ready after ${timeoutMs} ms (logs: ${nodes.map((n) => n.logFile).join(', ')})`,
+      );
     }
   };
   for (;;) {

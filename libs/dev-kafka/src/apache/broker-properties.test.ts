@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { brokerJvmOptions, brokerProperties, type KraftNode } from './broker-properties.js';
+
+const node = (nodeId: number): KraftNode => ({
+  nodeId,
+  port: 9000 + nodeId,
+  controllerPort: 9100 + nodeId,
+  logDir: `/tmp/k/node-${nodeId}`,
+});
+
+function parseProperties(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+describe('brokerProperties', () => {
+  it('makes one combined KRaft node that is its own quorum, with internal topics of replication 1', () => {
+    const p = parseProperties(brokerProperties(node(1), [node(1)]));
+    expect(p).toMatchObject({
+      'process.roles': 'broker,controller',
+      'node.id': '1',
+      'controller.quorum.voters': '1@127.0.0.1:9101',
+      listeners: 'PLAINTEXT://127.0.0.1:9001,CONTROLLER://127.0.0.1:9101',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:9001',
+      'controller.listener.names': 'CONTROLLER',
+      'log.dirs': '/tmp/k/node-1',
+      'offsets.topic.replication.factor': '1',
+      'transaction.state.log.replication.factor': '1',
+      'transaction.state.log.min.isr': '1',
+      'group.initial.rebalance.delay.ms': '0',
+    });
+  });
+
+  it('gives every node of a three-node cluster the same voters and replication 3', () => {
+    const cluster = [node(1), node(2), node(3)];
+    const all = cluster.map((n) => parseProperties(brokerProperties(n, cluster)));
+    expect(new Set(all.map((p) => p['controller.quorum.voters']))).toEqual(new Set(['1@127.0.0.1:9101,2@127.0.0.1:9102,3@127.0.0.1:9103']));
+    expect(all.map((p) => p['node.id'])).toEqual(['1', '2', '3']);
+    expect(all.every((p) => p['offsets.topic.replication.factor'] === '3' && p['default.replication.factor'] === '3')).toBe(true);
+  });
+});
+
+describe('brokerJvmOptions', () => {
+  it('bounds the heap and points log4j2 at the given file', () => {
+    const opts = brokerJvmOptions(512, '/x/log4j2.properties');
+    expect(opts).toContain('-Xmx512m');
+    expect(opts).toContain('-Xms256m');
+    expect(opts.find((o) => o.startsWith('-Dlog4j2.configurationFile='))).toBe('-Dlog4j2.configurationFile=/x/log4j2.properties');
+  });
+});
