@@ -28,7 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['libs/*/src/**/*.int.test.ts', 'services/*/src/**/*.int.test.ts', 'test/**/*.int.test.ts'],
+          include: ['libs/*/src/**/*.int.test.ts', 'services/*/src/**/*.int.test.ts', 'test/**/*.int.test.ts', 'deploy/**/*.int.test.ts'],
           exclude: ['**/*.mock-kafka.int.test.ts', '**/node_modules/**'],
           sequence: { groupOrder: 1 },
           ...integration,
