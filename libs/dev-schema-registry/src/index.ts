@@ -6,3 +6,5 @@ export { compatibilityLevels, DEFAULT_COMPATIBILITY } from './compatibility.js';
 export type { CompatibilityLevel } from './compatibility.js';
 export { devSchemaRegistryErrors, wireErrors } from './errors.js';
 export type { DevSchemaRegistryErrorCode, WireError } from './errors.js';
+export { APICURIO_CCOMPAT_PATH, APICURIO_VERSION, apicurioCommand, ensureApicurioDistribution, findJava } from './apicurio/index.js';
+export type { ApicurioCommandOptions } from './apicurio/index.js';

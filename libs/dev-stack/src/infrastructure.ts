@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { connectMockKafkaControl, startApacheKafka, startMockKafka } from '@tidewater/dev-kafka';
 import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
+import { APICURIO_CCOMPAT_PATH, apicurioCommand, ensureApicurioDistribution, findJava } from '@tidewater/dev-schema-registry';
 import { freePort, httpOk, isAlive, spawnDetached, spawnTypeScript, waitUntil } from './detached-process.js';
 import { stackErrors } from './errors.js';
 import { stackFiles, type KafkaKind, type StackState } from './stack-layout.js';
@@ -49,6 +50,7 @@ export async function startKafka(
 
 /** Starts the development schema registry, keeping its state (and so schema ids) in the stack directory. */
 export async function startRegistry(dir: string): Promise<StackState['registry']> {
+  if (process.env['TIDEWATER_SCHEMA_REGISTRY'] === 'apicurio') return startApicurioRegistry(dir);
   const files = stackFiles(dir);
   const logFile = join(files.logs, 'schema-registry.log');
   const port = await freePort();
@@ -64,6 +66,27 @@ export async function startRegistry(dir: string): Promise<StackState['registry']
     30_000,
     () => isAlive(pid),
   );
+  return { pid, url, logFile };
+}
+
+/**
+ * TIDEWATER_SCHEMA_REGISTRY=apicurio: Apicurio Registry (in-memory, empty on every start) instead
+ * of the dev registry; APICURIO_HOME holds or receives the distribution, APICURIO_JAVA picks Java 21+.
+ */
+async function startApicurioRegistry(dir: string): Promise<StackState['registry']> {
+  const logFile = join(stackFiles(dir).logs, 'schema-registry.log');
+  const java = findJava();
+  if (!java) throw stackErrors.create('TW_STACK_START_FAILED', 'Apicurio Registry needs Java 21+: set APICURIO_JAVA');
+  const home = await ensureApicurioDistribution(
+    process.env['APICURIO_HOME'] || join(repoRoot, '.tidewater', 'cache', 'apicurio-registry'),
+  ).catch((cause: unknown) => {
+    throw stackErrors.create('TW_STACK_START_FAILED', 'cannot fetch Apicurio Registry', { cause });
+  });
+  const [port, managementPort] = [await freePort(), await freePort()];
+  const cmd = apicurioCommand({ home, java, port, managementPort });
+  const pid = spawnDetached(cmd.command, cmd.args, { cwd: cmd.cwd, env: process.env, logFile });
+  const url = `http://127.0.0.1:${port}${APICURIO_CCOMPAT_PATH}`;
+  await waitUntil(`Apicurio Registry (log: ${logFile})`, () => httpOk(`${url}/subjects`), 120_000, () => isAlive(pid));
   return { pid, url, logFile };
 }
 

@@ -4,6 +4,7 @@ import { stackErrors } from './errors.js';
 import { kafkaAnswers, redisAnswers, startKafka, startRedis, startRegistry, startSlack } from './infrastructure.js';
 import { serviceNames, startServices } from './pipeline-services.js';
 import { stopKafkaNodes } from '@tidewater/dev-kafka';
+import { APICURIO_CCOMPAT_PATH } from '@tidewater/dev-schema-registry';
 import { readStackState, stackDir, stackFiles, writeStackState, type KafkaKind, type StackState } from './stack-layout.js';
 
 export interface StackUpOptions {
@@ -130,7 +131,10 @@ export async function stackStatus(dir?: string): Promise<PartStatus[] | undefine
       part: 'schema-registry',
       pid: state.registry.pid,
       endpoint: state.registry.url,
-      ok: await probe(() => httpOk(`${state.registry.url}/healthz`)),
+      // Apicurio's Confluent-compatible API has no /healthz; its subject list answers once it is up.
+      ok: await probe(() =>
+        httpOk(`${state.registry.url}${state.registry.url.endsWith(APICURIO_CCOMPAT_PATH) ? '/subjects' : '/healthz'}`),
+      ),
     },
     { part: 'redis', pid: state.redis.pid, endpoint: state.redis.url, ok: await redisAnswers(state.redis.url) },
     {
