@@ -2,6 +2,7 @@
 // config schemas) and against deploy/topics.yaml. Nothing here runs Docker or Kubernetes.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
@@ -26,6 +27,7 @@ import {
   ofKind,
   resolvePort,
   serviceSchema,
+  statefulSetSchema,
   type Deployment,
   type K8sContainer,
 } from './support/k8s-manifests.js';
@@ -239,16 +241,24 @@ describe('deploy/k8s', () => {
   };
   const resolvedEnv = (name: string) =>
     containerEnv(container(name), deployment(name).metadata.namespace ?? 'default', configMaps, secretValue);
+  /** Manifests applied instead of a listed one (the file they replace), never beside it. */
+  const alternatives: Readonly<Record<string, string>> = { 'inference-exactly-once.yaml': 'inference.yaml' };
 
-  it('lists every manifest in kustomization.yaml', () => {
+  it('lists every manifest in kustomization.yaml, except those applied instead of a listed one', () => {
     const kustomization = z.object({ resources: z.array(z.string()) }).parse(parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')));
-    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml' && !(f in alternatives));
     expect([...kustomization.resources].sort()).toEqual(files.sort());
+    for (const [file, replaces] of Object.entries(alternatives)) {
+      expect(existsSync(join(dir, file)), file).toBe(true);
+      expect(kustomization.resources, `${file} replaces`).toContain(replaces);
+    }
   });
 
   it('creates the namespace its workloads live in', () => {
     const namespaces = docs.filter((d) => d.object.kind === 'Namespace').map((d) => d.object.metadata.name);
-    for (const d of docs.filter((x) => ['Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget'].includes(x.object.kind))) {
+    for (const d of docs.filter((x) =>
+      ['Deployment', 'StatefulSet', 'Service', 'ConfigMap', 'PodDisruptionBudget'].includes(x.object.kind),
+    )) {
       expect(namespaces, `${d.file}: ${d.object.kind} ${d.object.metadata.name}`).toContain(d.object.metadata.namespace);
     }
   });
@@ -342,6 +352,71 @@ describe('deploy/k8s', () => {
       expect(deployment(name).spec.template.spec.securityContext?.runAsNonRoot).toBe(true);
       const c = container(name);
       if (c.securityContext?.readOnlyRootFilesystem) expect(c.volumeMounts.map((m) => m.mountPath)).toContain('/tmp');
+    });
+  });
+
+  describe('inference-exactly-once.yaml: inference with EXACTLY_ONCE=true, run instead of its Deployment', () => {
+    const statefulSets = ofKind(docs, 'StatefulSet', statefulSetSchema);
+    const sts = statefulSets.find((x) => x.metadata.name === 'inference-exactly-once');
+    if (!sts) throw new Error('deploy/k8s has no StatefulSet inference-exactly-once');
+    const [c, ...others] = sts.spec.template.spec.containers;
+    if (!c || others.length > 0) throw new Error('StatefulSet inference-exactly-once should have exactly one container');
+    const labels = sts.spec.template.metadata.labels;
+    const selects = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+    const schema = schemaOf('inference');
+    /** Each pod's environment: the downward API gives it its own name. */
+    const podEnvs = Array.from({ length: sts.spec.replicas }, (_, i) =>
+      containerEnv(c, sts.metadata.namespace ?? 'default', configMaps, secretValue, (path) =>
+        path === 'metadata.name' ? `${sts.metadata.name}-${i}` : undefined,
+      ),
+    );
+
+    it('selects its pods, and its governing Service is a headless one that selects them too', () => {
+      expect(selects(sts.spec.selector.matchLabels)).toBe(true);
+      const governing = services.find((s) => s.metadata.name === sts.spec.serviceName);
+      expect(governing?.spec.clusterIP).toBe('None');
+      expect(governing && selects(governing.spec.selector)).toBe(true);
+      // Not the inference Deployment's pods: applied by mistake beside it, the two stay apart.
+      expect(selects(deployment('inference').spec.selector.matchLabels)).toBe(false);
+    });
+
+    it("runs the inference Deployment's pod unchanged but for EXACTLY_ONCE=true and the pod name as transactional and client id", () => {
+      const d = deployment('inference');
+      const { env, ...rest } = c;
+      const { env: deploymentEnv, ...deploymentRest } = container('inference');
+      expect(rest).toEqual(deploymentRest);
+      expect({ ...sts.spec.template.spec, containers: [] }).toEqual({ ...d.spec.template.spec, containers: [] });
+      expect(sts.spec.replicas).toBe(d.spec.replicas);
+      expect(deploymentEnv.filter((v) => !env.some((w) => isDeepStrictEqual(v, w)))).toEqual([]);
+      const podName = { valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+      expect(env.filter((v) => !deploymentEnv.some((w) => isDeepStrictEqual(v, w)))).toEqual([
+        { name: 'EXACTLY_ONCE', value: 'true' },
+        { name: 'TRANSACTIONAL_ID', ...podName },
+        { name: 'KAFKA_CLIENT_ID', ...podName },
+      ]);
+    });
+
+    it("gives every pod a configuration the schema accepts, its own transactional id, and the Deployment's consumer group", () => {
+      for (const env of podEnvs) {
+        expect(env.problems).toEqual([]);
+        expectEnvFitsSchema('inference', env.values, env.explicit);
+        expectPathsAndTopicsExist('inference', env.values);
+        expect(effectiveEnv(schema, env.values, 'EXACTLY_ONCE')).toBe(true);
+        // Switching from the Deployment continues from the group's committed offsets.
+        expect(effectiveEnv(schema, env.values, 'CONSUMER_GROUP')).toBe(
+          effectiveEnv(schema, resolvedEnv('inference').values, 'CONSUMER_GROUP'),
+        );
+      }
+      const ids = podEnvs.map((env) => effectiveEnv(schema, env.values, 'TRANSACTIONAL_ID'));
+      expect(new Set(ids).size).toBe(sts.spec.replicas);
+    });
+
+    it('has a PodDisruptionBudget that lets drains take one pod at a time', () => {
+      const pdbSchema = z.looseObject({
+        spec: z.looseObject({ selector: z.object({ matchLabels: z.record(z.string(), z.string()) }), maxUnavailable: z.number().int() }),
+      });
+      const pdbs = ofKind(docs, 'PodDisruptionBudget', pdbSchema).filter((p) => selects(p.spec.selector.matchLabels));
+      expect(pdbs.map((p) => p.spec.maxUnavailable)).toEqual([1]);
     });
   });
 

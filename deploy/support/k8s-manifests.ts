@@ -20,7 +20,13 @@ const keyRef = z.looseObject({ name: z.string(), key: z.string() });
 const envVarSchema = z.looseObject({
   name: z.string(),
   value: z.string().optional(),
-  valueFrom: z.looseObject({ configMapKeyRef: keyRef.optional(), secretKeyRef: keyRef.optional() }).optional(),
+  valueFrom: z
+    .looseObject({
+      configMapKeyRef: keyRef.optional(),
+      secretKeyRef: keyRef.optional(),
+      fieldRef: z.looseObject({ fieldPath: z.string() }).optional(),
+    })
+    .optional(),
 });
 const probeSchema = z.looseObject({ httpGet: z.looseObject({ path: z.string(), port: z.union([z.string(), z.number()]) }).optional() });
 const quantities = z.record(z.string(), z.union([z.string(), z.number()]));
@@ -47,6 +53,15 @@ const containerSchema = z.looseObject({
 });
 export type K8sContainer = z.infer<typeof containerSchema>;
 
+const podTemplateSchema = z.looseObject({
+  metadata: z.looseObject({ labels: z.record(z.string(), z.string()) }),
+  spec: z.looseObject({
+    terminationGracePeriodSeconds: z.number().int().optional(),
+    securityContext: z.looseObject({ runAsNonRoot: z.boolean().optional() }).optional(),
+    containers: z.array(containerSchema).min(1),
+  }),
+});
+
 export const deploymentSchema = z.looseObject({
   apiVersion: z.literal('apps/v1'),
   kind: z.literal('Deployment'),
@@ -54,22 +69,30 @@ export const deploymentSchema = z.looseObject({
   spec: z.looseObject({
     replicas: z.number().int(),
     selector: z.looseObject({ matchLabels: z.record(z.string(), z.string()) }),
-    template: z.looseObject({
-      metadata: z.looseObject({ labels: z.record(z.string(), z.string()) }),
-      spec: z.looseObject({
-        terminationGracePeriodSeconds: z.number().int().optional(),
-        securityContext: z.looseObject({ runAsNonRoot: z.boolean().optional() }).optional(),
-        containers: z.array(containerSchema).min(1),
-      }),
-    }),
+    template: podTemplateSchema,
   }),
 });
 export type Deployment = z.infer<typeof deploymentSchema>;
+
+export const statefulSetSchema = z.looseObject({
+  apiVersion: z.literal('apps/v1'),
+  kind: z.literal('StatefulSet'),
+  metadata: metadataSchema,
+  spec: z.looseObject({
+    serviceName: z.string().min(1),
+    replicas: z.number().int(),
+    podManagementPolicy: z.enum(['OrderedReady', 'Parallel']).optional(),
+    selector: z.looseObject({ matchLabels: z.record(z.string(), z.string()) }),
+    template: podTemplateSchema,
+  }),
+});
+export type StatefulSet = z.infer<typeof statefulSetSchema>;
 
 export const serviceSchema = z.looseObject({
   kind: z.literal('Service'),
   metadata: metadataSchema,
   spec: z.looseObject({
+    clusterIP: z.string().optional(),
     selector: z.record(z.string(), z.string()),
     ports: z.array(z.looseObject({ port: z.number().int(), targetPort: z.union([z.string(), z.number()]).optional() })).min(1),
   }),
@@ -120,13 +143,15 @@ export interface ResolvedEnv {
 /**
  * The container's environment as the kubelet builds it: envFrom sources in order, then `env`
  * (which wins). ConfigMaps come from the manifests; Secrets are not there by design, so their
- * values come from `secretValue(secretName, key)`.
+ * values come from `secretValue(secretName, key)`, and the pod's own fields (downward API
+ * `fieldRef`, e.g. `metadata.name`) from `fieldValue(fieldPath)`.
  */
 export function containerEnv(
   container: K8sContainer,
   namespace: string,
   configMaps: readonly z.infer<typeof configMapSchema>[],
   secretValue: (name: string, key: string) => string,
+  fieldValue: (fieldPath: string) => string | undefined = () => undefined,
 ): ResolvedEnv {
   const values: Record<string, string> = {};
   const problems: string[] = [];
@@ -148,7 +173,11 @@ export function containerEnv(
       if (value === undefined) problems.push(`${v.name}: ConfigMap ${cmRef.name} key ${cmRef.key} is not in the manifests`);
       else values[v.name] = value;
     } else if (secretRef) values[v.name] = secretValue(secretRef.name, secretRef.key);
-    else problems.push(`${v.name}: neither value nor valueFrom`);
+    else if (v.valueFrom?.fieldRef) {
+      const value = fieldValue(v.valueFrom.fieldRef.fieldPath);
+      if (value === undefined) problems.push(`${v.name}: fieldRef ${v.valueFrom.fieldRef.fieldPath} is not known here`);
+      else values[v.name] = value;
+    } else problems.push(`${v.name}: neither value nor valueFrom`);
   }
   return { values, explicit: container.env.map((v) => v.name), problems };
 }

@@ -7,6 +7,7 @@ import type { ModelLease, ModelRouter } from './model-routing.js';
 import { createDynamicBatcher, type Scorer } from './batching/dynamic-batcher.js';
 import { createBackpressure } from './stream/backpressure.js';
 import { createInferenceMetrics } from './stream/inference-metrics.js';
+import { offsetsVisible, type CommittedOffsetsReader } from './stream/offsets-visible.js';
 import { createProducerOutbox, createTransactionalOutbox, type NextOffset, type TopicRecords } from './stream/outbox.js';
 import { scoreRecords, type ModelPredictions } from './stream/score-records.js';
 
@@ -29,6 +30,7 @@ export type InferenceDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' 
     | 'PARTITIONS_CONSUMED_CONCURRENTLY'
     | 'FETCH_MAX_BYTES_PER_PARTITION'
     | 'FETCH_MAX_WAIT_MS'
+    | 'EXACTLY_ONCE_OFFSETS_WAIT_MS'
   >;
   /** Runs sessions elsewhere (the worker-thread pool); the model's own `score` when omitted. */
   readonly scorer?: Scorer;
@@ -36,6 +38,12 @@ export type InferenceDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' 
   readonly maxConcurrentRuns?: number;
   /** Exactly-once mode: a connected transactional producer; predictions and offsets commit in one transaction. */
   readonly transactionalProducer?: Producer;
+  /**
+   * Exactly-once mode: reads the group's committed offsets. With it, a batch is done only once the
+   * offsets its transaction committed read back (up to EXACTLY_ONCE_OFFSETS_WAIT_MS), so that a
+   * rebalance cannot hand its partitions on from older ones.
+   */
+  readonly committedOffsets?: CommittedOffsetsReader;
   readonly now?: () => number;
 };
 
@@ -97,8 +105,19 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
       if (error !== undefined) metrics.errors.inc(labels, rows);
     },
   });
+  const read = deps.committedOffsets;
+  const awaitVisible =
+    read &&
+    (async (offsets: readonly NextOffset[]) => {
+      const timeoutMs = config.EXACTLY_ONCE_OFFSETS_WAIT_MS;
+      if (!(await offsetsVisible(offsets, { read, timeoutMs })))
+        deps.logger.warn(
+          { offsets, timeoutMs },
+          'committed offsets did not read back in time; a rebalance now may have these records scored again',
+        );
+    });
   const outbox = deps.transactionalProducer
-    ? createTransactionalOutbox(deps.transactionalProducer, config.CONSUMER_GROUP)
+    ? createTransactionalOutbox(deps.transactionalProducer, config.CONSUMER_GROUP, awaitVisible)
     : createProducerOutbox(deps.producer);
 
   const consumer = createConsumerRunner<FeatureVector>({

@@ -40,6 +40,12 @@ export const inferenceConfigSchema = z.object({
   EXACTLY_ONCE: boolFromEnv().default(false),
   /** Stable per worker so a restarted worker fences its predecessor's open transaction; defaults to the client id. */
   TRANSACTIONAL_ID: z.string().min(1).optional(),
+  /**
+   * Exactly-once: how long a worker waits after each commit for the group's offsets to read back
+   * committed (the next owner of its partitions starts from them); 0 does not wait, for brokers
+   * that do not store transactional offsets (the dev stack's mock cluster).
+   */
+  EXACTLY_ONCE_OFFSETS_WAIT_MS: intFromEnv(0, 60_000).default(5000),
 });
 
 export type InferenceConfig = z.infer<typeof inferenceConfigSchema>;

@@ -7,6 +7,7 @@ import { modelErrors } from './model/index.js';
 import { registerOipRoutes } from './oip/index.js';
 import { ModelRepository } from './repository/index.js';
 import { createScoringPool, type ScoringPool } from './scoring-pool/scoring-pool.js';
+import { adminOffsetsReader } from './stream/offsets-visible.js';
 import { connectTransactionalProducer } from './stream/transactional-producer.js';
 
 try {
@@ -49,13 +50,16 @@ try {
     late.pool = threads;
     rt.shutdown.add('scoring-pool', () => threads.close());
   }
-  let transactionalProducer;
+  let exactlyOnce;
   if (config.EXACTLY_ONCE) {
     const transactionalId = config.TRANSACTIONAL_ID ?? config.KAFKA_CLIENT_ID ?? `${config.CONSUMER_GROUP}-worker`;
     const producer = await connectTransactionalProducer(rt.kafka, transactionalId);
-    transactionalProducer = producer;
-    rt.logger.info({ transactionalId }, 'exactly-once mode: predictions and offsets commit in one transaction');
     rt.shutdown.add('transactional-producer', () => producer.disconnect());
+    const admin = rt.kafka.admin();
+    await admin.connect();
+    rt.shutdown.add('offsets-admin', () => admin.disconnect());
+    exactlyOnce = { transactionalProducer: producer, committedOffsets: adminOffsetsReader(admin, config.CONSUMER_GROUP) };
+    rt.logger.info({ transactionalId }, 'exactly-once mode: predictions and offsets commit in one transaction');
   }
   registerAdminRoutes(rt.http, repository, { token: config.ADMIN_TOKEN });
   const started = await createApp({
@@ -64,7 +68,7 @@ try {
     modelName: config.MODEL_NAME,
     config,
     ...(late.pool ? { scorer: late.pool.score, maxConcurrentRuns: late.pool.size } : {}),
-    ...(transactionalProducer ? { transactionalProducer } : {}),
+    ...exactlyOnce,
   });
   late.app = started;
   registerOipRoutes(rt.http, {

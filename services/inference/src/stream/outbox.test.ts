@@ -1,7 +1,7 @@
-import type { RecordMetadata } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import type { Producer, RecordMetadata } from 'kafkajs';
+import { describe, expect, it, vi } from 'vitest';
 import type { TidewaterProducer } from '@tidewater/kafka';
-import { createProducerOutbox } from './outbox.js';
+import { createProducerOutbox, createTransactionalOutbox, type NextOffset } from './outbox.js';
 
 /** Records what one producer request carried; acknowledges after `delayMs`. */
 function recordingProducer(delayMs: number) {
@@ -60,5 +60,82 @@ describe('producer outbox', () => {
     await expect(b).rejects.toThrow('broker gone');
     fail = false;
     await expect(outbox.deliver([{ topic: 'p', records: [rec('c')] }], [])).resolves.toBeUndefined();
+  });
+});
+
+/** A transactional producer that records each transaction's steps; `failCommit` makes the next commit throw. */
+function recordingTransactions() {
+  const steps: string[] = [];
+  const state = { failCommit: false };
+  const producer = {
+    async transaction() {
+      return {
+        async sendBatch({ topicMessages }: { topicMessages: { topic: string; messages: unknown[] }[] }) {
+          steps.push(`send ${topicMessages.map((t) => `${t.topic}:${t.messages.length}`).join(',')}`);
+        },
+        async sendOffsets({ topics }: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) {
+          steps.push(`offsets ${topics.flatMap((t) => t.partitions.map((p) => `${t.topic}:${p.partition}@${p.offset}`)).join(',')}`);
+        },
+        async commit() {
+          if (state.failCommit) {
+            state.failCommit = false;
+            throw new Error('coordinator gone');
+          }
+          steps.push('commit');
+        },
+        async abort() {
+          steps.push('abort');
+        },
+      };
+    },
+  };
+  return { producer: producer as unknown as Producer, steps, state };
+}
+
+describe('transactional outbox', () => {
+  it('answers its callers only once afterCommit has seen the committed offsets (a rebalance must not hand on older ones)', async () => {
+    const { producer, steps } = recordingTransactions();
+    let release: () => void = () => undefined;
+    const seen: (readonly NextOffset[])[] = [];
+    const outbox = createTransactionalOutbox(producer, 'group', async (offsets) => {
+      seen.push(offsets);
+      steps.push('visible?');
+      await new Promise<void>((r) => (release = r));
+    });
+    let done = 0;
+    const deliveries = [
+      outbox.deliver([{ topic: 'p', records: [rec('a')] }], [{ topic: 'f', partition: 0, offset: '5' }]),
+      outbox.deliver(
+        [{ topic: 'p', records: [rec('b'), rec('c')] }],
+        [
+          { topic: 'f', partition: 0, offset: '7' },
+          { topic: 'f', partition: 2, offset: '3' },
+        ],
+      ),
+    ].map((d) => d.then(() => done++));
+    await vi.waitFor(() => expect(steps).toContain('visible?'));
+    expect(done).toBe(0);
+    release();
+    await Promise.all(deliveries);
+    expect(done).toBe(2);
+    expect(steps).toEqual(['send p:3', 'offsets f:0@7,f:2@3', 'commit', 'visible?']);
+    expect(seen).toEqual([
+      [
+        { topic: 'f', partition: 0, offset: '7' },
+        { topic: 'f', partition: 2, offset: '3' },
+      ],
+    ]);
+  });
+
+  it('aborts a failed transaction and fails its callers without waiting for offsets', async () => {
+    const { producer, steps, state } = recordingTransactions();
+    const afterCommit = vi.fn(async () => undefined);
+    const outbox = createTransactionalOutbox(producer, 'group', afterCommit);
+    state.failCommit = true;
+    await expect(outbox.deliver([{ topic: 'p', records: [rec('a')] }], [{ topic: 'f', partition: 1, offset: '2' }])).rejects.toMatchObject({
+      code: 'TW_INFER_TRANSACTION_FAILED',
+    });
+    expect(steps).toEqual(['send p:1', 'offsets f:1@2', 'abort']);
+    expect(afterCommit).not.toHaveBeenCalled();
   });
 });

@@ -89,8 +89,14 @@ export function createProducerOutbox(producer: TidewaterProducer): Outbox {
  * Exactly-once: each flush is one Kafka transaction holding the predictions and the group's
  * next offsets (consume-transform-produce). A read-committed reader sees a batch's predictions
  * only if its offsets were committed with them; an aborted or crashed transaction leaves neither.
+ * `afterCommit` runs once a transaction committed, before its callers are told (see
+ * offsets-visible.ts); it must not reject, since a committed batch must not be retried.
  */
-export function createTransactionalOutbox(producer: Producer, groupId: string): Outbox {
+export function createTransactionalOutbox(
+  producer: Producer,
+  groupId: string,
+  afterCommit?: (offsets: readonly NextOffset[]) => Promise<void>,
+): Outbox {
   return coalescing(async (items) => {
     const batches = mergeByTopic(items);
     const offsets = new Map<string, Map<number, NextOffset>>();
@@ -129,5 +135,6 @@ export function createTransactionalOutbox(producer: Producer, groupId: string): 
         cause,
       });
     }
+    await afterCommit?.([...offsets.values()].flatMap((partitions) => [...partitions.values()]));
   });
 }
