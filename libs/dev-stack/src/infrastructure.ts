@@ -86,7 +86,12 @@ async function startApicurioRegistry(dir: string): Promise<StackState['registry'
   const cmd = apicurioCommand({ home, java, port, managementPort });
   const pid = spawnDetached(cmd.command, cmd.args, { cwd: cmd.cwd, env: process.env, logFile });
   const url = `http://127.0.0.1:${port}${APICURIO_CCOMPAT_PATH}`;
-  await waitUntil(`Apicurio Registry (log: ${logFile})`, () => httpOk(`${url}/subjects`), 120_000, () => isAlive(pid));
+  await waitUntil(
+    `Apicurio Registry (log: ${logFile})`,
+    () => httpOk(`${url}/subjects`),
+    120_000,
+    () => isAlive(pid),
+  );
   return { pid, url, logFile };
 }
 
