@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { devKafkaErrors } from './errors.js';
+import { runCommand } from './run-command.js';
 
 const packageDir = fileURLToPath(new URL('../', import.meta.url));
 /** The launcher's C source, compiled on first use. */
@@ -13,26 +13,7 @@ export const mockClusterBinaryPath = join(packageDir, 'bin', 'mock-cluster');
 
 const INSTALL_HINT = 'install them with `apt-get install librdkafka-dev gcc`';
 
-interface RunResult {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a command to completion; resolves undefined when the executable does not exist. */
-function run(cmd: string, args: string[], stdin = ''): Promise<RunResult | undefined> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-8192);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(undefined) : reject(err)));
-    child.on('close', (code) => resolve({ code, output }));
-    child.stdin.end(stdin);
-  });
-}
+const run = (cmd: string, args: string[], stdin = '') => runCommand(cmd, args, { stdin });
 
 async function mtimeMs(path: string): Promise<number | undefined> {
   try {

@@ -1,49 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
-import type { Admin, Kafka } from 'kafkajs';
-import { pino } from 'pino';
-import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
-import { headerText, tapTopics, type TopicTap } from '../test/topic-tap.js';
-import { createKafkaClient } from './kafka-client.js';
-import { createProducer, type TidewaterProducer } from './producer.js';
-
-const logger = pino({ level: 'silent' });
-
-function clientSettings() {
-  return { brokers: stackEndpoints().brokers, clientId: uniqueName('kafka-producer-int'), logger };
-}
+import { createTopics, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { producerFixture } from '../test/producer-fixture.js';
+import { headerText } from '../test/topic-tap.js';
 
 describe('createProducer on the dev stack', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const cleanups: (() => Promise<unknown>)[] = [];
-
-  beforeAll(async () => {
-    kafka = createKafkaClient(clientSettings());
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await admin?.disconnect();
-  });
-
-  async function startProducer(client = kafka): Promise<TidewaterProducer> {
-    const producer = createProducer({ kafka: client, logger });
-    cleanups.push(() => producer.close());
-    await producer.start();
-    return producer;
-  }
-
-  async function tap(topics: readonly string[]): Promise<TopicTap> {
-    const t = await tapTopics(kafka, topics);
-    cleanups.push(() => t.close());
-    return t;
-  }
+  const { startProducer, tap } = producerFixture();
 
   it('writes records with their own headers plus traceparent, to one topic or several in one call', async () => {
     const topics = { a: uniqueName('producer-a'), b: uniqueName('producer-b') };

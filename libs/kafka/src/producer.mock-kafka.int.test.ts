@@ -1,14 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Kafka } from 'kafkajs';
-import { pino } from 'pino';
-import { createTopics, mockKafkaControl, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
-import { recordCount, tapTopics, type TopicTap } from '../test/topic-tap.js';
+import { createTopics, mockKafkaControl, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { clientSettings, producerFixture } from '../test/producer-fixture.js';
+import { recordCount } from '../test/topic-tap.js';
 import { createKafkaClient } from './kafka-client.js';
-import { createProducer, type TidewaterProducer } from './producer.js';
 
 // Needs the mock cluster: it takes every broker down and up again through the control port.
-const logger = pino({ level: 'silent' });
 const BROKER_IDS = [1, 2, 3];
 
 /** Settles with the outcome of `promise`, or 'pending' if it has not settled after `ms`. */
@@ -23,46 +20,13 @@ async function outcomeWithin(promise: Promise<unknown>, ms: number): Promise<'re
   ]);
 }
 
-function clientSettings() {
-  return { brokers: stackEndpoints().brokers, clientId: uniqueName('kafka-producer-int'), logger };
-}
-
 describe('createProducer while every broker is down (mock Kafka: broker down/up)', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const cleanups: (() => Promise<unknown>)[] = [];
-
-  beforeAll(async () => {
-    kafka = createKafkaClient(clientSettings());
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await admin?.disconnect();
-  });
-
-  async function startProducer(client = kafka): Promise<TidewaterProducer> {
-    const producer = createProducer({ kafka: client, logger });
-    cleanups.push(() => producer.close());
-    await producer.start();
-    return producer;
-  }
-
-  async function tap(topics: readonly string[]): Promise<TopicTap> {
-    const t = await tapTopics(kafka, topics);
-    cleanups.push(() => t.close());
-    return t;
-  }
+  const { startProducer, tap, admin } = producerFixture();
 
   it('keeps sends pending while every broker is down and delivers each once, after they come back', async () => {
     const topic = uniqueName('producer-fault');
     await createTopics([{ name: topic, partitions: 1 }]);
-    const producer = await startProducer(kafka);
+    const producer = await startProducer();
     // kafkajs's cluster-level reconnect retries run out after ~50 s with production defaults; a client whose
     // retries run out within the outage shows what a longer outage does to the service's producer.
     const impatient = await startProducer(
@@ -87,7 +51,7 @@ describe('createProducer while every broker is down (mock Kafka: broker down/up)
     expect(await Promise.all(sends.map((s) => outcomeWithin(s, 30_000)))).toEqual(['resolved', 'resolved']);
 
     // Idempotent producers: each record written once despite the retries.
-    expect(await recordCount(admin, topic)).toBe(4);
+    expect(await recordCount(admin(), topic)).toBe(4);
     const out = await tap([topic]);
     const values = (await out.read(topic, 4)).map((r) => r.value?.toString()).sort();
     expect(values).toEqual(['before the outage', 'impatient before the outage', 'impatient during the outage', 'sent during the outage']);

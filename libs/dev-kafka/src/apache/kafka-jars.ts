@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
@@ -6,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { devKafkaErrors } from '../errors.js';
+import { runCommand } from '../run-command.js';
 
 const apacheDir = fileURLToPath(new URL('../../apache/', import.meta.url));
 /** The Maven descriptor that pins the Kafka version. */
@@ -35,19 +35,7 @@ export function apacheKafkaClasspath(jarDir = apacheKafkaJarDir()): string {
   return `${jarDir}/*`;
 }
 
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; output: string } | undefined> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-8192);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(undefined) : reject(err)));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
+const run = (cmd: string, args: string[], cwd: string) => runCommand(cmd, args, { cwd });
 
 /** Fails with an install hint when `java` (17 or later) is not on the PATH. */
 export async function checkJava(): Promise<void> {
