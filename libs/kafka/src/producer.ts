@@ -2,6 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import { Partitioners, type IHeaders, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
+import { chunkBySize, recordBytes } from './request-chunks.js';
 import { traceHeaders } from './trace-context.js';
 
 /** A record to produce: bytes already encoded, plus the trace context it continues. */
@@ -57,7 +58,11 @@ function gaveUpOnOutage(err: unknown): boolean {
  * Tidewater service produces through one of these. A send outlasts an outage of any length; see
  * `untilAcknowledged` for the one case where a resend may duplicate.
  */
-export function createProducer(opts: { kafka: Kafka; logger: Logger }): TidewaterProducer {
+/** Default bound of one produce request's records: half the broker's default `message.max.bytes`. */
+export const DEFAULT_MAX_REQUEST_BYTES = 512 * 1024;
+
+export function createProducer(opts: { kafka: Kafka; logger: Logger; maxRequestBytes?: number }): TidewaterProducer {
+  const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const producer = opts.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -90,13 +95,30 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger }): Tidewate
       started ??= producer.connect();
       return started;
     },
-    send(topic, records) {
-      return untilAcknowledged(() => producer.send({ topic, acks: -1, messages: records.map(toMessage) }));
+    async send(topic, records) {
+      const messages = records.map(toMessage);
+      const chunks = chunkBySize(messages, recordBytes, maxRequestBytes);
+      // One request when it fits (the common case); otherwise one after another, so each partition keeps its order.
+      if (chunks.length <= 1) return untilAcknowledged(() => producer.send({ topic, acks: -1, messages }));
+      const acks: RecordMetadata[] = [];
+      for (const chunk of chunks) acks.push(...(await untilAcknowledged(() => producer.send({ topic, acks: -1, messages: chunk }))));
+      return acks;
     },
-    sendMany(batches) {
-      return untilAcknowledged(() =>
-        producer.sendBatch({ acks: -1, topicMessages: batches.map((b) => ({ topic: b.topic, messages: b.records.map(toMessage) })) }),
-      );
+    async sendMany(batches) {
+      const all = batches.flatMap((b) => b.records.map((r) => ({ topic: b.topic, message: toMessage(r) })));
+      const chunks = chunkBySize(all, (m) => recordBytes(m.message), maxRequestBytes);
+      const acks: RecordMetadata[] = [];
+      for (const chunk of chunks) {
+        const byTopic = new Map<string, ReturnType<typeof toMessage>[]>();
+        for (const { topic, message } of chunk) {
+          const list = byTopic.get(topic);
+          if (list) list.push(message);
+          else byTopic.set(topic, [message]);
+        }
+        const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+        acks.push(...(await untilAcknowledged(() => producer.sendBatch({ acks: -1, topicMessages }))));
+      }
+      return acks;
     },
     stopResending() {
       resending = false;
