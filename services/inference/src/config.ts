@@ -30,8 +30,13 @@ export const inferenceConfigSchema = z.object({
   MAX_IN_FLIGHT: intFromEnv(1, 10_000_000).default(20_000),
   /** Fetched partition batches processed at once; their rows share session runs. */
   PARTITIONS_CONSUMED_CONCURRENTLY: intFromEnv(1, 1024).default(6),
-  /** Bytes fetched per partition per request: bounds memory held by fetched, not yet scored records. */
-  FETCH_MAX_BYTES_PER_PARTITION: intFromEnv(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /**
+   * Bytes fetched per partition per request: bounds memory held by fetched, not yet scored records.
+   * 256 KiB keeps a fetch of all six partitions (about 7,000 vectors) under MAX_IN_FLIGHT; at 1 MiB
+   * Apache Kafka fills it with about 23,000, the worker pauses partitions and its RSS passes 300 MB
+   * (docs/benchmarks/apache-kafka-4.4.0.md).
+   */
+  FETCH_MAX_BYTES_PER_PARTITION: intFromEnv(1024, 64 * 1024 * 1024).default(256 * 1024),
   /** How long the broker may hold a fetch waiting for data; short, since each fetch cycle adds it to latency. */
   FETCH_MAX_WAIT_MS: intFromEnv(0, 10_000).default(20),
   /** Worker threads running ONNX sessions off the event loop; 0 runs them on the main thread. */
