@@ -7,7 +7,10 @@
  * path with its own Avro decoding and the processor alone, in alternating rounds, so the ratios
  * compare like with like under the same machine load. Then the pipeline's prediction rate: one
  * inference worker process scoring a backlog on the dev stack, which is the rate the issue's "keeps
- * up with 3x the inference rate" is judged against. Last line: one JSON object.
+ * up with 3x the inference rate" is judged against, with its CPU split (worker, Kafka), and the bare
+ * kafkajs pipe (../kafka/bare-pipe.ts) on the same backlog and broker, which both rates are printed
+ * as ratios to. Smaller runs: BENCH_DRIFT_VECTORS, BENCH_DRIFT_PIPELINE_EVENTS (0 skips the Kafka
+ * part). Last line: one JSON object.
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -16,6 +19,7 @@ import { createDriftProcessor, parseFeatureTests, type DriftRecord } from '@tide
 import { loadOnnxModel } from '@tidewater/inference';
 import { loadSchema, repoRoot, type FeatureVector, type Prediction } from '@tidewater/schemas';
 import { benchManifest, eventAt, trafficPool } from './bench-traffic.js';
+import { formatCpuSplit, roundedShares } from '../kafka/process-cpu.js';
 import { measurePipelinePredictionRate } from './pipeline-rate.js';
 
 const VECTORS = Number(process.env['BENCH_DRIFT_VECTORS'] ?? 1_000_000);
@@ -25,9 +29,9 @@ const SEGMENT = 100_000;
 const BATCH = 500; // events per consumer batch: 1000 records (features + predictions)
 const SIDE_ROUNDS = 3;
 const SIDE_VECTORS = 50_000;
-// Feature vectors for the pipeline's prediction rate (one inference worker on the dev stack);
-// 0 skips that part. The mock cluster keeps about 5 MB per partition: stay well under it.
-const PIPELINE_EVENTS = Number(process.env['BENCH_DRIFT_PIPELINE_EVENTS'] ?? 60_000);
+// Feature vectors for the pipeline's prediction rate (one inference worker on the dev stack) and the
+// bare pipe on the same backlog; 0 skips that part.
+const PIPELINE_EVENTS = Number(process.env['BENCH_DRIFT_PIPELINE_EVENTS'] ?? 100_000);
 
 const manifest = benchManifest();
 const pool = trafficPool(manifest, 20_000, 7);
@@ -239,6 +243,15 @@ if (pipeline) {
     `pipeline: one inference worker on the dev stack scored ${f(pipeline.predictions)} vectors at ${f(pipeline.predictionsPerS)} predictions/s`,
   );
   console.log(`  ratio drift (with decoding, one core) / pipeline prediction rate: ${ratio.toFixed(2)}x (target >= 3x)`);
+  console.log(`  CPU over the worker's run, shares of one core: ${pipeline.workerCpu ? formatCpuSplit(pipeline.workerCpu) : '?'}`);
+  const pipe = pipeline.barePipe.msgsPerS;
+  console.log(
+    `bare kafkajs pipe on the same backlog and broker (worker's consumer settings, median of ${pipeline.barePipeRounds.length}): ${f(pipe)} msgs/s ` +
+      `(rounds ${pipeline.barePipeRounds.map(f).join(', ')}); CPU ${formatCpuSplit(pipeline.barePipe.cpu)}`,
+  );
+  console.log(
+    `  ratios to the bare pipe: pipeline predictions ${(pipeline.predictionsPerS / pipe).toFixed(2)}, drift with decoding (one core, no Kafka) ${(driftDecodePerS / pipe).toFixed(2)}`,
+  );
 }
 console.log(
   JSON.stringify({
@@ -249,8 +262,15 @@ console.log(
     vectors_per_s: Math.round(vectorsPerS),
     vectors_per_s_with_decode: Math.round(driftDecodePerS),
     inference_rows_per_s: Math.round(inferencePerS),
+    pipeline_events: PIPELINE_EVENTS,
     pipeline_predictions_per_s: pipeline ? Math.round(pipeline.predictionsPerS) : null,
     ratio_vs_pipeline: pipeline ? Math.round((driftDecodePerS / pipeline.predictionsPerS) * 100) / 100 : null,
+    pipeline_worker_cpu_shares: pipeline?.workerCpu ? roundedShares(pipeline.workerCpu) : null,
+    bare_pipe_msgs_per_s: pipeline ? Math.round(pipeline.barePipe.msgsPerS) : null,
+    bare_pipe_rounds: pipeline ? pipeline.barePipeRounds.map(Math.round) : null,
+    bare_pipe_cpu_shares: pipeline ? roundedShares(pipeline.barePipe.cpu) : null,
+    ratio_pipeline_bare_pipe: pipeline ? Math.round((pipeline.predictionsPerS / pipeline.barePipe.msgsPerS) * 1000) / 1000 : null,
+    ratio_drift_bare_pipe: pipeline ? Math.round((driftDecodePerS / pipeline.barePipe.msgsPerS) * 1000) / 1000 : null,
     vectors_per_s_side_by_side: Math.round(driftProcessorPerS),
     ratio_vs_inference: Math.round((driftDecodePerS / inferencePerS) * 100) / 100,
     ratio_processor_vs_inference: Math.round((driftProcessorPerS / inferencePerS) * 100) / 100,

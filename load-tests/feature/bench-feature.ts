@@ -11,12 +11,18 @@
  * (b) The service: `createApp` in this process on a backlog of BENCH_EVENTS events on a
  *     6-partition topic, from the first batch's start to the last batch's end; per-batch latency
  *     is fetch-to-acknowledged-by-Kafka for one batch (window update, online store, encode, produce).
- *     PARTITIONS_CONCURRENTLY in the environment overrides the service's default (2). Where the
- *     time goes: this process's CPU time (the service's Node side), Redis's (INFO cpu; the Redis
- *     may serve others too) and the mock Kafka cluster's (/proc), from the first batch's end to the
- *     last's, as shares of one core. BENCH_INSTANCES=N (default 1) runs N instances in one consumer
- *     group instead, in worker threads (bench-feature-worker.ts), joined before the backlog is
- *     written so no rebalance falls inside the measured run.
+ *     PARTITIONS_CONCURRENTLY in the environment overrides the service's default (2). The service's
+ *     consumer fetches at most BENCH_FETCH_MAX_BYTES_PER_PARTITION (default 0: kafkajs's 1 MiB, as
+ *     the service runs; see fetch-cap.ts). Where the time goes: this
+ *     process's CPU time (the service's Node side), Redis's (INFO cpu; the Redis may serve others
+ *     too) and Kafka's JVM (/proc), from the first batch's end to the last's, as shares of one core.
+ *     BENCH_INSTANCES=N (default 1) runs N instances in one consumer group instead, in worker
+ *     threads (bench-feature-worker.ts), joined before the backlog is written so no rebalance falls
+ *     inside the measured run.
+ * (b') The bare kafkajs pipe (../kafka/bare-pipe.ts) on the same topic and broker after the
+ *     service's run, with the service's fetch size and partitions at once, median of 3 rounds: what
+ *     consuming and producing these records costs with nothing of the service in it. The service's
+ *     events/s is printed as a ratio to it.
  * (c) The serving API over real HTTP on the online store the run filled: GET, then batchGet of
  *     BATCH_GET_SIZE ids, each with 10 connections and with 1, 5 s each. The load generator (autocannon, serving-load.ts) runs in a
  *     child process: on the server's event loop its own work would be counted as the server's latency.
@@ -27,7 +33,7 @@
  *     is wrk's where wrk is installed, autocannon's next to it for comparison.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
@@ -49,7 +55,10 @@ import {
 import { createDeadLetterWriter, createKafkaClient, createProducer } from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroTopicWriter } from '@tidewater/service-runtime';
+import { runBarePipe } from '../kafka/bare-pipe.js';
+import { formatCpuSplit, processCpuSeconds, roundedShares } from '../kafka/process-cpu.js';
 import type { BenchWorkerInput, BenchWorkerMessage } from './bench-feature-worker.js';
+import { capFetchBytes, featureFetchMaxBytes } from './fetch-cap.js';
 import type { ServingLoadInput, ServingLoadResult } from './serving-load.js';
 
 const execFileAsync = promisify(execFile);
@@ -60,7 +69,10 @@ const CARDS = Number(process.env['BENCH_CARDS'] ?? 5_000);
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 1);
 /** Entities per POST /v1/features:batchGet request in part (c). */
 const BATCH_GET_SIZE = 10;
-const logger = pino({ level: 'silent' });
+/** Runs of the bare pipe on the service's input topic, after the service's run. */
+const PIPE_ROUNDS = 3;
+// BENCH_LOG_LEVEL=warn shows what the service logs (it runs in this process); silent by default.
+const logger = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'silent' });
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const percentile = (xs: readonly number[], p: number) => {
@@ -188,8 +200,12 @@ async function main(): Promise<void> {
       { name: topic('events'), partitions: 6 },
       { name: topic('features'), partitions: 6 },
       { name: topic('dlq'), partitions: 1 },
+      { name: topic('pipe'), partitions: 6 },
     ]);
-    const kafka = createKafkaClient({ brokers: env['KAFKA_BROKERS']!.split(','), clientId: 'bench-feature', logger });
+    const kafka = capFetchBytes(
+      createKafkaClient({ brokers: env['KAFKA_BROKERS']!.split(','), clientId: 'bench-feature', logger }),
+      featureFetchMaxBytes,
+    );
     const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
     const producer = createProducer({ kafka, logger });
     await producer.start();
@@ -214,17 +230,8 @@ async function main(): Promise<void> {
       const field = (name: string) => Number(new RegExp(`\\b${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
       return field('used_cpu_user') + field('used_cpu_sys');
     };
-    // Kafka's processes belong to the stack: their CPU seconds from /proc (clock ticks, 100 per second on Linux).
-    const kafkaCpu = () => {
-      try {
-        return state.kafka.pids.reduce((sum, pid) => {
-          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-          return sum + (Number(fields[11]) + Number(fields[12])) / 100;
-        }, 0);
-      } catch {
-        return NaN;
-      }
-    };
+    // Kafka's JVMs belong to the stack: their CPU seconds from /proc.
+    const kafkaCpu = () => processCpuSeconds(state.kafka.pids);
     // CPU is counted from the end of the first batch (after start-up and the group join) to the end of the last.
     let phase: { t: number; node: NodeJS.CpuUsage; kafka: number; redis: Promise<number> } | undefined;
     const onBatch = (n: number, ms: number, end: number) => {
@@ -299,7 +306,13 @@ async function main(): Promise<void> {
     let deadline: NodeJS.Timeout | undefined;
     await Promise.race([
       finished,
-      new Promise((_, reject) => (deadline = setTimeout(() => reject(new Error('service did not finish in 300 s')), 300_000))),
+      new Promise(
+        (_, reject) =>
+          (deadline = setTimeout(
+            () => reject(new Error(`service did not finish in 300 s: ${processed} of ${EVENTS} events (BENCH_LOG_LEVEL=warn shows why)`)),
+            300_000,
+          )),
+      ),
     ]).finally(() => clearTimeout(deadline));
     const wallSeconds = (performance.now() - phase!.t) / 1000;
     const nodeCpu = process.cpuUsage(phase!.node);
@@ -317,6 +330,25 @@ async function main(): Promise<void> {
     const batchMs = batches.map((b) => b.ms);
     const sizes = batches.map((b) => b.events);
     const p99 = percentile(batchMs, 99);
+
+    // (b') The bare pipe on the same backlog, read again by new groups, with the service's fetch size and concurrency.
+    const pipes = [];
+    for (let r = 0; r < PIPE_ROUNDS; r++) {
+      pipes.push(
+        await runBarePipe({
+          kafka,
+          input: topic('events'),
+          output: topic('pipe'),
+          records: EVENTS,
+          groupId: `bench-feature-pipe-${run}-${r}`,
+          partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENTLY,
+          kafkaPids: state.kafka.pids,
+        }),
+      );
+    }
+    const byRate = [...pipes].sort((a, b) => a.msgsPerS - b.msgsPerS);
+    const pipeMedian = byRate[Math.floor(byRate.length / 2)]!;
+    const pipe = pipeMedian.msgsPerS;
 
     // (a) Redis ceilings with the same events in the same batch sizes.
     const medianSize = Math.max(1, percentile(sizes, 50));
@@ -364,8 +396,17 @@ async function main(): Promise<void> {
       `    batches: ${batches.length}, size median ${fmt(medianSize)}; latency median ${fmt(percentile(batchMs, 50), 1)} ms, p99 ${fmt(p99, 1)} ms`,
     );
     console.log(
-      `    CPU from the first batch's end to the last's (${fmt(wallSeconds, 2)} s): this process (the service) ${fmt(100 * nodeShare)}%, Redis ${fmt(100 * redisShare)}%, mock Kafka ${fmt(100 * kafkaShare)}% of one core`,
+      `    CPU from the first batch's end to the last's (${fmt(wallSeconds, 2)} s): this process (the service) ${fmt(100 * nodeShare)}%, Redis ${fmt(100 * redisShare)}%, Kafka (JVM) ${fmt(100 * kafkaShare)}% of one core`,
     );
+    console.log(
+      `    fetch: at most ${featureFetchMaxBytes > 0 ? `${fmt(featureFetchMaxBytes)} bytes` : "kafkajs's 1 MiB"} per partition (fetch-cap.ts), ${config.PARTITIONS_CONCURRENTLY} partitions at once`,
+    );
+    console.log("(b') bare kafkajs pipe, same topic, fetch size and partitions at once (consume -> produce, acks=all, nothing decoded)");
+    console.log(
+      `    throughput:                                     ${fmt(pipe).padStart(10)} msgs/s  (rounds ${pipes.map((x) => fmt(x.msgsPerS)).join(', ')}; ${fmt(pipeMedian.recordsPerBatch)} per batch)`,
+    );
+    console.log(`    CPU (median round): ${formatCpuSplit(pipeMedian.cpu)} of one core`);
+    console.log(`    service / bare pipe: ${fmt(eventsPerS / pipe, 2)}`);
     console.log(
       `    service / window-state ceiling: ${fmt(eventsPerS / scriptPerS, 2)}; target 15,000 events/s: ${eventsPerS >= 15_000 ? 'met' : 'NOT met'}`,
     );
@@ -406,6 +447,12 @@ async function main(): Promise<void> {
         service_cpu_share: Number(nodeShare.toFixed(2)),
         redis_cpu_share: Number(redisShare.toFixed(2)),
         kafka_cpu_share: Number(kafkaShare.toFixed(2)),
+        bare_pipe_msgs_per_s: Math.round(pipe),
+        bare_pipe_rounds: pipes.map((x) => Math.round(x.msgsPerS)),
+        ratio_service_bare_pipe: Number((eventsPerS / pipe).toFixed(3)),
+        bare_pipe_cpu_shares: roundedShares(pipeMedian.cpu),
+        bare_pipe_records_per_batch: Math.round(pipeMedian.recordsPerBatch),
+        fetch_max_bytes_per_partition: featureFetchMaxBytes,
         serving_get_p99_ms: serving.p99,
         serving_get_req_per_s: Math.round(serving.reqPerS),
         serving_get_p99_ms_1conn: single.p99,
@@ -430,7 +477,10 @@ async function main(): Promise<void> {
   } finally {
     await deleteKeys(redis, prefix);
     await redis.quit();
-    if (ownDir) await stackDown(ownDir);
+    if (ownDir) {
+      await stackDown(ownDir);
+      rmSync(ownDir, { recursive: true, force: true });
+    }
   }
 }
 

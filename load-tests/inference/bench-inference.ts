@@ -1,19 +1,30 @@
-import { mkdtempSync } from 'node:fs';
+/**
+ * npm run bench:inference — on the dev stack (the stack in TIDEWATER_STACK_DIR, else a private one in
+ * a temporary directory, removed at the end): (a) ONNX Runtime's session.run alone, the ceiling;
+ * (b) a naive kafkajs consumer (eachMessage, one run and one awaited send per message); (c) one
+ * Tidewater inference worker process on a backlog, with its peak RSS and CPU split (worker, Kafka);
+ * (c'') the bare kafkajs pipe (../kafka/bare-pipe.ts) on the same backlog with the worker's consumer
+ * settings; (b), (c) and (c'') alternate by round, medians reported. Then (c') the worker's latency at a
+ * paced load and (d) the worker with Kafka transactions. Smaller runs: BENCH_ROUNDS,
+ * BENCH_WORKER_EVENTS, BENCH_NAIVE_EVENTS, BENCH_EOS_EVENTS, BENCH_LATENCY_SECONDS. Last line: one JSON object.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { Kafka, logLevel } from 'kafkajs';
 import { createStackTopics, runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
-import { loadOnnxModel } from '@tidewater/inference';
+import { inferenceConfigSchema, loadOnnxModel } from '@tidewater/inference';
 import { avroReader } from '@tidewater/service-runtime';
 import { repoRoot, type Prediction } from '@tidewater/schemas';
-import { featureWriter, rateOf, readTimestamps, waitForGroup, waitForRecords } from './feature-stream.js';
+import { runBarePipe, type BarePipeResult } from '../kafka/bare-pipe.js';
+import { formatCpuSplit, meterCpu, roundedShares, type CpuSplit } from '../kafka/process-cpu.js';
+import { featureWriter, rateOf, readTimestamps, waitForGroup } from './feature-stream.js';
 import { runNaiveConsumer } from './naive-consumer.js';
 import { median, ortCeiling, percentile } from './ort-ceiling.js';
 import { startWorker } from './worker-process.js';
 
-// Sizes: big enough that group joins and JIT warm-up are a small share of each timed run, and small
-// enough for the mock cluster, which keeps only about 5 MB per partition (older records vanish).
+// Sizes: big enough that group joins and JIT warm-up are a small share of each timed run.
 const NAIVE_EVENTS = Number(process.env['BENCH_NAIVE_EVENTS'] ?? 4000);
 // Each run's first outputs are its warm-up (JIT, first fetches) and are not timed, for (b) and (c)
 // alike: the naive consumer, run in this process, otherwise gained on each round as the process
@@ -23,9 +34,8 @@ const WORKER_EVENTS = Number(process.env['BENCH_WORKER_EVENTS'] ?? 100_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const EOS_EVENTS = Number(process.env['BENCH_EOS_EVENTS'] ?? 50_000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 10);
-// Backlogs are written in requests this large. The mock cluster returns one producer request's
-// records per partition per fetch, so this sets the consumers' fetched batch sizes; 6,000 (about
-// 1,000 per partition) measured no faster than 1,000 for the worker and raised its RSS.
+// Backlogs are written in sends of this many records, as an upstream service's batches. On Apache Kafka
+// they do not set the consumers' batch sizes: a fetch returns up to FETCH_MAX_BYTES_PER_PARTITION.
 const PRODUCE_BATCH = Number(process.env['BENCH_PRODUCE_BATCH'] ?? 1000);
 const LATENCY_RATE = Number(process.env['BENCH_LATENCY_RATE'] ?? 2000);
 const WORKER_NODE_OPTIONS = process.env['BENCH_WORKER_NODE_OPTIONS'] ?? '--max-old-space-size=160';
@@ -45,7 +55,13 @@ async function main(): Promise<void> {
     const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
     const run = `${Date.now().toString(36)}`;
     const topic = (name: string) => `bench-inf-${run}-${name}`;
-    const rounds = Array.from({ length: ROUNDS }, (_, r) => [`naive${r}-in`, `naive${r}-out`, `w${r}-in`, `w${r}-out`]).flat();
+    const rounds = Array.from({ length: ROUNDS }, (_, r) => [
+      `naive${r}-in`,
+      `naive${r}-out`,
+      `w${r}-in`,
+      `w${r}-out`,
+      `pipe${r}-out`,
+    ]).flat();
     await createStackTopics(state.kafka, [
       ...[...rounds, 'lat-in', 'lat-out', 'eos-in', 'eos-out', 'shadow'].map((name) => ({ name: topic(name), partitions: 6 })),
       { name: topic('dlq'), partitions: 1 },
@@ -62,7 +78,7 @@ async function main(): Promise<void> {
         `    batch ${String(c.batch).padStart(3)}: ${fmt(c.rowsPerSecond).padStart(12)} rows/s  ${fmt(c.microsPerRun, 1)} µs/run`,
       );
 
-    const workerEnv = (name: string, extra: Record<string, string> = {}) => ({
+    const workerEnv = (name: string, extra: Record<string, string> = {}): Record<string, string> => ({
       KAFKA_BROKERS: env['KAFKA_BROKERS']!,
       SCHEMA_REGISTRY_URL: env['SCHEMA_REGISTRY_URL']!,
       TOPIC_FEATURES: topic(`${name}-in`),
@@ -76,9 +92,14 @@ async function main(): Promise<void> {
       ...extra,
     });
 
-    // (b) and (c) in alternating rounds, so the noise of a shared machine lands on both alike.
+    // The worker's own consumer settings (its environment is this process's plus workerEnv), for the bare pipe.
+    const workerConfig = inferenceConfigSchema.parse({ ...process.env, ...workerEnv('w0') });
+
+    // (b), (c) and (c'') in alternating rounds, so the noise of a shared machine lands on all alike.
     const naiveRates: number[] = [];
     const workerRates: number[] = [];
+    const workerCpu: CpuSplit[] = [];
+    const pipes: BarePipeResult[] = [];
     let naiveDone = true;
     let workerComplete = true;
     let rssThroughput = 0;
@@ -107,7 +128,13 @@ async function main(): Promise<void> {
       const wIn = await featureWriter(registry, producer, topic(`w${round}-in`));
       await wIn.produce(0, WORKER_EVENTS, 'w', PRODUCE_BATCH);
       const worker = startWorker(workerEnv(`w${round}`));
-      const workerDone = await waitForGroup(kafka, `bench-w${round}-${run}`, topic(`w${round}-in`), 300_000);
+      // CPU of the worker's process and Kafka's JVMs from the group's first commit to its last (start-up excluded).
+      let meter: ReturnType<typeof meterCpu> | undefined;
+      const workerDone = await waitForGroup(kafka, `bench-w${round}-${run}`, topic(`w${round}-in`), 300_000, () => {
+        meter = meterCpu({ worker: [worker.child.pid!], kafka: state.kafka.pids });
+      });
+      const cpu = meter?.stop();
+      if (cpu) workerCpu.push(cpu);
       const rss = worker.peakRssMb();
       rssThroughput = Math.max(rssThroughput, rss);
       await worker.stop();
@@ -115,16 +142,41 @@ async function main(): Promise<void> {
       workerRates.push(rateOf(wOut, WARMUP_EVENTS));
       workerComplete &&= workerDone && wOut.length === WORKER_EVENTS;
       console.log(
-        `(c) round ${round + 1}: Tidewater inference worker (NODE_OPTIONS=${WORKER_NODE_OPTIONS}), end to end: ${fmt(workerRates.at(-1)!)} msgs/s over ${wOut.length - WARMUP_EVENTS} of ${WORKER_EVENTS} messages after ${fmt(WARMUP_EVENTS)} untimed, peak RSS ${fmt(rss, 1)} MB`,
+        `(c) round ${round + 1}: Tidewater inference worker (NODE_OPTIONS=${WORKER_NODE_OPTIONS}), end to end: ${fmt(workerRates.at(-1)!)} msgs/s over ${wOut.length - WARMUP_EVENTS} of ${WORKER_EVENTS} messages after ${fmt(WARMUP_EVENTS)} untimed, peak RSS ${fmt(rss, 1)} MB; CPU ${cpu ? formatCpuSplit(cpu) : '?'} of one core`,
+      );
+
+      // (c'') The bare pipe on the worker's backlog (a new group), with the worker's consumer settings.
+      const pipe = await runBarePipe({
+        kafka,
+        input: topic(`w${round}-in`),
+        output: topic(`pipe${round}-out`),
+        records: WORKER_EVENTS,
+        groupId: `bench-pipe${round}-${run}`,
+        partitionsConsumedConcurrently: workerConfig.PARTITIONS_CONSUMED_CONCURRENTLY,
+        consumer: { maxBytesPerPartition: workerConfig.FETCH_MAX_BYTES_PER_PARTITION, maxWaitTimeInMs: workerConfig.FETCH_MAX_WAIT_MS },
+        warmupRecords: WARMUP_EVENTS,
+        kafkaPids: state.kafka.pids,
+      });
+      pipes.push(pipe);
+      console.log(
+        `(c'') round ${round + 1}: bare kafkajs pipe on the same backlog (consume -> produce, acks=all, nothing decoded): ${fmt(pipe.msgsPerS)} msgs/s, ${fmt(pipe.recordsPerBatch)} per batch; CPU ${formatCpuSplit(pipe.cpu)} of one core`,
       );
     }
     const naiveRate = median(naiveRates);
     const workerRate = median(workerRates);
-    console.log(`(b) median of ${ROUNDS}: ${fmt(naiveRate)} msgs/s;  (c) median of ${ROUNDS}: ${fmt(workerRate)} msgs/s`);
+    const pipeRate = median(pipes.map((p) => p.msgsPerS));
+    const cpuMedian = (splits: readonly CpuSplit[]): CpuSplit => ({
+      seconds: median(splits.map((c) => c.seconds)),
+      shares: Object.fromEntries(Object.keys(splits[0]?.shares ?? {}).map((k) => [k, median(splits.map((c) => c.shares[k]!))])),
+    });
+    const workerCpuMedian = cpuMedian(workerCpu);
+    const pipeCpuMedian = cpuMedian(pipes.map((p) => p.cpu));
+    console.log(
+      `(b) median of ${ROUNDS}: ${fmt(naiveRate)} msgs/s;  (c) median of ${ROUNDS}: ${fmt(workerRate)} msgs/s;  (c'') median of ${ROUNDS}: ${fmt(pipeRate)} msgs/s`,
+    );
 
     // (c') Latency: the worker at a steady paced load, per message from feature produce to prediction produce.
-    // A fixed, moderate load, produced every 50 ms as an upstream service would: the mock cluster hands a
-    // consumer one producer request's records per partition per fetch, so tiny sends would cap any consumer.
+    // A fixed, moderate load, produced every 50 ms as an upstream service would.
     const latRate = LATENCY_RATE;
     const latWorker = startWorker(workerEnv('lat'));
     const latIn = await featureWriter(registry, producer, topic('lat-in'));
@@ -163,11 +215,12 @@ async function main(): Promise<void> {
       `    latency at ${fmt(latRate)} msgs/s for ${LATENCY_SECONDS} s (${latencies.length} messages): p50 ${fmt(p50, 1)} ms, p99 ${fmt(p99, 1)} ms; peak RSS ${fmt(rssLatency, 1)} MB`,
     );
 
-    // (d) The cost of exactly-once: the same worker with Kafka transactions.
+    // (d) The cost of exactly-once: the same worker with Kafka transactions. Apache Kafka stores the
+    // offsets a transaction commits (TxnOffsetCommit), so the group's committed offsets say when it is done.
     const eosIn = await featureWriter(registry, producer, topic('eos-in'));
     await eosIn.produce(0, EOS_EVENTS, 'eos', PRODUCE_BATCH);
     const eosWorker = startWorker(workerEnv('eos', { EXACTLY_ONCE: 'true', TRANSACTIONAL_ID: `bench-eos-${run}` }));
-    const eosDone = await waitForRecords(kafka, topic('eos-out'), EOS_EVENTS, 300_000);
+    const eosDone = await waitForGroup(kafka, `bench-eos-${run}`, topic('eos-in'), 300_000);
     await eosWorker.stop();
     const eosOut = await readTimestamps(kafka, topic('eos-out'), EOS_EVENTS, 60_000);
     const eosRate = rateOf(eosOut, WARMUP_EVENTS);
@@ -183,6 +236,12 @@ async function main(): Promise<void> {
     const rss = Math.max(rssThroughput, rssLatency);
     console.log('');
     console.log(`ratio (c)/(b): ${fmt(workerRate / naiveRate, 1)}x   (target >= 10x)`);
+    console.log(
+      `ratio (c)/(c''): ${fmt(workerRate / pipeRate, 2)} of the bare kafkajs pipe on the same backlog and broker (${fmt(pipeRate)} msgs/s)`,
+    );
+    console.log(
+      `CPU, median of ${ROUNDS} rounds, shares of one core: worker run ${formatCpuSplit(workerCpuMedian)}; bare pipe ${formatCpuSplit(pipeCpuMedian)}`,
+    );
     console.log(
       `ratio (c)/(a) at batch 256: ${fmt((workerRate / b256) * 100, 2)}% of the session.run ceiling; (c)/(a) at batch 1: ${fmt(workerRate / b1, 2)}x`,
     );
@@ -205,6 +264,12 @@ async function main(): Promise<void> {
         worker_rss_mb: Math.round(rss * 10) / 10,
         worker_eos_msgs_per_s: Math.round(eosRate),
         ratio_worker_naive: Math.round((workerRate / naiveRate) * 10) / 10,
+        bare_pipe_msgs_per_s: Math.round(pipeRate),
+        bare_pipe_rounds_msgs_per_s: pipes.map((p) => Math.round(p.msgsPerS)),
+        ratio_worker_bare_pipe: Math.round((workerRate / pipeRate) * 1000) / 1000,
+        worker_cpu_shares: roundedShares(workerCpuMedian),
+        bare_pipe_cpu_shares: roundedShares(pipeCpuMedian),
+        bare_pipe_partitions_concurrently: workerConfig.PARTITIONS_CONSUMED_CONCURRENTLY,
         ratio_worker_ort_b256: Math.round((workerRate / b256) * 10_000) / 10_000,
         latency_load_msgs_per_s: latRate,
         backlog_produce_batch: PRODUCE_BATCH,
@@ -215,7 +280,10 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    if (ownDir) await stackDown(ownDir);
+    if (ownDir) {
+      await stackDown(ownDir);
+      rmSync(ownDir, { recursive: true, force: true });
+    }
   }
 }
 

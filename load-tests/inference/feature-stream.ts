@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { avroTopicWriter } from '@tidewater/service-runtime';
 import type { FeatureVector } from '@tidewater/schemas';
 
@@ -50,17 +50,46 @@ export async function featureWriter(registry: SchemaRegistryClient, producer: Pr
   };
 }
 
-/** Waits until group `groupId` has committed the end of every partition of `topic`. */
-export async function waitForGroup(kafka: Kafka, groupId: string, topic: string, timeoutMs: number): Promise<boolean> {
+/**
+ * The group's committed offsets for `topic`, or undefined while its coordinator cannot answer yet:
+ * on a fresh Apache Kafka cluster __consumer_offsets is created and loaded on first use, and kafkajs's
+ * admin does not retry NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS (errors it marks retriable).
+ */
+async function committedOffsets(admin: Admin, groupId: string, topic: string) {
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return committed;
+  } catch (err) {
+    if ((err as { retriable?: unknown }).retriable === true) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Waits until group `groupId` has committed the end of every partition of `topic`; `onFirstCommit`
+ * runs once, when its first committed offset is seen (polled every 200 ms).
+ */
+export async function waitForGroup(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  timeoutMs: number,
+  onFirstCommit?: () => void,
+): Promise<boolean> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const ends = await admin.fetchTopicOffsets(topic);
     const total = ends.reduce((s, p) => s + Number(p.high), 0);
     const deadline = Date.now() + timeoutMs;
+    let started = false;
     while (Date.now() < deadline) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = await committedOffsets(admin, groupId, topic);
       const done = (committed?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+      if (done > 0 && !started) {
+        started = true;
+        onFirstCommit?.();
+      }
       if (done >= total) return true;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -93,26 +122,6 @@ export async function readTimestamps(kafka: Kafka, topic: string, expected: numb
   while (out.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await consumer.disconnect();
   return out;
-}
-
-/**
- * Waits until `topic` holds `expected` records. For exactly-once runs on the mock cluster, which
- * accepts TxnOffsetCommit without storing it, so the group's committed offsets never move there.
- */
-export async function waitForRecords(kafka: Kafka, topic: string, expected: number, timeoutMs: number): Promise<boolean> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      if (ends.reduce((s, p) => s + Number(p.high) - Number(p.low), 0) >= expected) return true;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return false;
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**

@@ -2,27 +2,38 @@
  * Ingestion throughput on the dev stack: the Kafka input (events.raw -> events.valid) and the HTTP API
  * (POST /v1/events, batches of 100, driven by autocannon), measured in one run against one ingestion
  * process started like the dev stack starts it. Run from the repo root: `npm run bench:ingestion`.
- * Starts its own infrastructure (mock Kafka cluster, dev registry, Redis) in BENCH_STACK_DIR
- * (default /tmp/tidewater-bench-ingestion) and stops it at the end. Every figure is read from the
- * service's own /metrics (events actually acknowledged by Kafka), not from what was sent.
- * Last line: one JSON object with bench, kafka_events_per_s, http_events_per_s, http_p99_ms.
+ * Reuses the stack in TIDEWATER_STACK_DIR when one runs there, else starts its own (Apache Kafka, dev
+ * registry, Redis) in a temporary directory and removes it at the end. Every service figure is read
+ * from the service's own /metrics (events actually acknowledged by Kafka), not from what was sent.
+ * Before the service starts, the bare kafkajs pipe (../kafka/bare-pipe.ts) reads the same backlog
+ * with the service's partitions at once, 3 times: the Kafka input's events/s is printed as a ratio to
+ * it, with the CPU split (service, Kafka) of each. Smaller runs: BENCH_KAFKA_EVENTS (per third),
+ * BENCH_HTTP_SECONDS. Last line: one JSON object (kafka_events_per_s, http_events_per_s, http_p99_ms,
+ * bare_pipe_msgs_per_s, ratio_kafka_bare_pipe, ...).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
-import { createStackTopics, freePort, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
+import { createStackTopics, freePort, runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
 import { Redis } from 'ioredis';
 import { hashApiKey } from '@tidewater/ingestion';
 import { repoRoot } from '@tidewater/schemas';
+import { runBarePipe, type BarePipeResult } from '../kafka/bare-pipe.js';
+import { formatCpuSplit, meterCpu, roundedShares } from '../kafka/process-cpu.js';
 
 const KAFKA_ROUNDS = 3;
-// The mock cluster drops a partition's oldest records past about 5 MB (librdkafka's mock log limit), so
-// the backlog stays small per partition: 60k events of ~230 bytes over 6 partitions.
-const KAFKA_EVENTS_PER_ROUND = Number(process.env['BENCH_KAFKA_EVENTS'] ?? 20_000);
+// One backlog of 3 x 50k raw events (~230 bytes each) over 6 partitions, timed by thirds: at 20,000
+// events/s each third lasts a few seconds, many fetches (about 4,500 events each) long.
+const KAFKA_EVENTS_PER_ROUND = Number(process.env['BENCH_KAFKA_EVENTS'] ?? 50_000);
 const RAW_PARTITIONS = 6;
+/** Upstream sends of this many events; on Apache Kafka they do not set the consumer's fetch sizes. */
+const PRODUCE_BATCH = 1000;
+const PIPE_ROUNDS = 3;
 const HTTP_ROUNDS = 3;
 const HTTP_ROUND_S = Number(process.env['BENCH_HTTP_SECONDS'] ?? 6);
 const HTTP_CONNECTIONS = Number(process.env['BENCH_HTTP_CONNECTIONS'] ?? 16);
@@ -73,19 +84,21 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const dir = process.env['BENCH_STACK_DIR'] ?? '/tmp/tidewater-bench-ingestion';
-  await stackDown(dir);
-  const state = await stackUp({ dir, fresh: true });
+  const reuseDir = process.env['TIDEWATER_STACK_DIR'];
+  const reused = reuseDir ? runningStack(reuseDir) : undefined;
+  const ownDir = reused ? undefined : mkdtempSync(join(tmpdir(), 'tw-bench-ingestion-'));
+  const state = reused ?? (await stackUp({ dir: ownDir!, fresh: true }));
   let service: ChildProcess | undefined;
   const run = randomUUID().slice(0, 8);
   const keyPrefix = `tw:bench-ingestion:${run}:`;
   try {
     const env = stackEnv(state);
-    const topics = { raw: `bench-raw-${run}`, valid: `bench-valid-${run}`, dlq: `bench-dlq-${run}` };
+    const topics = { raw: `bench-raw-${run}`, valid: `bench-valid-${run}`, dlq: `bench-dlq-${run}`, pipe: `bench-pipe-${run}` };
     await createStackTopics(state.kafka, [
       { name: topics.raw, partitions: RAW_PARTITIONS },
       { name: topics.valid, partitions: 3 },
       { name: topics.dlq, partitions: 1 },
+      { name: topics.pipe, partitions: 3 },
     ]);
 
     // Kafka input: all rounds produced up front (as a backlog an upstream left), consumed once the service starts.
@@ -93,14 +106,10 @@ async function main(): Promise<void> {
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const total = KAFKA_ROUNDS * KAFKA_EVENTS_PER_ROUND;
-    // The mock cluster answers a fetch with one record batch per partition, where real Kafka fills up to
-    // max.partition.fetch.bytes; sends of 1000 records per partition give fetches of the size real Kafka would
-    // for a backlog. BENCH_RECORDS_PER_PARTITION_SEND=167 shows what small upstream batches cost on the mock.
-    const perSend = Number(process.env['BENCH_RECORDS_PER_PARTITION_SEND'] ?? 1000) * RAW_PARTITIONS;
-    for (let i = 0; i < total; i += perSend) {
+    for (let i = 0; i < total; i += PRODUCE_BATCH) {
       await producer.send({
         topic: topics.raw,
-        messages: Array.from({ length: Math.min(perSend, total - i) }, () => {
+        messages: Array.from({ length: Math.min(PRODUCE_BATCH, total - i) }, () => {
           const value = rawEvent(`k${run}`);
           return { key: null, value };
         }),
@@ -108,6 +117,26 @@ async function main(): Promise<void> {
     }
     await producer.disconnect();
     console.log(`produced ${total} raw JSON events to ${topics.raw} (${RAW_PARTITIONS} partitions)`);
+
+    // The bare pipe on the same backlog before the service starts (new groups; the service's group reads it afresh).
+    const pipes: BarePipeResult[] = [];
+    for (let r = 0; r < PIPE_ROUNDS; r++) {
+      pipes.push(
+        await runBarePipe({
+          kafka,
+          input: topics.raw,
+          output: topics.pipe,
+          records: total,
+          groupId: `bench-pipe-${run}-${r}`,
+          partitionsConsumedConcurrently: RAW_PARTITIONS,
+          kafkaPids: state.kafka.pids,
+        }),
+      );
+      console.log(
+        `bare pipe round ${r + 1}: ${pipes[r]!.msgsPerS.toFixed(0)} msgs/s (${pipes[r]!.recordsPerBatch.toFixed(0)} per batch; CPU ${formatCpuSplit(pipes[r]!.cpu)})`,
+      );
+    }
+    const pipeMedian = [...pipes].sort((a, b) => a.msgsPerS - b.msgsPerS)[Math.floor(PIPE_ROUNDS / 2)]!;
 
     const port = await freePort();
     // BENCH_SERVICE_NODE_ARGS passes flags to the service's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
@@ -148,13 +177,19 @@ async function main(): Promise<void> {
     let last = { n: 0, t: performance.now() };
     let boundary = 0;
     const started = performance.now();
+    // CPU of the service's process, Kafka's JVMs and Redis from the first acknowledged batch to the end of the backlog.
+    let meter: ReturnType<typeof meterCpu> | undefined;
     while (boundary < KAFKA_ROUNDS) {
       await sleep(50);
       const text = await metrics();
       const n =
         counter(text, 'tw_ingest_accepted_total', { input: 'kafka' }) + counter(text, 'tw_ingest_duplicates_total', { input: 'kafka' });
       const t = performance.now();
-      if (last.n === 0 && n > 0) last = { n, t }; // the clock starts with the first acknowledged batch (group join excluded)
+      if (last.n === 0 && n > 0) {
+        last = { n, t }; // the clock starts with the first acknowledged batch (group join excluded)
+        // Redis (deduplication) when the stack runs its own; a shared one's pid is not known here.
+        meter = meterCpu({ ingestion: [service.pid!], kafka: state.kafka.pids, ...(state.redis.pid ? { redis: [state.redis.pid] } : {}) });
+      }
       while (boundary < KAFKA_ROUNDS && n >= (boundary + 1) * KAFKA_EVENTS_PER_ROUND) {
         kafkaRates.push((n - last.n) / ((t - last.t) / 1000));
         last = { n, t };
@@ -162,12 +197,13 @@ async function main(): Promise<void> {
       }
       if (t - started > 300_000) throw new Error(`Kafka input stalled at ${n}/${total}`);
     }
+    const kafkaCpu = meter!.stop();
     const afterKafka = await metrics();
     const batches = counter(afterKafka, 'tw_kafka_batch_duration_seconds_count', { topic: topics.raw });
     const kafkaBatchSize = total / batches;
     console.log(
       `kafka input: ${total} events in ${batches} fetched batches (${kafkaBatchSize.toFixed(0)} per batch); ` +
-        `per-round events/s ${kafkaRates.map((r) => r.toFixed(0)).join(', ')}`,
+        `per-round events/s ${kafkaRates.map((r) => r.toFixed(0)).join(', ')}; CPU ${formatCpuSplit(kafkaCpu)} of one core`,
     );
 
     // HTTP: distinct events in every request, so each one is validated, deduplicated and published.
@@ -211,15 +247,21 @@ async function main(): Promise<void> {
     const kafkaEps = median(kafkaRates);
     const httpEps = median(httpRates);
     const p99 = median(p99s);
+    const pipeEps = pipeMedian.msgsPerS;
     console.log('');
-    console.log('| input | median events/s | target | ratio to target | latency |');
-    console.log('| ----- | --------------- | ------ | --------------- | ------- |');
-    console.log(`| kafka (events.raw, JSON) | ${kafkaEps.toFixed(0)} | 20000 | ${(kafkaEps / 20_000).toFixed(2)} | — |`);
+    console.log('| input | median events/s | target | ratio to target | ratio to bare pipe | latency | CPU, share of one core |');
+    console.log('| ----- | --------------- | ------ | --------------- | ------------------ | ------- | ---------------------- |');
     console.log(
-      `| http (batches of ${BATCH}, ${HTTP_CONNECTIONS} connections) | ${httpEps.toFixed(0)} | 10000 | ${(httpEps / 10_000).toFixed(2)} | p50 ${median(p50s)} ms, p99 ${p99} ms |`,
+      `| kafka (events.raw, JSON) | ${kafkaEps.toFixed(0)} | 20000 | ${(kafkaEps / 20_000).toFixed(2)} | ${(kafkaEps / pipeEps).toFixed(2)} | — | ${formatCpuSplit(kafkaCpu)} |`,
     );
     console.log(
-      `kafka/http ratio: ${(kafkaEps / httpEps).toFixed(2)}; machine: ${(await import('node:os')).cpus().length} cores, shared with the dev stack and autocannon`,
+      `| bare kafkajs pipe, same backlog (${RAW_PARTITIONS} partitions at once) | ${pipeEps.toFixed(0)} | — | — | 1.00 | — | ${formatCpuSplit(pipeMedian.cpu)} |`,
+    );
+    console.log(
+      `| http (batches of ${BATCH}, ${HTTP_CONNECTIONS} connections) | ${httpEps.toFixed(0)} | 10000 | ${(httpEps / 10_000).toFixed(2)} | — | p50 ${median(p50s)} ms, p99 ${p99} ms | — |`,
+    );
+    console.log(
+      `kafka/http ratio: ${(kafkaEps / httpEps).toFixed(2)}; machine: ${cpus().length} cores, shared with the dev stack and autocannon; load average (1 min) ${loadavg()[0]!.toFixed(1)}`,
     );
     console.log(
       JSON.stringify({
@@ -235,6 +277,12 @@ async function main(): Promise<void> {
         http_rounds: httpRates.map(Math.round),
         target_kafka_events_per_s: 20_000,
         target_http_events_per_s: 10_000,
+        bare_pipe_msgs_per_s: Math.round(pipeEps),
+        bare_pipe_rounds: pipes.map((x) => Math.round(x.msgsPerS)),
+        ratio_kafka_bare_pipe: Math.round((kafkaEps / pipeEps) * 1000) / 1000,
+        kafka_cpu_shares: roundedShares(kafkaCpu),
+        bare_pipe_cpu_shares: roundedShares(pipeMedian.cpu),
+        load_average_1m: Math.round(loadavg()[0]! * 10) / 10,
       }),
     );
   } finally {
@@ -244,7 +292,10 @@ async function main(): Promise<void> {
     }
     // Hundreds of thousands of dedupe keys with a day's TTL would otherwise stay in a shared Redis.
     await deleteKeys(state.redis.url, keyPrefix);
-    await stackDown(dir);
+    if (ownDir) {
+      await stackDown(ownDir);
+      rmSync(ownDir, { recursive: true, force: true });
+    }
   }
 }
 
