@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { devKafkaErrors } from '../errors.js';
 import { brokerJvmOptions, brokerProperties, type KraftNode } from './broker-properties.js';
-import { apacheKafkaLog4j, ensureApacheKafkaJars } from './kafka-jars.js';
+import { apacheKafkaLog4j, ensureApacheKafkaJars, type ApacheKafkaJars } from './kafka-jars.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -51,15 +51,27 @@ export interface ApacheKafka {
   stop(graceMs?: number): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Listener ports come from below Linux's ephemeral range (32768-60999 by default): a port the OS
+// hands out as free can be taken by another outgoing connection (one of the other nodes' own)
+// before the JVM binds it, which once killed a node at start with "Address already in use".
+const LISTEN_PORTS = { from: 10_000, to: 32_000 };
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+async function listenPort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = LISTEN_PORTS.from + Math.floor(Math.random() * (LISTEN_PORTS.to - LISTEN_PORTS.from));
+    if (!taken.has(port) && (await bindable(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
 }
 
 /** True while a process with this pid exists. */
@@ -139,11 +151,30 @@ function validate(opts: StartApacheKafkaOptions): number {
 export async function startApacheKafka(opts: StartApacheKafkaOptions): Promise<ApacheKafka> {
   const count = validate(opts);
   const jars = await ensureApacheKafkaJars(opts.log);
+  // A port taken between choosing and binding it is the one start-up failure another try fixes.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startCluster(opts, count, jars);
+    } catch (err) {
+      const portTaken = devKafkaErrors.is(err, 'TW_DEVKAFKA_START_FAILED') && /Address already in use/.test(err.message);
+      if (!portTaken || attempt === 3) throw err;
+      opts.log?.(`a Kafka port was taken during start-up; starting again (attempt ${attempt + 1} of 3)`);
+    }
+  }
+}
+
+async function startCluster(opts: StartApacheKafkaOptions, count: number, jars: ApacheKafkaJars): Promise<ApacheKafka> {
   const started = Date.now();
   await rm(opts.dir, { recursive: true, force: true });
   const nodes: KraftNode[] = [];
+  const taken = new Set<number>();
   for (let i = 1; i <= count; i += 1) {
-    nodes.push({ nodeId: i, port: await freePort(), controllerPort: await freePort(), logDir: join(opts.dir, `node-${i}`, 'data') });
+    nodes.push({
+      nodeId: i,
+      port: await listenPort(taken),
+      controllerPort: await listenPort(taken),
+      logDir: join(opts.dir, `node-${i}`, 'data'),
+    });
   }
   const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
   const heapMb = opts.heapMb ?? (count === 1 ? 768 : 512);
@@ -244,6 +275,8 @@ async function waitReady(
             timeout: Math.max(1000, deadline - Date.now()),
           });
         }
+        // A node can register and then die of a failed listener; ready means all of them still run.
+        await check();
         return;
       }
     } catch {
