@@ -8,7 +8,7 @@ export const devKafkaErrors = defineErrors('TW_DEVKAFKA_', {
   },
   TW_DEVKAFKA_JAVA_MISSING: {
     retriable: false,
-    description: 'Apache Kafka needs Java 17+ and Maven (to resolve its jars once): run `apt-get install openjdk-17-jre-headless maven`.',
+    description: 'Apache Kafka needs Java 17+ and Maven (to resolve its jars once): run `apt-get install default-jre-headless maven`.',
   },
   TW_DEVKAFKA_JARS_FAILED: {
     retriable: true,

@@ -23,10 +23,16 @@ export interface StackUpOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Kafka's pids; a stack.json written before Apache Kafka (one mock launcher) has `pid` instead. */
+function kafkaPids(state: StackState): readonly number[] {
+  const legacy = (state.kafka as { pid?: number }).pid;
+  return state.kafka.pids ?? (legacy === undefined ? [] : [legacy]);
+}
+
 /** Whether the stack recorded in `dir` is still running (a Kafka process of it is alive). */
 export function runningStack(dir?: string): StackState | undefined {
   const state = readStackState(stackDir(dir));
-  return state && state.kafka.pids?.some((pid) => isAlive(pid)) ? state : undefined;
+  return state && kafkaPids(state).some((pid) => isAlive(pid)) ? state : undefined;
 }
 
 /**
@@ -43,7 +49,14 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackState> {
   try {
     const kind = opts.kafka ?? 'apache';
     partial.kafka = await startKafka(dir, kind, opts.brokers ?? (kind === 'apache' ? 1 : 3), opts.log);
-    [partial.registry, partial.redis, partial.slack] = await Promise.all([startRegistry(dir), startRedis(dir), startSlack(dir)]);
+    // allSettled, so a part that did start is recorded (and stopped below) when another fails.
+    const [registry, redis, slack] = await Promise.allSettled([startRegistry(dir), startRedis(dir), startSlack(dir)]);
+    if (registry.status === 'fulfilled') partial.registry = registry.value;
+    if (redis.status === 'fulfilled') partial.redis = redis.value;
+    if (slack.status === 'fulfilled') partial.slack = slack.value;
+    for (const part of [registry, redis, slack]) if (part.status === 'rejected') throw part.reason;
+    if (!partial.registry || !partial.redis || !partial.slack)
+      throw stackErrors.create('TW_STACK_START_FAILED', 'a part of the stack did not start');
     const infra = {
       dir,
       startedAt: new Date().toISOString(),
@@ -100,9 +113,9 @@ export async function stackDown(dir?: string): Promise<{ stopped: string[] }> {
   for (const [name, pid] of infra) if ((await stopProcess(pid, 5000)) !== 'absent') stopped.push(name);
   // Kafka last, so the services and watchers above leave their groups cleanly; a broker's
   // controlled shutdown takes a few seconds, SIGKILL after 20.
-  const kafkaPids = (state.kafka.pids ?? []).filter((pid) => isAlive(pid));
-  await stopKafkaNodes(kafkaPids, 20_000);
-  if (kafkaPids.length > 0) stopped.push(`kafka (${state.kafka.kind}, ${kafkaPids.length} ${kafkaPids.length === 1 ? 'node' : 'nodes'})`);
+  const live = kafkaPids(state).filter((pid) => isAlive(pid));
+  await stopKafkaNodes(live, 20_000);
+  if (live.length > 0) stopped.push(`kafka (${state.kafka.kind ?? 'mock'}, ${live.length} ${live.length === 1 ? 'node' : 'nodes'})`);
   writeStackState({ ...state, services: [] });
   rmSync(stackFiles(state.dir).state, { force: true });
   return { stopped };
@@ -123,7 +136,7 @@ export async function stackStatus(dir?: string): Promise<PartStatus[] | undefine
   const parts: PartStatus[] = [
     {
       part: state.kafka.kind === 'apache' ? `kafka ${state.kafka.version}` : 'kafka (mock)',
-      pid: state.kafka.pids[0],
+      pid: kafkaPids(state)[0],
       endpoint: state.kafka.bootstrapServers.join(','),
       ok: await probe(() => kafkaAnswers(state.kafka)),
     },

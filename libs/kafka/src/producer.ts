@@ -19,7 +19,11 @@ export interface TidewaterProducer {
   start(): Promise<void>;
   /** Produces to one topic and resolves once Kafka acknowledged every record (acks=all). */
   send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
-  /** Produces to several topics in one request. */
+  /**
+   * Produces to several topics: in one request when the records fit in `maxRequestBytes`, else in
+   * consecutive requests (each partition keeps its order; a failure after the first request leaves
+   * the earlier ones written, so a caller's redelivery may duplicate them, never lose them).
+   */
   sendMany(batches: readonly { topic: string; records: readonly OutgoingRecord[] }[]): Promise<RecordMetadata[]>;
   /**
    * Makes sends waiting out an outage give up now: called when shutdown starts, so a consumer

@@ -44,7 +44,7 @@ export async function checkJava(): Promise<void> {
   if (probe === undefined || probe.code !== 0 || major < 17) {
     throw devKafkaErrors.create(
       'TW_DEVKAFKA_JAVA_MISSING',
-      `Apache Kafka ${apacheKafkaVersion()} needs Java 17 or later on the PATH (found ${probe ? `version ${major}` : 'none'}); install it with \`apt-get install openjdk-17-jre-headless\``,
+      `Apache Kafka ${apacheKafkaVersion()} needs Java 17 or later on the PATH (found ${probe ? `version ${major}` : 'none'}); install it with \`apt-get install default-jre-headless\``,
     );
   }
 }

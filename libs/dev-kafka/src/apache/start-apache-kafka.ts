@@ -86,10 +86,18 @@ export function processAlive(pid: number): boolean {
 
 /** SIGTERM to each pid, SIGKILL to those still alive after `graceMs`; resolves once all are gone. */
 export async function stopKafkaNodes(pids: readonly number[], graceMs = 20_000): Promise<void> {
-  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGTERM');
+  // A node may exit between the check and the signal: that is the outcome we want, not an error.
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  };
+  for (const pid of pids) if (processAlive(pid)) signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (pids.some(processAlive) && Date.now() < deadline) await sleep(100);
-  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of pids) if (processAlive(pid)) signal(pid, 'SIGKILL');
   while (pids.some(processAlive)) await sleep(50);
 }
 
