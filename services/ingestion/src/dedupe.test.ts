@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from './dedupe.js';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const redisUrl = inject('redisUrl');
 const prefix = `tw:test:ingestion-dedupe:${randomUUID()}:`;
 let redis: Redis;
 

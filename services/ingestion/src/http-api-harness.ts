@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fast
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { createApiKeyStore, hashApiKey, type ApiKeyStore } from './api-keys.js';
 import { ingestionConfigSchema, type IngestionConfig } from './config.js';
 import { createRedisDedupe } from './dedupe.js';
@@ -17,8 +17,8 @@ import { createMemorySink, type MemorySink } from './memory-sink.js';
 import { createRedisRateLimiter, type RateLimiter } from './rate-limit.js';
 
 // Shared by the HTTP API's test files: the API on a bare Fastify, Kafka played by a memory sink, and the
-// real Redis (127.0.0.1:6379 on this machine; REDIS_URL overrides) under a prefix of its own, deleted afterwards.
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// real Redis (the unit project's, see test/unit-redis-setup.ts) under a prefix of its own, deleted afterwards.
+const redisUrl = inject('redisUrl');
 export const logger = pino({ level: 'silent' });
 export const now = Date.UTC(2026, 10, 23, 12);
 export const GOOD = 'good-key-0123456789';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createDeliveryQueue } from './delivery-queue.js';
 import { alert, eventually, memoryLogger, notification, startFakeReceiver, type FakeReceiver } from './test-helpers.js';
 
 // The one delivery test on real time: a fake Slack that rate-limits, fails, hangs and then accepts,
 // checked from the server's side (receive timestamps), as Slack would see us.
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const redisUrl = inject('redisUrl');
 const keyPrefix = `test:delivery-rt:${randomUUID()}`;
 let redis: Redis;
 let slack: FakeReceiver;

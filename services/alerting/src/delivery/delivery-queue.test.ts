@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { TidewaterError } from '@tidewater/errors';
 import type { Notification } from '../notification.js';
 import { createDeliveryQueue, type DeliveryQueueOptions } from './delivery-queue.js';
@@ -11,7 +11,7 @@ import { alert, eventually, memoryLogger, notification, startFakeReceiver, type 
 // Fake time drives the queue (runDue(now)); the receiver is a real HTTP server and the state is in
 // real Redis, so what is asserted is what a restart or a second replica would find.
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const redisUrl = inject('redisUrl');
 const t0 = Date.UTC(2025, 2, 1, 10, 1, 0);
 let redis: Redis;
 let receiver: FakeReceiver;

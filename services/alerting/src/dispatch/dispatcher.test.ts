@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, inject } from 'vitest';
 import type { Alert } from '@tidewater/schemas';
 import type { Labels } from '../matching/label-matcher.js';
 import type { Notification } from '../notification.js';
 import { createDispatcher, type RoutedGroup } from './dispatcher.js';
 import { createGroupState } from './group-state.js';
 
-const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+const redis = new Redis(inject('redisUrl'));
 const prefixes: string[] = [];
 afterAll(async () => {
   for (const p of prefixes) {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest';
 import { createSilenceStore } from './silence-store.js';
 import { registerSilenceRoutes } from './silence-routes.js';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const redisUrl = inject('redisUrl');
 const runPrefix = `tw-test:silence-routes:${randomUUID()}:`;
 
 const t0 = Date.UTC(2025, 0, 1, 12);

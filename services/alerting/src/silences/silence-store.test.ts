@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { alertingErrors } from '../errors.js';
 import { silencedBy, type SilenceInput } from './silence.js';
 import { createSilenceStore } from './silence-store.js';
 
 // The store's compare-and-set lives in Lua on the server, so these tests run against a real Redis
 // (REDIS_URL overrides the local one) under a prefix of their own, deleted afterwards.
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const redisUrl = inject('redisUrl');
 const runPrefix = `tw-test:silences:${randomUUID()}:`;
 
 const t0 = Date.UTC(2025, 0, 1, 12);

@@ -3,7 +3,7 @@ import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createAvroDecoder, createAvroEncoder } from '@tidewater/kafka';
 import { loadSchema, type FeatureVector } from '@tidewater/schemas';
 import { featureMetrics } from '../metrics.js';
@@ -31,7 +31,7 @@ function vector(entity: string, eventTime: number, amount: number): FeatureVecto
 }
 
 beforeAll(async () => {
-  redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
   // The library's in-memory registry (mock://): the store keeps the Avro the service publishes.
   const registry = SchemaRegistryClient.newClient({ baseURLs: ['mock://'] });
   const schema = loadSchema('featureVector');

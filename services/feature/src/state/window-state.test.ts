@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { PaymentEvent } from '@tidewater/schemas';
 import { defineFeatureSet, defaultFeatureSetPath, loadFeatureSet, type FeatureSet } from '../feature-set/definition.js';
 import { evaluateFeatures } from '../feature-set/evaluate.js';
@@ -12,7 +12,7 @@ import { createWindowState, entityKeys, type EventState } from './window-state.j
 // The state is read from and written back to Redis with a compare-and-set script, so these tests
 // run against the real Redis (the one the machine runs; REDIS_URL overrides it) under a prefix of
 // their own, deleted afterwards.
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const redisUrl = inject('redisUrl');
 const runPrefix = `tw-test:feature-state:${randomUUID()}:`;
 const t0 = Date.UTC(2025, 0, 1, 12);
 const minute = 60_000;
