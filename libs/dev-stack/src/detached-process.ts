@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '@tidewater/dev-kafka';
 import { stackErrors } from './errors.js';
 
 /**
@@ -35,15 +36,9 @@ export function spawnTypeScript(file: string, opts: { env: NodeJS.ProcessEnv; lo
   return spawnDetached(process.execPath, ['--import', 'tsx', file], opts);
 }
 
-/** True while a process with this pid exists (signal 0 probes without signalling). */
+/** True while a process with this pid exists. */
 export function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid !== undefined && processAlive(pid);
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
