@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processAlive } from '@tidewater/dev-kafka';
+import { listenPort, processAlive } from '@tidewater/dev-kafka';
 import { stackErrors } from './errors.js';
 
 /**
@@ -66,17 +65,13 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
   }
 }
 
-/** A port that was free a moment ago (the OS picks it); used for servers we start ourselves. */
+/**
+ * A port for a server we start ourselves, free a moment ago. It comes from below the OS's
+ * ephemeral range, so an outgoing connection cannot take it before the server binds it (that
+ * once killed the demo's inference worker with EADDRINUSE).
+ */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  return listenPort();
 }
 
 /** True when an HTTP GET of the URL answers 200. */

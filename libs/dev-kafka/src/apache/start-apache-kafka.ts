@@ -64,7 +64,8 @@ function bindable(port: number): Promise<boolean> {
   });
 }
 
-async function listenPort(taken: Set<number>): Promise<number> {
+/** A loopback port below the ephemeral range that is free now and not in `taken` (which it joins). */
+export async function listenPort(taken: Set<number> = new Set()): Promise<number> {
   for (;;) {
     const port = LISTEN_PORTS.from + Math.floor(Math.random() * (LISTEN_PORTS.to - LISTEN_PORTS.from));
     if (!taken.has(port) && (await bindable(port))) {
