@@ -198,7 +198,7 @@ describe('pipeline end to end', () => {
     const eventId = `${prefix}-kcat`;
     const raw = JSON.stringify({
       event_id: eventId,
-      occurred_at: '2026-11-22T10:00:00.000Z',
+      occurred_at: new Date(Date.now() - 60_000).toISOString(),
       card_id: 'card-42',
       amount: 12.5,
       currency: 'EUR',

@@ -4,7 +4,7 @@ import type { PaymentEvent } from '@tidewater/schemas';
 import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
 import { avroReader, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import { createApiKeyStore, type ApiKeyStore } from './api-keys.js';
-import type { IngestionConfig } from './config.js';
+import { validationPolicyOf, type IngestionConfig } from './config.js';
 import { createRedisDedupe, noDedupe } from './dedupe.js';
 import { registerHttpApi } from './http-api.js';
 import { ingestMetrics } from './ingest-metrics.js';
@@ -55,11 +55,7 @@ export async function createApp(deps: IngestionDeps): Promise<IngestionApp> {
     deadLetter: (letters) => deadLetters.write(letters),
   };
   const path = createIngestPath({
-    policy: {
-      unknownFields: config.UNKNOWN_FIELDS,
-      maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS,
-      redactFields: new Set(config.SENSITIVE_FIELDS.map((f) => f.field)),
-    },
+    policy: validationPolicyOf(config),
     protect: createProtector(config.SENSITIVE_FIELDS, config.PRIVACY_HMAC_KEY),
     dedupe: config.DEDUPE_ENABLED
       ? createRedisDedupe(deps.redis, {

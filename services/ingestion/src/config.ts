@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { boolFromEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
+import { amountLimitCeiling, defaultMaxByCurrency, parseMaxByCurrency } from './amount-limits.js';
 import { parseSensitiveFields } from './privacy.js';
+import type { ValidationPolicy } from './validate-event.js';
 
 const sensitiveFields = z
   .string()
@@ -11,6 +13,17 @@ const sensitiveFields = z
     for (const p of problems) ctx.addIssue({ code: 'custom', message: p });
     return fields;
   });
+
+const maxByCurrency = z
+  .string()
+  .default(defaultMaxByCurrency)
+  .transform((text, ctx) => {
+    const { limits, problems } = parseMaxByCurrency(text);
+    for (const p of problems) ctx.addIssue({ code: 'custom', message: p });
+    return limits;
+  });
+
+const amountFromEnv = () => z.coerce.number().min(0).max(amountLimitCeiling);
 
 /** Ingestion's configuration, from the environment; see README for each variable. */
 export const ingestionConfigSchema = z
@@ -29,6 +42,11 @@ export const ingestionConfigSchema = z
     REDIS_KEY_PREFIX: z.string().default('tw:ingestion:'),
     UNKNOWN_FIELDS: z.enum(['drop', 'reject']).default('drop'),
     MAX_FUTURE_SKEW_MS: intFromEnv(0, 365 * 86_400_000).default(300_000),
+    /** 30 days: the retention of events.dlq, so a dead letter replayed while it is still there is not refused for its age. */
+    MAX_PAST_SKEW_MS: intFromEnv(60_000, 3650 * 86_400_000).default(30 * 86_400_000),
+    AMOUNT_MIN: amountFromEnv().default(0),
+    AMOUNT_MAX: amountFromEnv().default(1e9),
+    AMOUNT_MAX_BY_CURRENCY: maxByCurrency,
     DEDUPE_ENABLED: boolFromEnv().default(true),
     DEDUPE_WINDOW_MS: intFromEnv(1000, 30 * 86_400_000).default(86_400_000),
     /** How long a claim on an event_id waits for its publish before another copy may claim it (crash recovery). */
@@ -53,6 +71,10 @@ export const ingestionConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.SENSITIVE_FIELDS.some((f) => f.mode === 'hmac') && !c.PRIVACY_HMAC_KEY)
       ctx.addIssue({ code: 'custom', path: ['PRIVACY_HMAC_KEY'], message: 'required when SENSITIVE_FIELDS hashes a field' });
+    if (c.AMOUNT_MIN > c.AMOUNT_MAX) ctx.addIssue({ code: 'custom', path: ['AMOUNT_MIN'], message: 'must not exceed AMOUNT_MAX' });
+    for (const [currency, max] of c.AMOUNT_MAX_BY_CURRENCY)
+      if (max < c.AMOUNT_MIN)
+        ctx.addIssue({ code: 'custom', path: ['AMOUNT_MAX_BY_CURRENCY'], message: `${currency}'s limit is below AMOUNT_MIN` });
     if (c.RATE_LIMIT_BURST < c.HTTP_MAX_BATCH)
       ctx.addIssue({
         code: 'custom',
@@ -62,3 +84,14 @@ export const ingestionConfigSchema = z
   });
 
 export type IngestionConfig = z.infer<typeof ingestionConfigSchema>;
+
+/** The validation rules the configuration sets: one place, so the service and the HTTP tests agree. */
+export function validationPolicyOf(config: Omit<IngestionConfig, 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'REDIS_URL'>): ValidationPolicy {
+  return {
+    unknownFields: config.UNKNOWN_FIELDS,
+    maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS,
+    maxPastSkewMs: config.MAX_PAST_SKEW_MS,
+    amountLimits: { min: config.AMOUNT_MIN, max: config.AMOUNT_MAX, maxByCurrency: config.AMOUNT_MAX_BY_CURRENCY },
+    redactFields: new Set(config.SENSITIVE_FIELDS.map((f) => f.field)),
+  };
+}

@@ -17,11 +17,19 @@ export const ingestErrors = defineErrors('TW_INGEST_', {
     description: 'The payload has fields the schema does not know and UNKNOWN_FIELDS=reject; the message names them.',
   },
   TW_INGEST_INVALID_AMOUNT: { retriable: false, description: 'amount is negative or not finite.' },
+  TW_INGEST_AMOUNT_OUT_OF_RANGE: {
+    retriable: false,
+    description: "amount is outside [AMOUNT_MIN, AMOUNT_MAX], or above its currency's limit in AMOUNT_MAX_BY_CURRENCY.",
+  },
   TW_INGEST_INVALID_CURRENCY: { retriable: false, description: 'currency is not a three-letter ISO 4217 code.' },
   TW_INGEST_INVALID_TIMESTAMP: { retriable: false, description: 'occurred_at is not an ISO 8601 timestamp with a zone.' },
   TW_INGEST_FUTURE_TIMESTAMP: {
     retriable: false,
     description: 'occurred_at is further in the future than MAX_FUTURE_SKEW_MS allows.',
+  },
+  TW_INGEST_PAST_TIMESTAMP: {
+    retriable: false,
+    description: 'occurred_at is further in the past than MAX_PAST_SKEW_MS allows.',
   },
   TW_INGEST_INVALID_CHANNEL: { retriable: false, description: 'channel is not one of ecom, pos, atm, moto.' },
   TW_INGEST_INVALID_ID: { retriable: false, description: 'event_id, card_id or merchant_id is empty or longer than 128 characters.' },

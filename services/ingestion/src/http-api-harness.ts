@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { createApiKeyStore, hashApiKey, type ApiKeyStore } from './api-keys.js';
-import { ingestionConfigSchema, type IngestionConfig } from './config.js';
+import { ingestionConfigSchema, validationPolicyOf, type IngestionConfig } from './config.js';
 import { createRedisDedupe } from './dedupe.js';
 import { registerHttpApi } from './http-api.js';
 import { ingestMetrics } from './ingest-metrics.js';
@@ -126,7 +126,7 @@ export function useHttpApiFixture(): HttpApiFixture {
       throw new Error('the HTTP API must not read Avro');
     };
     const path = createIngestPath({
-      policy: { unknownFields: config.UNKNOWN_FIELDS, maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS },
+      policy: validationPolicyOf(config),
       protect: (e) => e,
       dedupe: createRedisDedupe(redis, { prefix, windowMs: 60_000, pendingMs: config.DEDUPE_PENDING_MS }),
       sink,

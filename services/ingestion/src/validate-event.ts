@@ -1,5 +1,6 @@
 import type { PaymentEvent, RawPaymentEvent } from '@tidewater/schemas';
 import { loadSchema } from '@tidewater/schemas';
+import { maxAmountFor, type AmountLimits } from './amount-limits.js';
 import { ingestErrors } from './errors.js';
 
 const rawType = loadSchema('rawPaymentEvent').type;
@@ -27,6 +28,13 @@ export interface ValidationPolicy {
   readonly unknownFields: 'drop' | 'reject';
   /** How far occurred_at may lie after the ingestion time (clock skew upstream); Infinity turns the check off. */
   readonly maxFutureSkewMs: number;
+  /**
+   * How far occurred_at may lie before the ingestion time; absent or Infinity turns the check off.
+   * Without it `0001-01-01` was scored and opened windows that never closed (issue 20).
+   */
+  readonly maxPastSkewMs?: number;
+  /** The accepted amount range per currency; absent: any finite amount >= 0. */
+  readonly amountLimits?: AmountLimits;
   /** Fields whose values never appear in error messages (they reach logs and DLQ headers): the sensitive ones. */
   readonly redactFields?: ReadonlySet<string>;
 }
@@ -96,6 +104,12 @@ export function validateRawObject(parsed: unknown, ingestedAt: number, policy: V
     throw ingestErrors.create('TW_INGEST_INVALID_AMOUNT', `amount must be finite and >= 0, got ${raw.amount}`);
   if (!currencies.has(raw.currency))
     throw ingestErrors.create('TW_INGEST_INVALID_CURRENCY', `currency must be an ISO 4217 code, got ${JSON.stringify(raw.currency)}`);
+  if (policy.amountLimits) {
+    const min = policy.amountLimits.min;
+    const max = maxAmountFor(policy.amountLimits, raw.currency);
+    if (raw.amount < min || raw.amount > max)
+      throw ingestErrors.create('TW_INGEST_AMOUNT_OUT_OF_RANGE', `amount must be in [${min}, ${max}] ${raw.currency}, got ${raw.amount}`);
+  }
   const occurredAt = isIsoWithZone(raw.occurred_at) ? Date.parse(raw.occurred_at) : Number.NaN;
   if (!Number.isFinite(occurredAt))
     throw ingestErrors.create(
@@ -106,6 +120,11 @@ export function validateRawObject(parsed: unknown, ingestedAt: number, policy: V
     throw ingestErrors.create(
       'TW_INGEST_FUTURE_TIMESTAMP',
       `occurred_at ${JSON.stringify(raw.occurred_at)} is ${occurredAt - ingestedAt} ms in the future (allowed: ${policy.maxFutureSkewMs})`,
+    );
+  if (policy.maxPastSkewMs !== undefined && ingestedAt - occurredAt > policy.maxPastSkewMs)
+    throw ingestErrors.create(
+      'TW_INGEST_PAST_TIMESTAMP',
+      `occurred_at ${JSON.stringify(raw.occurred_at)} is ${ingestedAt - occurredAt} ms in the past (allowed: ${policy.maxPastSkewMs})`,
     );
   if (!channels.has(raw.channel))
     throw ingestErrors.create(

@@ -31,4 +31,19 @@ describe('demoEvents', () => {
     expect(times).toEqual([...times].sort((x, y) => x - y));
     expect(parsed.every((p) => p.card_id.startsWith('card-run1-'))).toBe(true);
   });
+
+  it('ends within the day before now, moved by whole days, so ingestion never refuses it as too old', () => {
+    const now = Date.UTC(2031, 4, 17, 9, 30);
+    const times = (at: number) =>
+      demoEvents({ count: 1200, runId: 'r', malformedShare: 0, now: at }).map((e) =>
+        Date.parse((JSON.parse(e.value.toString()) as { occurred_at: string }).occurred_at),
+      );
+    const moved = times(now);
+    expect(Math.max(...moved)).toBeLessThanOrEqual(now);
+    expect(Math.max(...moved)).toBeGreaterThan(now - 86_400_000);
+    // The default MAX_PAST_SKEW_MS of ingestion is 30 days.
+    expect(Math.min(...moved)).toBeGreaterThan(now - 30 * 86_400_000);
+    const earlier = times(now - 3 * 86_400_000);
+    expect(moved.map((t, i) => t - earlier[i]!)).toEqual(moved.map(() => 3 * 86_400_000));
+  });
 });

@@ -33,6 +33,8 @@ export function demoEvents(opts: {
   malformedShare?: number;
   driftFrom?: number;
   driftTo?: number;
+  /** The time the events are sent; defaults to the clock. */
+  now?: number;
 }): DemoEvent[] {
   const rng = createRandom(opts.seed ?? 7);
   const dayMs = 86_400_000;
@@ -42,6 +44,11 @@ export function demoEvents(opts: {
     payments = generatePayments(rng, { cards, fromMs, toMs: fromMs + 7 * dayMs });
   }
   payments = [...payments].sort((a, b) => a.time - b.time).slice(0, opts.count);
+  // The stream is generated in a fixed week and moved forward by whole days (hours of the day, and so the
+  // model's hour features, unchanged) to end within the day before now: ingestion refuses event times more
+  // than MAX_PAST_SKEW_MS old, and a fixed date would age out of it.
+  const last = payments.at(-1)?.time ?? fromMs;
+  const shiftMs = Math.max(0, Math.floor(((opts.now ?? Date.now()) - last) / dayMs)) * dayMs;
   const driftFrom = Math.floor(opts.count * (opts.driftFrom ?? 0.45));
   const driftTo = Math.floor(opts.count * (opts.driftTo ?? 0.75));
   const malformedShare = opts.malformedShare ?? 0.02;
@@ -50,7 +57,7 @@ export function demoEvents(opts: {
     const cardId = `card-${opts.runId}-${p.cardId}`;
     const event: Record<string, unknown> = {
       event_id: `${opts.runId}-${i}`,
-      occurred_at: new Date(p.time).toISOString(),
+      occurred_at: new Date(p.time + shiftMs).toISOString(),
       card_id: cardId,
       amount: phase === 'drifted' ? Math.round(p.amount * 600) / 100 : p.amount,
       currency: 'EUR',
