@@ -14,7 +14,7 @@ describe('ops server', () => {
     const res = await app.inject('/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
-    expect(res.body).toContain('tw_test_total{service="svc"} 3');
+    expect(res.body).toContain('tw_test_total{tw_service="svc"} 3');
     expect(res.body).toContain('process_cpu_user_seconds_total');
   });
 
@@ -50,5 +50,50 @@ describe('ops server', () => {
     const live = await app.inject('/healthz');
     expect(live.statusCode).toBe(200);
     expect(live.json()).toEqual({ status: 'closing' });
+  });
+});
+
+describe('ops server: the HTTP contract every service shares (issue 20)', () => {
+  const server = () => {
+    const { app } = createOpsServer({ registry: createMetricsRegistry('svc'), logger, readiness: {} });
+    app.post('/v1/events', async () => ({ ok: true }));
+    app.get('/v1/features/:entity', async (req) => ({ entity: (req.params as { entity: string }).entity }));
+    app.post('/v1/features::batchGet', async () => ({ ok: true }));
+    return app;
+  };
+
+  it('answers a wrong method on a known path 405 with Allow, an unknown path 404', async () => {
+    const app = server();
+    const get = await app.inject({ method: 'GET', url: '/v1/events' });
+    expect(get.statusCode).toBe(405);
+    expect(get.headers['allow']).toBe('POST');
+    const del = await app.inject({ method: 'DELETE', url: '/v1/features/c-1?x=1' });
+    expect(del.statusCode).toBe(405);
+    expect(del.headers['allow']).toBe('GET, HEAD');
+    expect((await app.inject({ method: 'GET', url: '/v1/features:batchGet' })).headers['allow']).toBe('POST');
+    expect((await app.inject({ method: 'POST', url: '/metrics' })).headers['allow']).toBe('GET, HEAD');
+    const unknown = await app.inject({ method: 'GET', url: '/nowhere' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.body).not.toContain('nowhere');
+  });
+
+  it('serves a path parameter as long as the longest id ingestion accepts, percent-encoded', async () => {
+    const app = server();
+    // 128 UTF-16 code units of three UTF-8 bytes each: the longest encoding of an accepted id.
+    const id = '€'.repeat(128);
+    const res = await app.inject({ method: 'GET', url: `/v1/features/${encodeURIComponent(id)}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ entity: id });
+  });
+
+  it('refuses an over-long parameter or a bad encoding briefly, without echoing the path', async () => {
+    const app = server();
+    const long = await app.inject({ method: 'GET', url: `/v1/features/${'x'.repeat(5000)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.body.length).toBeLessThan(200);
+    expect(long.body).not.toContain('xxxxxxxxxx');
+    const bad = await app.inject({ method: 'GET', url: '/v1/features/%ED%A0%80abcdef' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).not.toContain('abcdef');
   });
 });

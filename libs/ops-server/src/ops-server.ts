@@ -1,6 +1,14 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { createRouteMethods } from './route-methods.js';
 
 /** A readiness probe: resolves when the dependency answers, rejects with the reason otherwise. */
 export type ReadinessCheck = () => Promise<void>;
@@ -17,6 +25,30 @@ export interface OpsServerOptions {
 }
 
 /**
+ * Longest path parameter, in characters as sent (percent-encoded). The id contract: ingestion accepts ids of
+ * up to 128 UTF-16 code units, which percent-encode to at most 128 x 9 = 1,152 characters (three UTF-8
+ * bytes each); every API that takes an id in its path must serve the longest one. Fastify's default is 100.
+ */
+export const maxParamLength = 2048;
+
+// What Fastify answers before any route runs (a bad percent-encoding, an over-long parameter) quotes the
+// whole path by default: up to the 16 KiB header limit of client-chosen text in every answer and log line.
+function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    void reply.code(414).send({
+      statusCode: 414,
+      code: err.code,
+      error: 'URI Too Long',
+      message: `a path parameter is longer than ${maxParamLength} characters`,
+    });
+  else if (err.code === 'FST_ERR_BAD_URL')
+    void reply
+      .code(400)
+      .send({ statusCode: 400, code: err.code, error: 'Bad Request', message: 'the path is not valid percent-encoded UTF-8' });
+  else void reply.send(err);
+}
+
+/**
  * The HTTP server every service exposes: `/metrics` (Prometheus text), `/healthz` (the
  * process is alive) and `/readyz` (every dependency check passes,
  * else 503 with each check's state). Services add their own routes to the returned instance.
@@ -28,6 +60,27 @@ export function createOpsServer(opts: OpsServerOptions): { app: FastifyInstance;
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 1_048_576,
     requestIdHeader: 'x-request-id',
+    routerOptions: { maxParamLength },
+    frameworkErrors: frameworkError,
+  });
+  // Every route of every plugin context, so that a known path asked with another method answers 405.
+  const routes = createRouteMethods();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.add({ method, url: route.url });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const allowed = routes.allowed(req.url);
+    if (allowed.length > 0)
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send({
+          statusCode: 405,
+          error: 'Method Not Allowed',
+          message: `${req.method} is not allowed here; allowed: ${allowed.join(', ')}`,
+        });
+    // Fastify's default quotes the whole URL back; the method is enough to read the answer.
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route for ${req.method} on this path` });
   });
   let closing = false;
   const timeoutMs = opts.checkTimeoutMs ?? 2000;

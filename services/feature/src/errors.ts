@@ -26,6 +26,11 @@ export const featureErrors = defineErrors('TW_FEATURE_', {
     description:
       "An entity's stored window state cannot be decoded (truncated, or not written by this service); it is logged and replaced by an empty state.",
   },
+  TW_FEATURE_INVALID_REQUEST: {
+    retriable: false,
+    description:
+      'A serving request (GET /v1/features/{entity} or batchGet) names an entity key outside the id contract or has the wrong shape; problems are listed per field.',
+  },
   TW_FEATURE_EXPORT_FAILED: {
     retriable: false,
     description: 'The training export could not read the topics or write the output file; the message says which.',
