@@ -62,6 +62,7 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
     decoder: avroReader(deps.schemaRegistry, 'featureVector'),
   });
   const metrics = featureMetrics(deps.metrics);
+  const notComputed = (feature: string) => metrics.notComputed.inc({ feature });
   // SCAN walks the whole keyspace, so it runs in the background, never on a scrape's clock.
   let counting: Promise<void> | undefined;
   const countStateKeys = () => {
@@ -124,7 +125,7 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
           ingested_at: e.ingested_at,
           feature_time: featureTime,
           late: state.late,
-          features: evaluateFeatures(featureSet, e, state),
+          features: evaluateFeatures(featureSet, e, state, undefined, notComputed),
         };
       });
       // Encoded once: the same bytes go to the online store and to Kafka.

@@ -20,6 +20,12 @@ export function featureMetrics(registry: Registry) {
       help: 'Events whose id the state had already applied (redelivery, replay): skipped',
       registers,
     }),
+    notComputed: new Counter({
+      name: 'tw_feature_not_computed_total',
+      help: 'Features published as null because they came out NaN or Infinity (overflow): the model applies its default',
+      labelNames: ['feature'] as const,
+      registers,
+    }),
     redisSeconds: new Histogram({
       name: 'tw_feature_redis_seconds',
       help: 'Redis round trips, per pipelined batch or request',

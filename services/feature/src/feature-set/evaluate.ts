@@ -22,7 +22,32 @@ function aggregate(fn: AggregateFn, of: string | undefined, w: WindowStats | und
   return Math.sqrt(Math.max(0, s.sumsq / w.count - mean * mean));
 }
 
-function value(f: FeatureSpec, e: StateEvent, inputs: FeatureInputs, lookup: (name: string) => FeatureValue): FeatureValue {
+/** Told of a feature that came out NaN or ±Infinity and was set to null (not computed). */
+export type OnNotComputed = (feature: string) => void;
+
+/**
+ * A feature's value, never NaN or ±Infinity: an aggregate over amounts near float64's limit overflows
+ * (a sum of 1e308s, a sum of squares of 1e200) and a stddev of Infinity is NaN. Such a feature cannot be
+ * computed, so it is null on the vector (the schema's "could not be computed") and the model applies its
+ * manifest default, instead of a NaN score or a window that makes every later payment look like fraud
+ * (issue 20).
+ */
+function value(
+  f: FeatureSpec,
+  e: StateEvent,
+  inputs: FeatureInputs,
+  lookup: (name: string) => FeatureValue,
+  onNotComputed?: OnNotComputed,
+): FeatureValue {
+  const v = rawValue(f, e, inputs, lookup);
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    onNotComputed?.(f.name);
+    return null;
+  }
+  return v;
+}
+
+function rawValue(f: FeatureSpec, e: StateEvent, inputs: FeatureInputs, lookup: (name: string) => FeatureValue): FeatureValue {
   switch (f.kind) {
     case 'field':
       return e[f.field];
@@ -68,13 +93,15 @@ function planOf(featureSet: FeatureSet): EvaluationPlan {
  * Computes a feature set's output features for one event from its window inputs, in definition
  * order (each feature reads only features defined above it). With `only`, computes just those
  * features and what they depend on, and returns just those (in an object filled key by key: the
- * literal with one hidden class is for whole vectors, the stream's hot path).
+ * literal with one hidden class is for whole vectors, the stream's hot path). A feature that comes out
+ * NaN or ±Infinity is null, and `onNotComputed` is told its name.
  */
 export function evaluateFeatures(
   featureSet: FeatureSet,
   e: StateEvent,
   inputs: FeatureInputs,
   only?: readonly string[],
+  onNotComputed?: OnNotComputed,
 ): Record<string, FeatureValue> {
   const plan = planOf(featureSet);
   const features = featureSet.features;
@@ -88,7 +115,7 @@ export function evaluateFeatures(
   for (let i = 0; i < features.length; i++) {
     const f = features[i]!;
     if (needed && !needed.has(f.name)) continue;
-    values[i] = value(f, e, inputs, lookup);
+    values[i] = value(f, e, inputs, lookup, onNotComputed);
   }
   if (!only) return plan.build(plan.outputs.map((i) => values[i] ?? null));
   const out: Record<string, FeatureValue> = {};
