@@ -33,6 +33,10 @@ export const ingestErrors = defineErrors('TW_INGEST_', {
   },
   TW_INGEST_INVALID_CHANNEL: { retriable: false, description: 'channel is not one of ecom, pos, atm, moto.' },
   TW_INGEST_INVALID_ID: { retriable: false, description: 'event_id, card_id or merchant_id is empty or longer than 128 characters.' },
+  TW_INGEST_INVALID_TEXT: {
+    retriable: false,
+    description: 'A string field holds a lone UTF-16 surrogate (a JSON \\ud800 escape): not well-formed Unicode, not encodable as UTF-8.',
+  },
   // Request-level (HTTP) codes.
   TW_INGEST_EMPTY_BATCH: { retriable: false, description: 'The request body holds no event (empty array or NDJSON without lines).' },
   TW_INGEST_BATCH_TOO_LARGE: { retriable: false, description: 'The batch holds more events than HTTP_MAX_BATCH.' },
@@ -41,6 +45,11 @@ export const ingestErrors = defineErrors('TW_INGEST_', {
     retriable: false,
     description: 'The content type is not application/json or application/x-ndjson.',
   },
+  TW_INGEST_UNSUPPORTED_ENCODING: {
+    retriable: false,
+    description: 'The Content-Encoding is not identity, gzip or deflate (one encoding at most).',
+  },
+  TW_INGEST_MALFORMED_ENCODING: { retriable: false, description: 'The body does not decompress as its Content-Encoding says.' },
   TW_INGEST_API_KEY_MISSING: { retriable: false, description: 'The request carries no API key (x-api-key or Authorization: Bearer).' },
   TW_INGEST_API_KEY_INVALID: { retriable: false, description: 'The API key is not one ingestion knows (or no keys are configured).' },
   TW_INGEST_API_KEY_REVOKED: { retriable: false, description: 'The API key is known but revoked.' },

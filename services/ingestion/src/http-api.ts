@@ -11,6 +11,7 @@ import { ingestErrors, type IngestErrorCode } from './errors.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import type { IngestPath, ItemResult, RawInput } from './ingest-path.js';
 import { splitBody } from './http-body.js';
+import { decodeContentEncoding } from './http-encoding.js';
 import type { RateLimiter } from './rate-limit.js';
 
 export interface HttpApiDeps {
@@ -44,6 +45,8 @@ const statusOf: Partial<Record<IngestErrorCode, number>> = {
   TW_INGEST_API_KEY_REVOKED: 403,
   TW_INGEST_BODY_TOO_LARGE: 413,
   TW_INGEST_UNSUPPORTED_MEDIA_TYPE: 415,
+  TW_INGEST_UNSUPPORTED_ENCODING: 415,
+  TW_INGEST_MALFORMED_ENCODING: 400,
   TW_INGEST_RATE_LIMITED: 429,
   TW_INGEST_UNAVAILABLE: 503,
   TW_INGEST_IN_FLIGHT: 503,
@@ -93,7 +96,11 @@ export async function registerHttpApi(app: FastifyInstance, deps: HttpApiDeps): 
     api.addContentTypeParser(
       ['application/json', 'application/x-ndjson'],
       { parseAs: 'buffer', bodyLimit: config.HTTP_BODY_LIMIT_BYTES },
-      (_req, body, done) => done(null, body),
+      (req, body: Buffer, done) =>
+        void decodeContentEncoding(req.headers['content-encoding'], body, config.HTTP_BODY_LIMIT_BYTES).then(
+          (decoded) => done(null, decoded),
+          (err: Error) => done(err),
+        ),
     );
 
     api.addHook('onRequest', async (req, reply) => {

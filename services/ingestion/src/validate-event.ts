@@ -1,5 +1,5 @@
 import type { PaymentEvent, RawPaymentEvent } from '@tidewater/schemas';
-import { loadSchema } from '@tidewater/schemas';
+import { isWellFormedText, loadSchema, maxIdLength } from '@tidewater/schemas';
 import { maxAmountFor, type AmountLimits } from './amount-limits.js';
 import { ingestErrors } from './errors.js';
 
@@ -96,9 +96,16 @@ export function validateRawObject(parsed: unknown, ingestedAt: number, policy: V
       );
   }
   const raw = parsed as RawPaymentEvent;
+  // JSON's \ud800 escapes make strings UTF-8 cannot carry; caught before any rule quotes the value.
+  const illFormed = [...knownFields].filter((k) => {
+    const value: unknown = (raw as unknown as Record<string, unknown>)[k];
+    return typeof value === 'string' && !isWellFormedText(value);
+  });
+  if (illFormed.length > 0)
+    throw ingestErrors.create('TW_INGEST_INVALID_TEXT', `${illFormed.join(', ')}: not well-formed Unicode (a lone UTF-16 surrogate)`);
   for (const id of ['event_id', 'card_id', 'merchant_id'] as const) {
-    if (raw[id].trim().length === 0 || raw[id].length > 128)
-      throw ingestErrors.create('TW_INGEST_INVALID_ID', `${id} must be 1-128 characters`);
+    if (raw[id].trim().length === 0 || raw[id].length > maxIdLength)
+      throw ingestErrors.create('TW_INGEST_INVALID_ID', `${id} must be 1-${maxIdLength} characters`);
   }
   if (!Number.isFinite(raw.amount) || raw.amount < 0)
     throw ingestErrors.create('TW_INGEST_INVALID_AMOUNT', `amount must be finite and >= 0, got ${raw.amount}`);
