@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { TidewaterError } from '@tidewater/errors';
 import { kafkaMetrics } from './kafka-metrics.js';
+import { createConsumerLagProbe } from './consumer-lag.js';
 import { describeError, type DeadLetter, type DeadLetterWriter } from './dead-letter.js';
 import { kafkaErrors } from './errors.js';
 import { startProcessSpan } from './trace-context.js';
@@ -56,6 +57,8 @@ export interface ConsumerRunnerOptions<T> {
   readonly retry?: { readonly retries?: number; readonly minTimeoutMs?: number; readonly maxTimeoutMs?: number };
   readonly consumer?: Partial<ConsumerConfig>;
   readonly partitionsConsumedConcurrently?: number;
+  /** How often to probe the group's lag (`tw_kafka_consumer_lag`); 0 turns the probe off. Default 15 s. */
+  readonly lagProbeIntervalMs?: number;
 }
 
 export interface ConsumerRunner {
@@ -89,6 +92,14 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
   });
   const metrics = kafkaMetrics(opts.registry);
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
+  const lag = createConsumerLagProbe({
+    kafka: opts.kafka,
+    groupId: opts.groupId,
+    topics: opts.topics,
+    registry: opts.registry,
+    logger: opts.logger,
+    ...(opts.lagProbeIntervalMs === undefined ? {} : { intervalMs: opts.lagProbeIntervalMs }),
+  });
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
   let onAssigned: () => void = () => undefined;
@@ -226,6 +237,8 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     consumer,
     start() {
       started ??= (async () => {
+        // Started before connecting, so a broker that cannot be reached shows as probe failures too.
+        lag.start();
         await consumer.connect();
         await consumer.subscribe({ topics: [...opts.topics], fromBeginning: opts.fromBeginning ?? true });
         await consumer.run({
@@ -245,7 +258,11 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
         // A close during start must not race it: let start finish (or fail) first.
         await started?.catch(() => undefined);
         // kafkajs's disconnect stops fetching, waits for the in-flight batch, commits resolved offsets and leaves the group.
-        await consumer.disconnect();
+        try {
+          await consumer.disconnect();
+        } finally {
+          await lag.close();
+        }
         log.info('consumer closed');
       })();
       return closed;

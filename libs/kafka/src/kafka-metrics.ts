@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface KafkaMetrics {
   readonly consumed: Counter<'topic'>;
@@ -6,6 +6,9 @@ export interface KafkaMetrics {
   readonly retries: Counter<'topic'>;
   readonly batchSeconds: Histogram<'topic'>;
   readonly deadLetters: Counter<'code'>;
+  readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
+  readonly committedOffset: Gauge<'group' | 'topic' | 'partition'>;
+  readonly lagProbeFailures: Counter<'group'>;
 }
 
 const byRegistry = new WeakMap<Registry, KafkaMetrics>();
@@ -40,6 +43,24 @@ export function kafkaMetrics(registry: Registry): KafkaMetrics {
       name: 'tw_dead_letters_total',
       help: 'Records written to a dead-letter topic, by error code',
       labelNames: ['code'],
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'tw_kafka_consumer_lag',
+      help: "Records between the group's committed offset and the partition's high watermark, probed on a timer",
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+    }),
+    committedOffset: new Gauge({
+      name: 'tw_kafka_consumer_committed_offset',
+      help: "The group's committed offset (the log start when it never committed), probed on a timer",
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+    }),
+    lagProbeFailures: new Counter({
+      name: 'tw_kafka_lag_probe_failures_total',
+      help: 'Consumer lag probes that could not reach Kafka; the lag figures keep their last values meanwhile',
+      labelNames: ['group'],
       registers,
     }),
   };
