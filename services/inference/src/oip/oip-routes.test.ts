@@ -222,18 +222,36 @@ describe('OIP inference', () => {
     expect(notJson.statusCode).toBe(400);
     expect(Object.keys(notJson.json())).toEqual(['error']);
     expect((await infer('/v2/models/nope/infer', tensorRequest())).status).toBe(404);
-    // Unknown paths and methods under /v2 also answer with the protocol's error body.
-    for (const [method, url] of [
-      ['GET', '/v2/models/fraud-demo/infer'],
-      ['GET', '/v2/models/fraud-demo/explain'],
-      ['DELETE', '/v2/models/fraud-demo'],
+    // Unknown paths and methods under /v2 also answer with the protocol's error body: 405 with Allow for a
+    // known path (issue 20), 404 otherwise, neither quoting the path.
+    for (const [method, url, status, allow] of [
+      ['GET', '/v2/models/fraud-demo/infer', 405, 'POST'],
+      ['DELETE', '/v2/models/fraud-demo', 405, 'GET, HEAD'],
+      ['POST', '/v2/health/live', 405, 'GET, HEAD'],
+      ['GET', '/v2/models/fraud-demo/explain', 404, undefined],
     ] as const) {
       const res = await app.inject({ method, url });
-      expect([res.statusCode, Object.keys(res.json())]).toEqual([404, ['error']]);
+      expect([res.statusCode, res.headers['allow'], Object.keys(res.json())]).toEqual([status, allow, ['error']]);
+      expect(res.body).not.toContain('fraud-demo');
     }
     expect((await infer('/v2/models/fraud-demo/versions/9/infer', tensorRequest())).body).toEqual({
       error: 'model fraud-demo version 9 is not loaded',
     });
+  });
+
+  it('routes by the longest entity_key ingestion accepts, and refuses one outside the id contract', async () => {
+    for (const key of ['€'.repeat(128), '😀'.repeat(64)]) {
+      const res = await infer('/v2/models/fraud-demo/infer', { ...tensorRequest(), parameters: { entity_key: key } });
+      expect(res.status).toBe(200);
+    }
+    for (const [key, message] of [
+      ['x'.repeat(129), 'parameters.entity_key must be at most 128 characters, got 129'],
+      ['card-\ud800', 'parameters.entity_key must be well-formed Unicode (it holds a lone UTF-16 surrogate)'],
+      ['', 'parameters.entity_key must not be empty or blank'],
+    ]) {
+      const res = await infer('/v2/models/fraud-demo/infer', { ...tensorRequest(), parameters: { entity_key: key } });
+      expect(res).toEqual({ status: 400, body: { error: message } });
+    }
   });
 
   it('answers 503 when scoring fails retriably and 500 otherwise', async () => {

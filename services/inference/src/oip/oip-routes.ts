@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRetriable } from '@tidewater/errors';
+import { createRouteMethods } from '@tidewater/ops-server';
+import { idProblem } from '@tidewater/schemas';
 import { modelErrors } from '../model/errors.js';
 import type { LoadedModel } from '../model/index.js';
 import type { ModelLease, ModelRouter } from '../model-routing.js';
@@ -141,10 +143,18 @@ export function registerOipRoutes(app: FastifyInstance, opts: OipRoutesOptions):
   }
 
   // Any other path or method under /v2 answers with the protocol's error body too, not Fastify's
-  // default 404 shape (the more specific routes above win over the wildcard).
-  app.all('/v2/*', { errorHandler: sendError }, async (req, reply) =>
-    reply.code(404).send({ error: `no Open Inference Protocol endpoint ${req.method} ${req.url.split('?')[0]}` }),
-  );
+  // default 404 shape (the more specific routes above win over the wildcard): 405 with Allow for a known
+  // path asked with another method, else 404. The path is not quoted: it is the client's, up to 16 KiB.
+  const known = createRouteMethods(oipRoutes.filter((r) => r.method !== 'ALL'));
+  app.all('/v2/*', { errorHandler: sendError }, async (req, reply) => {
+    const allowed = known.allowed(req.url);
+    if (allowed.length > 0)
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send({ error: `${req.method} is not allowed on this endpoint; allowed: ${allowed.join(', ')}` });
+    return reply.code(404).send({ error: `no Open Inference Protocol endpoint for ${req.method} on this path` });
+  });
 
   for (const url of routes('/infer')) {
     app.post<{ Params: ModelParams }>(url, { errorHandler: sendError }, async (req, reply) => {
@@ -157,6 +167,9 @@ export function registerOipRoutes(app: FastifyInstance, opts: OipRoutesOptions):
       const entityKey = body.parameters?.['entity_key'];
       if (entityKey !== undefined && typeof entityKey !== 'string')
         return reply.code(400).send({ error: 'parameters.entity_key must be a string' });
+      // The pipeline's id contract: every card ingestion accepts can be routed, nothing else.
+      const keyProblem = entityKey === undefined ? undefined : idProblem(entityKey);
+      if (keyProblem) return reply.code(400).send({ error: `parameters.entity_key ${keyProblem}` });
       return withLease(
         req.params,
         reply,
