@@ -1,4 +1,4 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * A per-service Prometheus registry with Node's default metrics and a `tw_service` label on
@@ -10,5 +10,20 @@ export function createMetricsRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ tw_service: service });
   collectDefaultMetrics({ register: registry });
+  // What is running, for dashboards and for joining other series on (`* on(tw_service) group_left(version)`).
+  // The image sets TW_BUILD_VERSION and TW_BUILD_REVISION; a process started from a checkout reports `dev`.
+  new Gauge({
+    name: 'tw_build_info',
+    help: 'Always 1; labels say which build of the service runs',
+    labelNames: ['version', 'revision', 'node_version'],
+    registers: [registry],
+  }).set(
+    {
+      version: process.env['TW_BUILD_VERSION'] || 'dev',
+      revision: process.env['TW_BUILD_REVISION'] || 'unknown',
+      node_version: process.version,
+    },
+    1,
+  );
   return registry;
 }

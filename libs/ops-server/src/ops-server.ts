@@ -8,6 +8,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { registerHttpMetrics } from './http-metrics.js';
 import { createRouteMethods } from './route-methods.js';
 
 /** A readiness probe: resolves when the dependency answers, rejects with the reason otherwise. */
@@ -82,6 +83,7 @@ export function createOpsServer(opts: OpsServerOptions): { app: FastifyInstance;
     // Fastify's default quotes the whole URL back; the method is enough to read the answer.
     return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route for ${req.method} on this path` });
   });
+  registerHttpMetrics(app, opts.registry);
   let closing = false;
   const timeoutMs = opts.checkTimeoutMs ?? 2000;
 
