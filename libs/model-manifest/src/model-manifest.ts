@@ -25,7 +25,7 @@ const featureSpecSchema = z
     min: z.number(),
     // Largest value seen in training.
     max: z.number(),
-    // Value used when the feature is missing, null or not numeric.
+    // Value used when the feature is missing, null, not numeric, or not finite as float32 (inference).
     default: z.number(),
   })
   .refine((f) => f.min <= f.max, { message: 'min must not exceed max' });

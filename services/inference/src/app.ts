@@ -9,7 +9,7 @@ import { createBackpressure } from './stream/backpressure.js';
 import { createInferenceMetrics } from './stream/inference-metrics.js';
 import { offsetsVisible, type CommittedOffsetsReader } from './stream/offsets-visible.js';
 import { createProducerOutbox, createTransactionalOutbox, type NextOffset, type TopicRecords } from './stream/outbox.js';
-import { scoreRecords, type ModelPredictions } from './stream/score-records.js';
+import { scoreRecords, type ModelPredictions, type ScoredBatch } from './stream/score-records.js';
 
 export type InferenceDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
   /** Routes each entity to the model versions that score it (the repository, or a single-model router). */
@@ -130,7 +130,7 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
     consumer: { maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION, maxWaitTimeInMs: config.FETCH_MAX_WAIT_MS },
     ...codec,
-    handle: async (records) => {
+    handle: async (records, tools) => {
       const first = records[0]!;
       backpressure.admit(first.topic, first.partition, records.length);
       const leases: ModelLease[] = [];
@@ -142,10 +142,13 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
             'shadow scoring failed; its predictions are skipped',
           ),
         );
+        // A model output that is not a score goes to the dead-letter topic with TW_MODEL_INVALID_SCORE, never to predictions.
+        for (const r of scored.rejected) tools.deadLetter(r.record, r.error);
         const batches: TopicRecords[] = [{ topic: out.topic, records: encodeAll(out, scored.serving) }];
         for (const s of scored.shadow) batches.push({ topic: shadowOut.topic, records: encodeAll(shadowOut, s.predictions) });
         await outbox.deliver(batches, nextOffsets(records));
         countPredictions(scored.serving, 'predictions');
+        countQuality(scored);
         for (const s of scored.shadow) {
           const { name, version } = s.model.manifest;
           metrics.predictions.inc({ model: name, version, destination: 'shadow' }, s.predictions.length);
@@ -169,6 +172,17 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
   });
   // Partitions another member now owns would otherwise keep reporting their last lag here.
   consumer.consumer.on(GROUP_JOIN, () => metrics.consumerLag.reset());
+
+  function countQuality(scored: ScoredBatch): void {
+    for (const [m, n] of scored.defaulted)
+      if (n > 0) metrics.defaultedFeatures.inc({ model: m.manifest.name, version: m.manifest.version }, n);
+    const invalid = [
+      ...scored.rejected.map((r) => ({ model: r.model, destination: 'predictions' })),
+      ...scored.shadow.flatMap((s) => s.rejected.map((r) => ({ model: r.model, destination: 'shadow' }))),
+    ];
+    for (const { model, destination } of invalid)
+      metrics.invalidScores.inc({ model: model.manifest.name, version: model.manifest.version, destination });
+  }
 
   function countPredictions(list: readonly { model: Parameters<Scorer>[0] }[], destination: string): void {
     const counts = new Map<Parameters<Scorer>[0], number>();

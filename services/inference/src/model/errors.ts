@@ -19,6 +19,11 @@ export const modelErrors = defineErrors('TW_MODEL_', {
     retriable: false,
     description: 'ONNX Runtime failed to run the model on a batch, or returned an output of an unexpected type or shape.',
   },
+  TW_MODEL_INVALID_SCORE: {
+    retriable: false,
+    description:
+      'The model returned NaN, ±Infinity or a value outside [0, 1] as a score: never published; the stream dead-letters the record, OIP answers 500.',
+  },
   TW_MODEL_CLOSED: {
     retriable: false,
     description: 'score() was called after close(): the model session has been released.',

@@ -24,6 +24,15 @@ describe('createRowWriter', () => {
     expect([...out]).toEqual([25, 0, 1, 7]);
   });
 
+  it("fills defaults for values finite as doubles but not as the model's float32 (issue 20)", () => {
+    const out = new Float32Array(4);
+    const write = createRowWriter(specs);
+    expect(write({ amount: 1e308, is_ecom: Number.MAX_VALUE, txn_count_1h: '1e39', constructor: -3.5e38 }, out, 0)).toEqual({ missing: 4 });
+    expect([...out]).toEqual([25, 0, 1, 7]);
+    expect(write({ amount: 3.4e38, is_ecom: 5e-324, txn_count_1h: -0, constructor: 1e-40 }, out, 0)).toEqual({ missing: 0 });
+    expect([...out].every(Number.isFinite)).toBe(true);
+  });
+
   it('takes booleans as 0/1 and numeric strings as numbers', () => {
     const out = new Float32Array(4);
     expect(createRowWriter(specs)({ amount: ' 40.5 ', is_ecom: true, txn_count_1h: false, constructor: '' }, out, 0)).toEqual({

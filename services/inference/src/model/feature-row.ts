@@ -8,21 +8,23 @@ export type FeatureValue = FeatureVector['features'][string];
 /** Writes one event's features into a row of a batch buffer; returns how many features were missing. */
 export type RowWriter = (features: Readonly<Record<string, FeatureValue>>, out: Float32Array, offset: number) => { missing: number };
 
-// Numbers must be finite, booleans count as 0/1 and numeric strings are parsed, since the
-// feature vector's map type allows all three; anything else takes the manifest default.
+// The model's inputs are float32: a double beyond ±3.4e38 (a window sum near 1e308) is Infinity
+// there, and a model fed Infinity answers NaN or a confident 0 or 1 (issue 20).
+const finiteFloat32 = (v: number): number | undefined => (Number.isFinite(Math.fround(v)) ? v : undefined);
+
+// Numbers must be finite as float32, booleans count as 0/1 and numeric strings are parsed, since
+// the feature vector's map type allows all three; anything else takes the manifest default.
 function numericValue(value: FeatureValue | undefined): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'number') return finiteFloat32(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : undefined;
-  }
+  if (typeof value === 'string' && value.trim() !== '') return finiteFloat32(Number(value));
   return undefined;
 }
 
 /**
  * Builds the writer for a model's input columns: column i is `specs[i]`, and a missing,
- * null, non-finite or non-numeric value becomes that feature's default.
+ * null, non-numeric or non-finite value (as float32: beyond ±3.4e38 too) becomes that
+ * feature's default, so no row the model scores holds NaN or Infinity.
  */
 export function createRowWriter(specs: readonly FeatureSpec[]): RowWriter {
   const names = specs.map((s) => s.name);

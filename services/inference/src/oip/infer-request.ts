@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { modelErrors } from '../model/errors.js';
 import type { LoadedModel } from '../model/index.js';
+import { invalidScore, isValidScore } from '../model/score-check.js';
 
 // Open Inference Protocol v2 (KServe "V2 inference protocol") REST bodies:
 // https://kserve.github.io/website/docs/concepts/architecture/data-plane/v2-protocol
@@ -70,8 +71,12 @@ function numbers(input: RequestInput, values: unknown[]): number[] {
   const unsigned = datatype.startsWith('UINT');
   return values.map((v) => {
     const ok = isBool ? typeof v === 'boolean' : typeof v === 'number' && (!integer || Number.isInteger(v)) && (!unsigned || v >= 0);
-    if (ok) return Number(v);
-    throw badRequest(`input ${input.name} of datatype ${datatype} holds ${JSON.stringify(v)}`);
+    if (!ok) throw badRequest(`input ${input.name} of datatype ${datatype} holds ${JSON.stringify(v)}`);
+    // Every value reaches the model as float32: 1e39 overflows it, and JSON's 1e309 parses to Infinity.
+    // Either scored a silent 0 (issue 20); a model input must be a finite float32.
+    if (!isBool && !Number.isFinite(Math.fround(v as number)))
+      throw badRequest(`input ${input.name} holds ${String(v)}, which is not a finite FP32 value (at most ±3.4028235e38)`);
+    return Number(v);
   });
 }
 
@@ -126,10 +131,15 @@ export function decodeInferRequest(req: InferRequest, model: LoadedModel): { row
   return { rows, n: count };
 }
 
-/** The requested outputs (all when the request names none; names checked by decodeInferRequest): the score tensor FP32 [n, 1] and the label BOOL [n, 1]. */
+/**
+ * The requested outputs (all when the request names none; names checked by decodeInferRequest): the score tensor FP32 [n, 1]
+ * and the label BOOL [n, 1]. Throws TW_MODEL_INVALID_SCORE when the model answered something that is not a score.
+ */
 export function encodeOutputs(req: InferRequest, model: LoadedModel, scores: Float32Array): ResponseTensor[] {
   const n = scores.length;
   const { tensor, threshold } = model.manifest.outputs;
+  const bad = scores.find((s) => !isValidScore(s));
+  if (bad !== undefined) throw invalidScore(bad, model.manifest);
   const all: ResponseTensor[] = [
     { name: tensor, datatype: 'FP32', shape: [n, 1], data: Array.from(scores) },
     { name: LABEL_OUTPUT, datatype: 'BOOL', shape: [n, 1], data: Array.from(scores, (s) => s >= threshold) },

@@ -10,6 +10,10 @@ export interface InferenceMetrics {
   readonly predictions: Counter<'model' | 'version' | 'destination'>;
   /** Failed session runs (rows affected) per model version. */
   readonly errors: Counter<'model' | 'version'>;
+  /** Model outputs that were not a score (NaN, Infinity, outside [0, 1]): dead-lettered (predictions) or skipped (shadow). */
+  readonly invalidScores: Counter<'model' | 'version' | 'destination'>;
+  /** Input features that took the manifest default (missing, null, non-numeric, non-finite as float32). */
+  readonly defaultedFeatures: Counter<'model' | 'version'>;
   /** Records read and not yet acknowledged downstream. */
   readonly inFlight: Gauge;
   /** Partitions paused because in-flight work is over its bound. */
@@ -46,6 +50,18 @@ export function createInferenceMetrics(registry: Registry): InferenceMetrics {
     errors: new Counter({
       name: 'tw_inference_errors_total',
       help: 'Rows whose session run failed, by model version',
+      labelNames: ['model', 'version'],
+      registers,
+    }),
+    invalidScores: new Counter({
+      name: 'tw_inference_invalid_scores_total',
+      help: 'Model outputs that were not a score in [0, 1] (NaN, Infinity): never published; dead-lettered for predictions, skipped for shadow',
+      labelNames: ['model', 'version', 'destination'],
+      registers,
+    }),
+    defaultedFeatures: new Counter({
+      name: 'tw_inference_defaulted_features_total',
+      help: 'Input features of scored rows that took the manifest default: missing, null, non-numeric, or not finite as float32',
       labelNames: ['model', 'version'],
       registers,
     }),

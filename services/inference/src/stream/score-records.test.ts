@@ -70,6 +70,54 @@ describe('scoreRecords', () => {
     });
   });
 
+  it('never publishes a model output that is not a score: it is rejected with TW_MODEL_INVALID_SCORE (issue 20)', async () => {
+    const records = consumed(sampleFeatureVectors(6, { prefix: 'nan' }));
+    const leases = records.map((): ModelLease => ({ serving: primary, shadows: [shadow], release: () => undefined }));
+    // The model answers NaN, Infinity and 1.5 for rows 1, 3 and 4, as a model fed what it never saw can.
+    const bad = new Map([
+      [1, Number.NaN],
+      [3, Number.POSITIVE_INFINITY],
+      [4, 1.5],
+    ]);
+    const scored = await scoreRecords(
+      async (model, rows, n) => {
+        const scores = await model.score(rows, n);
+        for (const [i, v] of bad) scores[i] = v;
+        return scores;
+      },
+      records,
+      leases,
+      () => 1,
+    );
+    expect(scored.serving.map((s) => s.record.offset)).toEqual(['100', '102', '105']);
+    expect(scored.serving.every((s) => s.prediction.score >= 0 && s.prediction.score <= 1)).toBe(true);
+    expect(scored.rejected.map((r) => [r.record.offset, (r.error as { code?: string }).code])).toEqual([
+      ['101', 'TW_MODEL_INVALID_SCORE'],
+      ['103', 'TW_MODEL_INVALID_SCORE'],
+      ['104', 'TW_MODEL_INVALID_SCORE'],
+    ]);
+    expect(scored.shadow[0]!.predictions.map((p) => p.record.offset)).toEqual(['100', '102', '105']);
+    expect(scored.shadow[0]!.rejected).toHaveLength(3);
+  });
+
+  it('scores overflowing features with the manifest default and counts them', async () => {
+    const [v] = sampleFeatureVectors(1, { prefix: 'overflow' });
+    const records = consumed([
+      { ...v!, features: { ...v!.features, amount: 1e308, amount_sum_1h: Number.MAX_VALUE, amount_ratio_1h: null } },
+    ]);
+    const lease: ModelLease = { serving: primary, shadows: [], release: () => undefined };
+    const scored = await scoreRecords(
+      (model, rows, n) => model.score(rows, n),
+      records,
+      [lease],
+      () => 1,
+    );
+    expect(scored.rejected).toEqual([]);
+    expect(scored.defaulted.get(primary)).toBe(3);
+    const score = scored.serving[0]!.prediction.score;
+    expect(Number.isFinite(score) && score >= 0 && score <= 1).toBe(true);
+  });
+
   it('serves the batch when a shadow version fails, and reports the failure', async () => {
     const records = consumed(sampleFeatureVectors(10, { prefix: 'shadow-fail' }));
     const leases = records.map((): ModelLease => ({ serving: primary, shadows: [shadow], release: () => undefined }));

@@ -1,15 +1,27 @@
 import type { ConsumedRecord } from '@tidewater/kafka';
 import type { FeatureVector, Prediction } from '@tidewater/schemas';
-import type { LoadedModel } from '../model/index.js';
+import { invalidScore, isValidScore, type LoadedModel } from '../model/index.js';
 import type { ModelLease } from '../model-routing.js';
 
 /** Scores `rows` (n rows of the model's width) in a shared batch; the dynamic batcher's `score`. */
 export type BatchScore = (model: LoadedModel, rows: Float32Array, n: number) => Promise<Float32Array>;
 
+/** A record whose model output was not a score (NaN, ±Infinity, outside [0, 1]): never published. */
+export interface RejectedRecord {
+  readonly record: ConsumedRecord<FeatureVector>;
+  readonly model: LoadedModel;
+  /** TW_MODEL_INVALID_SCORE. */
+  readonly error: Error;
+}
+
 /** One model version's predictions for some of the batch's records, in record order. */
 export interface ModelPredictions {
   readonly model: LoadedModel;
   readonly predictions: readonly { readonly record: ConsumedRecord<FeatureVector>; readonly prediction: Prediction }[];
+  /** Records the version gave no valid score. */
+  readonly rejected: readonly RejectedRecord[];
+  /** Features of these rows that took the manifest default (missing, null, non-numeric, non-finite). */
+  readonly defaulted: number;
 }
 
 /** A prediction and the model version that made it. */
@@ -20,10 +32,17 @@ export interface ScoredRecord {
 }
 
 export interface ScoredBatch {
-  /** One per record, in record order, whichever version served it: per-partition order survives a canary split. */
+  /**
+   * One per record with a valid score, in record order, whichever version served it: per-partition
+   * order survives a canary split.
+   */
   readonly serving: readonly ScoredRecord[];
-  /** Shadow versions' predictions, grouped by version. */
+  /** Records whose serving version answered no valid score: dead-lettered, never published. */
+  readonly rejected: readonly RejectedRecord[];
+  /** Shadow versions' predictions, grouped by version (a shadow's invalid outputs are in its `rejected`). */
   readonly shadow: readonly ModelPredictions[];
+  /** Features of the serving rows that took their manifest default, per version. */
+  readonly defaulted: ReadonlyMap<LoadedModel, number>;
 }
 
 // Scores the records routed to one model in one batcher request, keeping record order.
@@ -35,36 +54,43 @@ async function scoreGroup(
 ): Promise<ModelPredictions> {
   const width = model.featureNames.length;
   const rows = new Float32Array(group.length * width);
-  for (let i = 0; i < group.length; i++) model.toRow(group[i]!.value.features, rows, i * width);
+  let defaulted = 0;
+  for (let i = 0; i < group.length; i++) defaulted += model.toRow(group[i]!.value.features, rows, i * width).missing;
   const scores = await score(model, rows, group.length);
   const predictedAt = now();
   const { name, version } = model.manifest;
   const { threshold } = model.manifest.outputs;
-  return {
-    model,
-    predictions: group.map((record, i) => {
-      const v = record.value;
-      const s = scores[i]!;
-      return {
-        record,
-        prediction: {
-          event_id: v.event_id,
-          entity_key: v.entity_key,
-          model_name: name,
-          model_version: version,
-          feature_set_version: v.feature_set_version,
-          score: s,
-          label: s >= threshold,
-          threshold,
-          event_time: v.event_time,
-          ingested_at: v.ingested_at,
-          feature_time: v.feature_time,
-          predicted_at: predictedAt,
-          source: { topic: record.topic, partition: record.partition, offset: Number(record.offset) },
-        },
-      };
-    }),
-  };
+  const rejected: RejectedRecord[] = [];
+  const predictions: ModelPredictions['predictions'][number][] = [];
+  group.forEach((record, i) => {
+    const v = record.value;
+    const s = scores[i]!;
+    // Rows are finite (the row writer defaults anything else), yet a model can still answer NaN:
+    // compared with the threshold it made `label: false`, so it is dead-lettered, never published.
+    if (!isValidScore(s)) {
+      rejected.push({ record, model, error: invalidScore(s, model.manifest) });
+      return;
+    }
+    predictions.push({
+      record,
+      prediction: {
+        event_id: v.event_id,
+        entity_key: v.entity_key,
+        model_name: name,
+        model_version: version,
+        feature_set_version: v.feature_set_version,
+        score: s,
+        label: s >= threshold,
+        threshold,
+        event_time: v.event_time,
+        ingested_at: v.ingested_at,
+        feature_time: v.feature_time,
+        predicted_at: predictedAt,
+        source: { topic: record.topic, partition: record.partition, offset: Number(record.offset) },
+      },
+    });
+  });
+  return { model, predictions, rejected, defaulted };
 }
 
 function groupBy(
@@ -109,14 +135,17 @@ export async function scoreRecords(
     Promise.all(shadowRuns),
   ]);
   const shadow = shadowResults.filter((r): r is ModelPredictions => r !== undefined);
+  const rejected = groups.flatMap((g) => g.rejected);
+  const defaulted = new Map(groups.map((g) => [g.model, g.defaulted]));
   // Built field by field, not by spreading each prediction: this runs once per record.
   if (groups.length === 1) {
     const { model, predictions } = groups[0]!;
-    return { serving: predictions.map((p) => ({ record: p.record, model, prediction: p.prediction })), shadow };
+    return { serving: predictions.map((p) => ({ record: p.record, model, prediction: p.prediction })), rejected, shadow, defaulted };
   }
   const position = new Map(records.map((r, i) => [r, i]));
-  const ordered: ScoredRecord[] = new Array<ScoredRecord>(records.length);
+  const ordered: (ScoredRecord | undefined)[] = new Array<ScoredRecord | undefined>(records.length);
   for (const { model, predictions } of groups)
     for (const p of predictions) ordered[position.get(p.record)!] = { record: p.record, model, prediction: p.prediction };
-  return { serving: ordered, shadow };
+  const published = rejected.length === 0 ? (ordered as ScoredRecord[]) : ordered.filter((s): s is ScoredRecord => s !== undefined);
+  return { serving: published, rejected, shadow, defaulted };
 }
