@@ -1,0 +1,26 @@
+import type { FeatureSet } from '../feature-set/definition.js';
+import { applyEvent, decodeState, encodeState, layoutOf } from './entity-state.js';
+import type { WindowState } from './window-state.js';
+
+/**
+ * A WindowState in memory, for unit and property tests of whole pipelines: each entity's state is
+ * kept as the bytes Redis would hold and goes through the same codec and the same applyEvent as
+ * createWindowState, without Redis and without concurrent writers.
+ */
+export function createMemoryWindowState(featureSet: FeatureSet): WindowState {
+  const layout = layoutOf(featureSet);
+  const stored = new Map<string, Buffer>();
+  return {
+    applyBatch(events) {
+      return Promise.resolve(
+        events.map((e) => {
+          const entity = e[featureSet.entity];
+          const s = decodeState(featureSet, layout, stored.get(entity) ?? null);
+          const result = applyEvent(featureSet, s, e);
+          if (s.dirty) stored.set(entity, encodeState(featureSet, layout, s));
+          return result;
+        }),
+      );
+    },
+  };
+}
