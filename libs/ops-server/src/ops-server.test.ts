@@ -72,6 +72,9 @@ describe('ops server: the HTTP contract every service shares (issue 20)', () => 
     expect(del.headers['allow']).toBe('GET, HEAD');
     expect((await app.inject({ method: 'GET', url: '/v1/features:batchGet' })).headers['allow']).toBe('POST');
     expect((await app.inject({ method: 'POST', url: '/metrics' })).headers['allow']).toBe('GET, HEAD');
+    // QUERY carries a body: Fastify's missing-content-type 400 used to come first (found by schemathesis).
+    const query = await app.inject({ method: 'QUERY', url: '/v1/features/c-1' });
+    expect([query.statusCode, query.headers['allow']]).toEqual([405, 'GET, HEAD']);
     const unknown = await app.inject({ method: 'GET', url: '/nowhere' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.body).not.toContain('nowhere');

@@ -69,20 +69,23 @@ export function createOpsServer(opts: OpsServerOptions): { app: FastifyInstance;
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.add({ method, url: route.url });
   });
-  app.setNotFoundHandler((req, reply) => {
+  const methodNotAllowed = (req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
     const allowed = routes.allowed(req.url);
-    if (allowed.length > 0)
-      return reply
-        .code(405)
-        .header('allow', allowed.join(', '))
-        .send({
-          statusCode: 405,
-          error: 'Method Not Allowed',
-          message: `${req.method} is not allowed here; allowed: ${allowed.join(', ')}`,
-        });
-    // Fastify's default quotes the whole URL back; the method is enough to read the answer.
-    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route for ${req.method} on this path` });
-  });
+    if (allowed.length === 0) return undefined;
+    return reply
+      .code(405)
+      .header('allow', allowed.join(', '))
+      .send({ statusCode: 405, error: 'Method Not Allowed', message: `${req.method} is not allowed here; allowed: ${allowed.join(', ')}` });
+  };
+  // Checked before the body is parsed: Fastify answers a body method without a content type (QUERY) 400
+  // before the not-found handler would run.
+  app.addHook('onRequest', async (req, reply) => (req.is404 ? methodNotAllowed(req, reply) : undefined));
+  app.setNotFoundHandler(
+    (req, reply) =>
+      methodNotAllowed(req, reply) ??
+      // Fastify's default quotes the whole URL back; the method is enough to read the answer.
+      reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route for ${req.method} on this path` }),
+  );
   registerHttpMetrics(app, opts.registry);
   let closing = false;
   const timeoutMs = opts.checkTimeoutMs ?? 2000;

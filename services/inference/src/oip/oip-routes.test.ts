@@ -228,6 +228,7 @@ describe('OIP inference', () => {
       ['GET', '/v2/models/fraud-demo/infer', 405, 'POST'],
       ['DELETE', '/v2/models/fraud-demo', 405, 'GET, HEAD'],
       ['POST', '/v2/health/live', 405, 'GET, HEAD'],
+      ['QUERY', '/v2/models/fraud-demo/ready', 405, 'GET, HEAD'],
       ['GET', '/v2/models/fraud-demo/explain', 404, undefined],
     ] as const) {
       const res = await app.inject({ method, url });

@@ -146,15 +146,23 @@ export function registerOipRoutes(app: FastifyInstance, opts: OipRoutesOptions):
   // default 404 shape (the more specific routes above win over the wildcard): 405 with Allow for a known
   // path asked with another method, else 404. The path is not quoted: it is the client's, up to 16 KiB.
   const known = createRouteMethods(oipRoutes.filter((r) => r.method !== 'ALL'));
-  app.all('/v2/*', { errorHandler: sendError }, async (req, reply) => {
-    const allowed = known.allowed(req.url);
-    if (allowed.length > 0)
-      return reply
-        .code(405)
-        .header('allow', allowed.join(', '))
-        .send({ error: `${req.method} is not allowed on this endpoint; allowed: ${allowed.join(', ')}` });
-    return reply.code(404).send({ error: `no Open Inference Protocol endpoint for ${req.method} on this path` });
-  });
+  app.all(
+    '/v2/*',
+    {
+      errorHandler: sendError,
+      // Before the body is parsed: Fastify answers a body method without a content type (QUERY) 400 first.
+      onRequest: async (req, reply) => {
+        const allowed = known.allowed(req.url);
+        if (allowed.length > 0)
+          return reply
+            .code(405)
+            .header('allow', allowed.join(', '))
+            .send({ error: `${req.method} is not allowed on this endpoint; allowed: ${allowed.join(', ')}` });
+        return undefined;
+      },
+    },
+    async (req, reply) => reply.code(404).send({ error: `no Open Inference Protocol endpoint for ${req.method} on this path` }),
+  );
 
   for (const url of routes('/infer')) {
     app.post<{ Params: ModelParams }>(url, { errorHandler: sendError }, async (req, reply) => {
