@@ -12,7 +12,7 @@ export { kafkaErrors } from './errors.js';
 export type { KafkaErrorCode } from './errors.js';
 export { kafkaMetrics } from './kafka-metrics.js';
 export type { KafkaMetrics } from './kafka-metrics.js';
-export { extractTraceContext, startProcessSpan, traceHeaders } from './trace-context.js';
+export { endSendSpans, extractTraceContext, startProcessSpan, startSendSpan, traceHeaders } from './trace-context.js';
 export { headerText } from './header-text.js';
 export {
   MAGIC_BYTE,

@@ -1,9 +1,9 @@
-import type { Context } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import { Partitioners, type IHeaders, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { chunkBySize, recordBytes } from './request-chunks.js';
-import { traceHeaders } from './trace-context.js';
+import { endSendSpans, startSendSpan, traceHeaders } from './trace-context.js';
 
 /** A record to produce: bytes already encoded, plus the trace context it continues. */
 export interface OutgoingRecord {
@@ -35,11 +35,30 @@ export interface TidewaterProducer {
   readonly raw: Producer;
 }
 
-// Runs once per produced record: no spread copies where a record has no headers of its own.
-function toMessage(r: OutgoingRecord) {
-  const trace = r.context ? traceHeaders(r.context) : undefined;
+// Runs once per produced record: no spread copies where a record has no headers of its own. A
+// record that continues a trace gets a send span, pushed to `spans` for the caller to end on ack.
+function toMessage(topic: string, r: OutgoingRecord, spans: Span[]) {
+  let trace: Record<string, string> | undefined;
+  if (r.context) {
+    const send = startSendSpan(topic, r.key, r.context);
+    spans.push(send.span);
+    trace = traceHeaders(send.context);
+  }
   const headers = trace && r.headers ? { ...r.headers, ...trace } : (trace ?? r.headers);
   return r.timestamp ? { key: r.key, value: r.value, headers, timestamp: r.timestamp } : { key: r.key, value: r.value, headers };
+}
+
+/** Runs `send`, then ends the records' send spans with its outcome. */
+async function endingSpans<R>(spans: readonly Span[], send: () => Promise<R>): Promise<R> {
+  if (spans.length === 0) return send();
+  try {
+    const result = await send();
+    endSendSpans(spans);
+    return result;
+  } catch (err) {
+    endSendSpans(spans, err);
+    throw err;
+  }
 }
 
 // kafkajs error names (its own classes, stable across 2.x) meaning "no broker answered".
@@ -100,29 +119,35 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; maxRequestB
       return started;
     },
     async send(topic, records) {
-      const messages = records.map(toMessage);
+      const spans: Span[] = [];
+      const messages = records.map((r) => toMessage(topic, r, spans));
       const chunks = chunkBySize(messages, recordBytes, maxRequestBytes);
-      // One request when it fits (the common case); otherwise one after another, so each partition keeps its order.
-      if (chunks.length <= 1) return untilAcknowledged(() => producer.send({ topic, acks: -1, messages }));
-      const acks: RecordMetadata[] = [];
-      for (const chunk of chunks) acks.push(...(await untilAcknowledged(() => producer.send({ topic, acks: -1, messages: chunk }))));
-      return acks;
+      return endingSpans(spans, async () => {
+        // One request when it fits (the common case); otherwise one after another, so each partition keeps its order.
+        if (chunks.length <= 1) return untilAcknowledged(() => producer.send({ topic, acks: -1, messages }));
+        const acks: RecordMetadata[] = [];
+        for (const chunk of chunks) acks.push(...(await untilAcknowledged(() => producer.send({ topic, acks: -1, messages: chunk }))));
+        return acks;
+      });
     },
     async sendMany(batches) {
-      const all = batches.flatMap((b) => b.records.map((r) => ({ topic: b.topic, message: toMessage(r) })));
+      const spans: Span[] = [];
+      const all = batches.flatMap((b) => b.records.map((r) => ({ topic: b.topic, message: toMessage(b.topic, r, spans) })));
       const chunks = chunkBySize(all, (m) => recordBytes(m.message), maxRequestBytes);
-      const acks: RecordMetadata[] = [];
-      for (const chunk of chunks) {
-        const byTopic = new Map<string, ReturnType<typeof toMessage>[]>();
-        for (const { topic, message } of chunk) {
-          const list = byTopic.get(topic);
-          if (list) list.push(message);
-          else byTopic.set(topic, [message]);
+      return endingSpans(spans, async () => {
+        const acks: RecordMetadata[] = [];
+        for (const chunk of chunks) {
+          const byTopic = new Map<string, ReturnType<typeof toMessage>[]>();
+          for (const { topic, message } of chunk) {
+            const list = byTopic.get(topic);
+            if (list) list.push(message);
+            else byTopic.set(topic, [message]);
+          }
+          const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+          acks.push(...(await untilAcknowledged(() => producer.sendBatch({ acks: -1, topicMessages }))));
         }
-        const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-        acks.push(...(await untilAcknowledged(() => producer.sendBatch({ acks: -1, topicMessages }))));
-      }
-      return acks;
+        return acks;
+      });
     },
     stopResending() {
       resending = false;

@@ -1,4 +1,13 @@
-import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { IHeaders } from 'kafkajs';
 import { headerText } from './header-text.js';
@@ -44,10 +53,18 @@ export function startProcessSpan(
   groupId: string,
 ): { span: Span; context: Context } {
   const parent = extractTraceContext(record.headers);
+  const creation = trace.getSpanContext(parent);
+  // A child of the send span that created the record, and linked to it too, as the messaging
+  // conventions ask of process spans (a trace backend shows the link when the parent is elsewhere).
+  const span = tracer.startSpan(
+    `process ${record.topic}`,
+    { kind: SpanKind.CONSUMER, ...(creation ? { links: [{ context: creation }] } : {}) },
+    parent,
+  );
   // Attributes are set on the started span rather than passed to startSpan: the SDK sanitizes
   // start attributes twice (for the sampler, then on the span), and this runs once per record.
-  const span = tracer.startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent);
   if (span.isRecording()) {
+    if (record.key) span.setAttribute('messaging.kafka.message.key', record.key.toString('utf8'));
     span.setAttributes({
       'messaging.system': 'kafka',
       'messaging.operation.type': 'process',
@@ -59,4 +76,34 @@ export function startProcessSpan(
     });
   }
   return { span, context: trace.setSpan(parent, span) };
+}
+
+/**
+ * Starts the PRODUCER span of one outgoing record ("send <topic>"), a child of the context the
+ * record continues; its context goes into the record's headers, so the consumer's process span
+ * hangs under it. End it with `endSendSpans` once Kafka acknowledged (or refused) the record.
+ */
+export function startSendSpan(topic: string, key: Buffer | string | null | undefined, parent: Context): { span: Span; context: Context } {
+  const span = tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER }, parent);
+  if (span.isRecording()) {
+    if (key !== null && key !== undefined) span.setAttribute('messaging.kafka.message.key', key.toString());
+    span.setAttributes({
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'send',
+      'messaging.destination.name': topic,
+    });
+  }
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/** Ends send spans: OK when `err` is undefined, else with `error.type` and an error status. */
+export function endSendSpans(spans: readonly Span[], err?: unknown): void {
+  for (const span of spans) {
+    if (err !== undefined && span.isRecording()) {
+      span.setAttribute('error.type', err instanceof Error ? err.name : 'unknown');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    }
+    span.end();
+  }
 }

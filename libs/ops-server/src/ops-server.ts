@@ -9,6 +9,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { registerHttpMetrics } from './http-metrics.js';
+import { registerHttpSpans } from './http-spans.js';
 import { createRouteMethods } from './route-methods.js';
 
 /** A readiness probe: resolves when the dependency answers, rejects with the reason otherwise. */
@@ -87,6 +88,7 @@ export function createOpsServer(opts: OpsServerOptions): { app: FastifyInstance;
       reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route for ${req.method} on this path` }),
   );
   registerHttpMetrics(app, opts.registry);
+  registerHttpSpans(app);
   let closing = false;
   const timeoutMs = opts.checkTimeoutMs ?? 2000;
 

@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import { envDetector, hostDetector, processDetector, resourceFromAttributes, serviceInstanceIdDetector } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { propagatingTracerProvider } from './propagating-tracer.js';
 
@@ -14,7 +15,8 @@ export interface TracingHandle {
  * (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, ...).
  * Unlike the SDK's default, nothing is exported unless an exporter or OTLP endpoint is set:
  * a laptop without a collector should not log an export error every five seconds.
- * Metrics and logs stay with prom-client and pino, so their OTel exporters are off.
+ * Metrics and logs stay with prom-client and pino, so their OTel exporters are off. Spans carry
+ * `service.version` (TW_BUILD_VERSION), host and process attributes and OTEL_RESOURCE_ATTRIBUTES.
  * Trace ids are still made and carried through Kafka headers when nothing is exported
  * (see propagating-tracer.ts).
  */
@@ -31,7 +33,10 @@ export function startTracing(opts: { serviceName: string; serviceVersion?: strin
   const sdk = new NodeSDK({
     serviceName: env['OTEL_SERVICE_NAME'],
     instrumentations: [],
-    autoDetectResources: false,
+    // Host, process and service instance attributes, and OTEL_RESOURCE_ATTRIBUTES (envDetector), which
+    // wins over the version below: a deployment can say `service.version=...` or `deployment.environment.name=prod`.
+    resource: resourceFromAttributes({ 'service.version': opts.serviceVersion ?? (env['TW_BUILD_VERSION'] || 'dev') }),
+    resourceDetectors: [hostDetector, processDetector, serviceInstanceIdDetector, envDetector],
     // None (rather than the SDK reading OTEL_TRACES_EXPORTER itself): no provider of its own.
     ...(exporting ? {} : { spanProcessors: [] }),
   });

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { TidewaterError } from '@tidewater/errors';
-import { extractTraceContext } from '@tidewater/kafka';
+import { requestTraceContext } from '@tidewater/ops-server';
 import type { ApiKey, ApiKeyStore } from './api-keys.js';
 import type { IngestionConfig } from './config.js';
 import { ingestErrors, type IngestErrorCode } from './errors.js';
@@ -35,7 +34,6 @@ export interface HttpApiDeps {
 /** The OpenAPI document of this API, served at GET /docs. */
 export const openApiFile = new URL('../openapi.yaml', import.meta.url);
 
-const tracer = trace.getTracer('@tidewater/ingestion');
 const statusOf: Partial<Record<IngestErrorCode, number>> = {
   TW_INGEST_MALFORMED_JSON: 400,
   TW_INGEST_EMPTY_BATCH: 400,
@@ -183,9 +181,8 @@ export async function registerHttpApi(app: FastifyInstance, deps: HttpApiDeps): 
         throw err;
       }
 
-      const parent = extractTraceContext(req.headers);
-      const span = tracer.startSpan('POST /v1/events', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST' } }, parent);
-      const context = trace.setSpan(parent, span);
+      // The ops server's SERVER span of this request: each event's trace continues under it.
+      const context = requestTraceContext(req);
       // The dedupe owner must be unique to this request: the request id may come from the client, and a
       // client retrying with the same x-request-id would otherwise take over the pending claims of its
       // timed-out first attempt and publish a second copy.
@@ -201,15 +198,7 @@ export async function registerHttpApi(app: FastifyInstance, deps: HttpApiDeps): 
       // The bound counts work until Kafka settles it, even after the client got its 503.
       const settle = () => void (inFlight -= items.length);
       work.then(settle, settle);
-      let results: ItemResult[];
-      try {
-        results = await withTimeout(work, config.HTTP_PUBLISH_TIMEOUT_MS);
-      } catch (err) {
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw err;
-      } finally {
-        span.end();
-      }
+      const results: ItemResult[] = await withTimeout(work, config.HTTP_PUBLISH_TIMEOUT_MS);
       const counts = { submitted: items.length, accepted: 0, rejected: 0, duplicates: 0 };
       for (const r of results) {
         if (r.status === 'accepted') counts.accepted++;

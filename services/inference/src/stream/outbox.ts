@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { traceHeaders, type OutgoingRecord, type TidewaterProducer } from '@tidewater/kafka';
+import { endSendSpans, startSendSpan, traceHeaders, type OutgoingRecord, type TidewaterProducer } from '@tidewater/kafka';
 import { inferenceErrors } from '../batching/errors.js';
 
 /** Records for one topic. */
@@ -109,16 +109,20 @@ export function createTransactionalOutbox(
       }
     }
     const txn = await producer.transaction();
+    // Send spans end when the transaction commits (or aborts): that is when readers can see the records.
+    const spans: ReturnType<typeof startSendSpan>['span'][] = [];
+    const withSendSpan = (topic: string, r: OutgoingRecord) => {
+      if (!r.context) return r.headers;
+      const send = startSendSpan(topic, r.key, r.context);
+      spans.push(send.span);
+      return { ...r.headers, ...traceHeaders(send.context) };
+    };
     try {
       await txn.sendBatch({
         acks: -1,
         topicMessages: batches.map((b) => ({
           topic: b.topic,
-          messages: b.records.map((r) => ({
-            key: r.key,
-            value: r.value,
-            headers: r.context ? { ...r.headers, ...traceHeaders(r.context) } : r.headers,
-          })),
+          messages: b.records.map((r) => ({ key: r.key, value: r.value, headers: withSendSpan(b.topic, r) })),
         })),
       });
       await txn.sendOffsets({
@@ -129,8 +133,10 @@ export function createTransactionalOutbox(
         })),
       });
       await txn.commit();
+      endSendSpans(spans);
     } catch (cause) {
       await txn.abort().catch(() => undefined);
+      endSendSpans(spans, cause);
       throw inferenceErrors.create('TW_INFER_TRANSACTION_FAILED', 'the transaction of a prediction batch failed and was aborted', {
         cause,
       });
