@@ -1,4 +1,6 @@
 import type avro from 'avsc';
+import { findIncompatibilities, formatIncompatibility } from './incompatibilities.js';
+import type { Incompatibility, SchemaRole } from './incompatibilities.js';
 
 /** The compatibility levels Confluent Schema Registry knows. */
 export const compatibilityLevels = [
@@ -26,46 +28,72 @@ export function parseCompatibilityLevel(value: string): CompatibilityLevel | und
 export interface PreviousSchema {
   readonly version: number;
   readonly type: avro.Type;
+  /** Its text as registered: Confluent quotes it in the details of a refusal. */
+  readonly text: string;
+}
+
+/** Why a candidate failed: the newest earlier version it breaks, and every reason in both directions the level checks. */
+export interface CompatibilityFailure {
+  readonly level: CompatibilityLevel;
+  readonly version: number;
+  readonly oldSchema: string;
+  readonly incompatibilities: readonly Incompatibility[];
 }
 
 /**
- * Checks `candidate` against the subject's earlier versions (oldest first) under `level` and
- * returns one message per failed check; an empty list means compatible.
- * Non-transitive levels look only at the newest earlier version, transitive ones at all.
+ * Checks `candidate` against the subject's earlier versions (oldest first) under `level`; undefined
+ * means compatible. Non-transitive levels look only at the newest earlier version, transitive ones
+ * at all of them, newest first, reporting the first one that fails (as Confluent does).
  * BACKWARD: the candidate as reader resolves data written with the earlier schema;
- * FORWARD: the earlier schema as reader resolves data written with the candidate;
- * FULL: both. Resolution is avsc's `createResolver`, i.e. the Avro spec's resolution rules.
+ * FORWARD: the earlier schema as reader resolves data written with the candidate; FULL: both.
+ * The verdict is avsc's `createResolver`, i.e. the Avro spec's resolution rules; the reasons are
+ * Confluent's error types and paths (see `findIncompatibilities`).
  */
-export function checkCompatibility(level: CompatibilityLevel, candidate: avro.Type, previous: readonly PreviousSchema[]): string[] {
-  if (level === 'NONE' || previous.length === 0) return [];
+export function checkCompatibility(
+  level: CompatibilityLevel,
+  candidate: avro.Type,
+  previous: readonly PreviousSchema[],
+): CompatibilityFailure | undefined {
+  if (level === 'NONE' || previous.length === 0) return undefined;
   const transitive = level.endsWith('_TRANSITIVE');
-  const against = transitive ? previous : previous.slice(-1);
+  const against = transitive ? [...previous].reverse() : previous.slice(-1);
   const backward = level.startsWith('BACKWARD') || level.startsWith('FULL');
   const forward = level.startsWith('FORWARD') || level.startsWith('FULL');
-  const messages: string[] = [];
   for (const earlier of against) {
-    if (backward) {
-      const problem = resolutionProblem(candidate, earlier.type);
-      if (problem !== undefined) {
-        messages.push(`${level}: the new schema cannot read data written with version ${earlier.version}: ${problem}`);
-      }
-    }
-    if (forward) {
-      const problem = resolutionProblem(earlier.type, candidate);
-      if (problem !== undefined) {
-        messages.push(`${level}: version ${earlier.version} cannot read data written with the new schema: ${problem}`);
-      }
-    }
+    const incompatibilities: Incompatibility[] = [];
+    if (backward) incompatibilities.push(...explain(candidate, earlier.type, 'new'));
+    if (forward) incompatibilities.push(...explain(earlier.type, candidate, 'old'));
+    if (incompatibilities.length > 0) return { level, version: earlier.version, oldSchema: earlier.text, incompatibilities };
   }
-  return messages;
+  return undefined;
 }
 
-/** Why `reader` cannot resolve data written with `writer`, or undefined when it can. */
-function resolutionProblem(reader: avro.Type, writer: avro.Type): string | undefined {
+/**
+ * Confluent's `details` of a refusal, one string each: the incompatibilities, then
+ * `{oldSchemaVersion: N}`, `{oldSchema: '...'}` and the level. Register joins them into its 409
+ * message; a verbose compatibility check answers them as `messages`.
+ */
+export function confluentDetails(failure: CompatibilityFailure): string[] {
+  return [
+    ...failure.incompatibilities.map(formatIncompatibility),
+    `{oldSchemaVersion: ${failure.version}}`,
+    `{oldSchema: '${failure.oldSchema}'}`,
+    `{validateFields: 'false', compatibility: '${failure.level}'}`,
+  ];
+}
+
+/** Why `reader` cannot resolve data written with `writer`; empty when it can. */
+function explain(reader: avro.Type, writer: avro.Type, readerRole: SchemaRole): Incompatibility[] {
   try {
     reader.createResolver(writer);
-    return undefined;
+    return [];
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    const found = findIncompatibilities(reader, writer, readerRole);
+    if (found.length > 0) return found;
+    // avsc refused something the walk does not name: still refuse, with avsc's own words.
+    const message = err instanceof Error ? err.message : String(err);
+    return [
+      { errorType: 'TYPE_MISMATCH', description: `The ${readerRole} schema cannot read the other: ${message}`, additionalInfo: message },
+    ];
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { storedSchemaType } from './avro-schema.js';
-import { checkCompatibility } from './compatibility.js';
+import { checkCompatibility, confluentDetails } from './compatibility.js';
 import type { CompatibilityLevel, PreviousSchema } from './compatibility.js';
 import { devSchemaRegistryErrors } from './errors.js';
 import { effectiveCompatibility, findSubjectVersion, schemaById, subjectNotFound, subjectVersions } from './registry-state.js';
@@ -40,12 +40,14 @@ export function registerSchema(
   if (already !== undefined) return describeVersion(state, subject, already);
 
   const level = effectiveCompatibility(state, subject, appDefault);
-  const problems = checkCompatibility(level, submission.parsed.type, previousSchemas(state, live));
-  if (problems.length > 0) {
+  const failure = checkCompatibility(level, submission.parsed.type, previousSchemas(state, live));
+  if (failure !== undefined) {
+    // Confluent's wording and details, which its clients show as they are (the Python client's
+    // SchemaRegistryError): which earlier version broke, and which field at which path.
     throw devSchemaRegistryErrors.create(
       'TW_DEVSR_INCOMPATIBLE_SCHEMA',
-      `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: ${JSON.stringify(problems)}`,
-      { details: { subject, compatibility: level, problems } },
+      `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${confluentDetails(failure).join(', ')}]`,
+      { details: { subject, compatibility: level, version: failure.version, incompatibilities: failure.incompatibilities } },
     );
   }
 
@@ -97,11 +99,15 @@ export function compatibilityProblems(
   } else {
     against = [findSubjectVersion(state, subject, versionId, false)];
   }
-  return checkCompatibility(level, submission.parsed.type, previousSchemas(state, against));
+  const failure = checkCompatibility(level, submission.parsed.type, previousSchemas(state, against));
+  return failure === undefined ? [] : confluentDetails(failure);
 }
 
 function previousSchemas(state: RegistryState, versions: readonly SubjectVersion[]): PreviousSchema[] {
-  return versions.map((v) => ({ version: v.version, type: storedSchemaType(schemaById(state, v.schemaId).schema) }));
+  return versions.map((v) => {
+    const text = schemaById(state, v.schemaId).schema;
+    return { version: v.version, type: storedSchemaType(text), text };
+  });
 }
 
 function addSchema(state: RegistryState, submission: SchemaSubmission): number {

@@ -116,6 +116,33 @@ export function queryString(query: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** How a list endpoint was asked to list: Confluent's `deleted`, `deleted_only`, `offset` and `limit` (-1: no limit). */
+export interface ListOptions {
+  readonly deleted: boolean;
+  readonly deletedOnly: boolean;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** Reads the list parameters the Python client sends on every list (`offset=0&limit=-1`); bad numbers mean the defaults. */
+export function parseListOptions(query: unknown): ListOptions {
+  const int = (name: string, fallback: number) => {
+    const raw = queryString(query, name);
+    return raw !== undefined && /^-?[0-9]+$/.test(raw) ? Number(raw) : fallback;
+  };
+  return {
+    deleted: queryFlag(query, 'deleted'),
+    deletedOnly: queryFlag(query, 'deleted_only'),
+    offset: Math.max(0, int('offset', 0)),
+    limit: int('limit', -1),
+  };
+}
+
+/** One page of a list, as `offset` and `limit` ask. */
+export function pageOf<T>(items: readonly T[], opts: ListOptions): T[] {
+  return opts.limit < 0 ? items.slice(opts.offset) : items.slice(opts.offset, opts.offset + opts.limit);
+}
+
 function isAbsent(value: unknown): boolean {
   if (value == null) return true;
   if (Array.isArray(value)) return value.length === 0;

@@ -166,6 +166,21 @@ describe('subject routes', () => {
       expect(errorCodeOf(await send('DELETE', '/subjects/s'))).toBe(40401);
     });
 
+    it('lists deleted entries only and pages with offset and limit, as the Python client asks', async () => {
+      for (const subject of ['a', 'b', 'c']) await register(subject, v1);
+      await register('a', v2);
+      await send('DELETE', '/subjects/b');
+      await send('DELETE', '/subjects/a/versions/1');
+      const python = 'deleted=false&deleted_only=false&offset=0&limit=-1';
+      expect((await send('GET', `/subjects?${python}`)).body).toEqual(['a', 'c']);
+      expect((await send('GET', `/subjects/a/versions?${python}`)).body).toEqual([2]);
+      expect((await send('GET', '/subjects?deleted_only=true')).body).toEqual(['b']);
+      expect((await send('GET', '/subjects/a/versions?deleted_only=true')).body).toEqual([1]);
+      expect((await send('GET', '/subjects/c/versions?deleted_only=true')).body).toEqual([]);
+      expect((await send('GET', '/subjects?deleted=true&offset=1&limit=1')).body).toEqual(['b']);
+      expect((await send('GET', '/subjects/a/versions?deleted=true&offset=1')).body).toEqual([2]);
+    });
+
     it('refuses a permanent delete before a soft one with 40405', async () => {
       await register('s', v1);
       const response = await send('DELETE', '/subjects/s?permanent=true');

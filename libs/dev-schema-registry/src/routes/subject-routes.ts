@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { deleteSubject, deleteSubjectVersion } from '../deletion.js';
 import { describeVersion, lookupSchema, registerSchema } from '../registration.js';
 import { findSubjectVersion, subjectNames, subjectNotFound, subjectVersions } from '../registry-state.js';
-import { parseSchemaSubmission, parseVersionId, queryFlag, queryString } from '../request-parsing.js';
+import { pageOf, parseListOptions, parseSchemaSubmission, parseVersionId, queryFlag, queryString } from '../request-parsing.js';
 import type { RouteContext, SubjectParams, SubjectVersionParams } from './route-context.js';
 
 /**
@@ -11,17 +11,27 @@ import type { RouteContext, SubjectParams, SubjectVersionParams } from './route-
  * are always compared in one canonical form (see `parseAvroSchema`).
  */
 export function registerSubjectRoutes(app: FastifyInstance, { store, defaultCompatibility }: RouteContext): void {
+  // Lists page with offset/limit and may ask for deleted entries only, as in Confluent's API.
   app.get('/subjects', async (request) => {
-    const names = subjectNames(store.current(), queryFlag(request.query, 'deleted'));
+    const list = parseListOptions(request.query);
+    const state = store.current();
+    const live = subjectNames(state, false);
+    const names = list.deletedOnly
+      ? subjectNames(state, true).filter((name) => !live.includes(name))
+      : list.deleted
+        ? subjectNames(state, true)
+        : live;
     const prefix = queryString(request.query, 'subjectPrefix');
-    return prefix === undefined ? names : names.filter((name) => name.startsWith(prefix));
+    return pageOf(prefix === undefined ? names : names.filter((name) => name.startsWith(prefix)), list);
   });
 
   app.get<{ Params: SubjectParams }>('/subjects/:subject/versions', async (request) => {
     const { subject } = request.params;
-    const versions = subjectVersions(store.current(), subject, queryFlag(request.query, 'deleted'));
-    if (versions.length === 0) throw subjectNotFound(subject);
-    return versions.map((v) => v.version);
+    const list = parseListOptions(request.query);
+    const all = subjectVersions(store.current(), subject, true);
+    const versions = list.deletedOnly ? all.filter((v) => v.deleted) : list.deleted ? all : all.filter((v) => !v.deleted);
+    if (all.length === 0 || (versions.length === 0 && !list.deletedOnly)) throw subjectNotFound(subject);
+    return pageOf(versions, list).map((v) => v.version);
   });
 
   app.post<{ Params: SubjectParams }>('/subjects/:subject/versions', async (request) => {
