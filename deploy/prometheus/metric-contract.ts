@@ -14,8 +14,8 @@ export const runbooksDir = join(repoRoot, 'docs', 'runbooks');
 /** Every alert's runbook_url is this prefix, the alert name and `.md`. */
 export const runbookBaseUrl = 'https://github.com/tidewater/tidewater/blob/main/docs/runbooks/';
 
-/** Series Prometheus writes for every scrape target (not exported by the services). */
-export const prometheusTargetSeries = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped'];
+/** Series Prometheus writes itself: per scrape target, and ALERTS for alerting rules. */
+export const prometheusSeries = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'ALERTS', 'ALERTS_FOR_STATE'];
 
 const sourceRoots = ['libs', 'services'];
 

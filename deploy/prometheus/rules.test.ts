@@ -11,7 +11,7 @@ import {
   defaultMetricNames,
   isKnownSeries,
   loadRules,
-  prometheusTargetSeries,
+  prometheusSeries,
   promqlMetricNames,
   recordedNames,
   registeredTidewaterMetrics,
@@ -101,7 +101,7 @@ describe('Prometheus rules', () => {
     const known = new Set([
       ...registeredTidewaterMetrics().keys(),
       ...(await defaultMetricNames()),
-      ...prometheusTargetSeries,
+      ...prometheusSeries,
       ...recordedNames(),
       ...pendingMetrics,
     ]);
