@@ -79,6 +79,14 @@ describe('modelManifestSchema', () => {
     expect(modelManifestSchema.safeParse({ ...committed, referenceProfile: { ...profile, features, score } }).success).toBe(true);
   });
 
+  it('takes inputs.nonFinite as default or dead-letter, absent meaning default, and nothing else', () => {
+    expect(parseModelManifest(committed, 'committed').inputs.nonFinite).toBeUndefined();
+    const withPolicy = (nonFinite: unknown) => modelManifestSchema.safeParse({ ...committed, inputs: { ...committed.inputs, nonFinite } });
+    expect(withPolicy('dead-letter').success).toBe(true);
+    expect(withPolicy('default').success).toBe(true);
+    expect(withPolicy('drop').success).toBe(false);
+  });
+
   it('throws TW_MANIFEST_INVALID naming the source', () => {
     expect(() => parseModelManifest({ name: 'x' }, '/models/x/manifest.json')).toThrow(
       expect.objectContaining({ code: 'TW_MANIFEST_INVALID', message: expect.stringContaining('/models/x/manifest.json') }),

@@ -93,6 +93,10 @@ export const modelManifestSchema = z
       tensor: z.string().min(1),
       // In column order of the input tensor.
       features: z.array(featureSpecSchema).min(1),
+      // A value that is not finite as float32 (NaN, ±Infinity, beyond ±3.4e38): `default` (when absent)
+      // scores the row with the feature's default, as for a missing value; `dead-letter` scores nothing
+      // and dead-letters the record (inference's TW_MODEL_NON_FINITE_INPUT).
+      nonFinite: z.enum(['default', 'dead-letter']).optional(),
     }),
     outputs: z.object({
       tensor: z.string().min(1),

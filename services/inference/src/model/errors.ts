@@ -19,6 +19,11 @@ export const modelErrors = defineErrors('TW_MODEL_', {
     retriable: false,
     description: 'ONNX Runtime failed to run the model on a batch, or returned an output of an unexpected type or shape.',
   },
+  TW_MODEL_NON_FINITE_INPUT: {
+    retriable: false,
+    description:
+      'A feature value is not finite as float32 and the manifest says inputs.nonFinite: dead-letter; the record is dead-lettered, not scored.',
+  },
   TW_MODEL_INVALID_SCORE: {
     retriable: false,
     description:

@@ -33,6 +33,17 @@ describe('createRowWriter', () => {
     expect([...out].every(Number.isFinite)).toBe(true);
   });
 
+  it('throws TW_MODEL_NON_FINITE_INPUT for such a number when the manifest says nonFinite: dead-letter', () => {
+    const write = createRowWriter(specs, 'dead-letter');
+    const out = new Float32Array(4);
+    for (const bad of [1e39, Number.MAX_VALUE, Number.NaN, Number.NEGATIVE_INFINITY, '1e39'])
+      expect(() => write({ amount: 1, is_ecom: 0, txn_count_1h: bad, constructor: 2 }, out, 0)).toThrow(
+        expect.objectContaining({ code: 'TW_MODEL_NON_FINITE_INPUT' }),
+      );
+    // Missing, null and non-numeric values still take the default.
+    expect(write({ amount: null, is_ecom: 'yes' }, out, 0)).toEqual({ missing: 4 });
+  });
+
   it('takes booleans as 0/1 and numeric strings as numbers', () => {
     const out = new Float32Array(4);
     expect(createRowWriter(specs)({ amount: ' 40.5 ', is_ecom: true, txn_count_1h: false, constructor: '' }, out, 0)).toEqual({

@@ -158,7 +158,7 @@ export async function loadOnnxModel(dir: string, opts: LoadOnnxModelOptions = {}
     manifest,
     dir,
     featureNames,
-    toRow: createRowWriter(manifest.inputs.features),
+    toRow: createRowWriter(manifest.inputs.features, manifest.inputs.nonFinite),
     score(rows, n) {
       if (closed) return Promise.reject(modelErrors.create('TW_MODEL_CLOSED', `model ${manifest.name}/${manifest.version} is closed`));
       if (!Number.isInteger(n) || n < 0 || n * width > rows.length) {

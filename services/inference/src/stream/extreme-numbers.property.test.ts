@@ -14,7 +14,7 @@ import {
 } from '@tidewater/ingestion';
 import type { ConsumedRecord } from '@tidewater/kafka';
 import { repoRoot, type FeatureVector } from '@tidewater/schemas';
-import { loadOnnxModel, type LoadedModel } from '../model/index.js';
+import { createRowWriter, loadOnnxModel, type LoadedModel } from '../model/index.js';
 import type { ModelLease } from '../model-routing.js';
 import { scoreRecords } from './score-records.js';
 
@@ -23,7 +23,8 @@ import { scoreRecords } from './score-records.js';
 // the card-fraud feature set) and inference (row writer, the committed ONNX model, score checks).
 // Every event must end as a prediction with a finite score in [0, 1], or in a dead-letter topic with
 // a code. Ingestion runs with its default bounds, and without any (as a misconfigured deployment, or
-// data that predates them), so the guards of feature and inference are exercised on their own too.
+// data that predates them), so the guards of feature and inference are exercised on their own too;
+// the model's manifest takes the default for a non-finite input, or dead-letters the record.
 const logger = pino({ level: 'silent' });
 const now = Date.UTC(2026, 11, 6, 12);
 const featureSet = loadFeatureSet(defaultFeatureSetPath);
@@ -59,7 +60,11 @@ const text = (e: RawEvent) =>
   `"merchant_id":"m-1","merchant_category":"5411","country":"DE","channel":"ecom"}`;
 
 /** Ingestion, feature and inference in-process, in one batch each, as the services chain them over Kafka. */
-async function pipeline(policy: typeof bounded | typeof unbounded, events: readonly RawEvent[]): Promise<Outcome> {
+async function pipeline(
+  policy: typeof bounded | typeof unbounded,
+  events: readonly RawEvent[],
+  nonFinite: 'default' | 'dead-letter' = 'default',
+): Promise<Outcome> {
   const sink = createMemorySink();
   const path = createIngestPath({
     policy,
@@ -108,7 +113,17 @@ async function pipeline(policy: typeof bounded | typeof unbounded, events: reado
     span: trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 }),
     context: ROOT_CONTEXT,
   }));
-  const lease: ModelLease = { serving: model, shadows: [], release: () => undefined };
+  // The manifest's inputs.nonFinite decides whether a feature beyond float32 takes its default or dead-letters the record.
+  const serving: LoadedModel =
+    nonFinite === 'default'
+      ? model
+      : {
+          ...model,
+          manifest: { ...model.manifest, inputs: { ...model.manifest.inputs, nonFinite } },
+          toRow: createRowWriter(model.manifest.inputs.features, nonFinite),
+          score: (rows, n) => model.score(rows, n),
+        };
+  const lease: ModelLease = { serving, shadows: [], release: () => undefined };
   const scored = await scoreRecords(
     (m, rows, n) => m.score(rows, n),
     records,
@@ -175,26 +190,31 @@ describe('extreme numbers through ingestion, feature and inference', () => {
   it('end every event as a finite prediction in [0, 1] or a dead letter with a code', async () => {
     const seen = { predicted: 0, ingestDlq: 0, inferenceDlq: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(bounded, unbounded), events, async (policy, es) => {
-        const out = await pipeline(policy, es);
-        for (const v of out.vectors)
-          for (const [name, value] of Object.entries(v.features))
-            expect(typeof value !== 'number' || Number.isFinite(value), `${v.event_id} ${name}=${String(value)}`).toBe(true);
-        for (const e of es) {
-          const ends = [out.ingestCodes.has(e.id), out.inferenceCodes.has(e.id), out.scores.has(e.id)].filter(Boolean);
-          expect(ends, `${e.id} ends once`).toHaveLength(1);
-          const p = out.scores.get(e.id);
-          if (p) {
-            expect(Number.isFinite(p.score) && p.score >= 0 && p.score <= 1, `${e.id} score ${p.score}`).toBe(true);
-            expect(p.label).toBe(p.score >= model.manifest.outputs.threshold);
+      fc.asyncProperty(
+        fc.constantFrom(bounded, unbounded),
+        events,
+        fc.constantFrom('default' as const, 'dead-letter' as const),
+        async (policy, es, nonFinite) => {
+          const out = await pipeline(policy, es, nonFinite);
+          for (const v of out.vectors)
+            for (const [name, value] of Object.entries(v.features))
+              expect(typeof value !== 'number' || Number.isFinite(value), `${v.event_id} ${name}=${String(value)}`).toBe(true);
+          for (const e of es) {
+            const ends = [out.ingestCodes.has(e.id), out.inferenceCodes.has(e.id), out.scores.has(e.id)].filter(Boolean);
+            expect(ends, `${e.id} ends once`).toHaveLength(1);
+            const p = out.scores.get(e.id);
+            if (p) {
+              expect(Number.isFinite(p.score) && p.score >= 0 && p.score <= 1, `${e.id} score ${p.score}`).toBe(true);
+              expect(p.label).toBe(p.score >= model.manifest.outputs.threshold);
+            }
           }
-        }
-        for (const code of out.ingestCodes.values()) expect(code).toMatch(/^TW_INGEST_[A-Z_]+$/);
-        for (const code of out.inferenceCodes.values()) expect(code).toBe('TW_MODEL_INVALID_SCORE');
-        seen.predicted += out.scores.size;
-        seen.ingestDlq += out.ingestCodes.size;
-        seen.inferenceDlq += out.inferenceCodes.size;
-      }),
+          for (const code of out.ingestCodes.values()) expect(code).toMatch(/^TW_INGEST_[A-Z_]+$/);
+          for (const code of out.inferenceCodes.values()) expect(['TW_MODEL_INVALID_SCORE', 'TW_MODEL_NON_FINITE_INPUT']).toContain(code);
+          seen.predicted += out.scores.size;
+          seen.ingestDlq += out.ingestCodes.size;
+          seen.inferenceDlq += out.inferenceCodes.size;
+        },
+      ),
       { numRuns: 200 },
     );
     // Both outcomes are reached, so the property is not vacuous.
@@ -234,6 +254,16 @@ describe('extreme numbers through ingestion, feature and inference', () => {
       expect(p === undefined ? out.inferenceCodes.get(id) : Number.isFinite(p.score) && p.score >= 0 && p.score <= 1).toBeTruthy();
     }
     expect(out.scores.get('after')!.label).toBe(false);
+  });
+
+  it('dead-letters a 1e39 payment with TW_MODEL_NON_FINITE_INPUT when the manifest says so, and scores the rest', async () => {
+    const out = await pipeline(
+      unbounded,
+      [{ id: 'past-fp32', card: 'card-a', amount: '1e39', currency: 'EUR', occurredAt: at(3) }, ordinary('other', 'card-b', 3)],
+      'dead-letter',
+    );
+    expect(out.inferenceCodes).toEqual(new Map([['past-fp32', 'TW_MODEL_NON_FINITE_INPUT']]));
+    expect([...out.scores.keys()]).toEqual(['other']);
   });
 
   it('dead-letters occurred_at 0001-01-01 with TW_INGEST_PAST_TIMESTAMP', async () => {

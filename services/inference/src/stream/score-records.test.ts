@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsumedRecord } from '@tidewater/kafka';
 import { repoRoot, type FeatureVector } from '@tidewater/schemas';
-import { loadOnnxModel, type LoadedModel } from '../model/index.js';
+import { createRowWriter, loadOnnxModel, type LoadedModel } from '../model/index.js';
 import type { ModelLease } from '../model-routing.js';
 import { scoreRecords } from './score-records.js';
 import { sampleFeatureVectors } from './test-support.js';
@@ -116,6 +116,41 @@ describe('scoreRecords', () => {
     expect(scored.defaulted.get(primary)).toBe(3);
     const score = scored.serving[0]!.prediction.score;
     expect(Number.isFinite(score) && score >= 0 && score <= 1).toBe(true);
+  });
+
+  it('dead-letters, unscored, a record with a non-finite feature when the manifest says nonFinite: dead-letter', async () => {
+    const strict: LoadedModel = {
+      ...primary,
+      manifest: { ...primary.manifest, inputs: { ...primary.manifest.inputs, nonFinite: 'dead-letter' } },
+      toRow: createRowWriter(primary.manifest.inputs.features, 'dead-letter'),
+      score: (rows, n) => primary.score(rows, n),
+    };
+    const vectors = sampleFeatureVectors(4, { prefix: 'strict' });
+    vectors[1] = { ...vectors[1]!, features: { ...vectors[1]!.features, amount_sum_1h: 1e308 } };
+    const records = consumed(vectors);
+    const runs: number[] = [];
+    const scored = await scoreRecords(
+      (model, rows, n) => {
+        runs.push(n);
+        return model.score(rows, n);
+      },
+      records,
+      records.map((): ModelLease => ({ serving: strict, shadows: [], release: () => undefined })),
+      () => 1,
+    );
+    expect(runs).toEqual([3]);
+    expect(scored.serving.map((s) => s.record.offset)).toEqual(['100', '102', '103']);
+    expect(scored.rejected.map((r) => [r.record.offset, (r.error as { code?: string }).code])).toEqual([
+      ['101', 'TW_MODEL_NON_FINITE_INPUT'],
+    ]);
+    // The rows scored are the three others', not shifted: the same scores as the lenient model's.
+    const lenient = await scoreRecords(
+      (model, rows, n) => model.score(rows, n),
+      consumed([vectors[0]!, vectors[2]!, vectors[3]!]),
+      [0, 1, 2].map((): ModelLease => ({ serving: primary, shadows: [], release: () => undefined })),
+      () => 1,
+    );
+    scored.serving.forEach((s, i) => expect(s.prediction.score).toBeCloseTo(lenient.serving[i]!.prediction.score, 6));
   });
 
   it('serves the batch when a shadow version fails, and reports the failure', async () => {

@@ -1,16 +1,19 @@
 import type { ConsumedRecord } from '@tidewater/kafka';
 import type { FeatureVector, Prediction } from '@tidewater/schemas';
-import { invalidScore, isValidScore, type LoadedModel } from '../model/index.js';
+import { invalidScore, isValidScore, modelErrors, type LoadedModel } from '../model/index.js';
 import type { ModelLease } from '../model-routing.js';
 
 /** Scores `rows` (n rows of the model's width) in a shared batch; the dynamic batcher's `score`. */
 export type BatchScore = (model: LoadedModel, rows: Float32Array, n: number) => Promise<Float32Array>;
 
-/** A record whose model output was not a score (NaN, ±Infinity, outside [0, 1]): never published. */
+/**
+ * A record that is not published: its model output was not a score (NaN, ±Infinity, outside [0, 1]),
+ * or a feature was not finite as float32 and the manifest says `inputs.nonFinite: dead-letter`.
+ */
 export interface RejectedRecord {
   readonly record: ConsumedRecord<FeatureVector>;
   readonly model: LoadedModel;
-  /** TW_MODEL_INVALID_SCORE. */
+  /** TW_MODEL_INVALID_SCORE or TW_MODEL_NON_FINITE_INPUT. */
   readonly error: Error;
 }
 
@@ -55,14 +58,25 @@ async function scoreGroup(
   const width = model.featureNames.length;
   const rows = new Float32Array(group.length * width);
   let defaulted = 0;
-  for (let i = 0; i < group.length; i++) defaulted += model.toRow(group[i]!.value.features, rows, i * width).missing;
-  const scores = await score(model, rows, group.length);
+  const rejected: RejectedRecord[] = [];
+  // The records with a row, in order: a manifest with `inputs.nonFinite: dead-letter` refuses some.
+  const scored: ConsumedRecord<FeatureVector>[] = [];
+  for (const record of group) {
+    try {
+      defaulted += model.toRow(record.value.features, rows, scored.length * width).missing;
+    } catch (err) {
+      if (!modelErrors.is(err, 'TW_MODEL_NON_FINITE_INPUT')) throw err;
+      rejected.push({ record, model, error: err });
+      continue;
+    }
+    scored.push(record);
+  }
+  const scores = scored.length === 0 ? new Float32Array(0) : await score(model, rows, scored.length);
   const predictedAt = now();
   const { name, version } = model.manifest;
   const { threshold } = model.manifest.outputs;
-  const rejected: RejectedRecord[] = [];
   const predictions: ModelPredictions['predictions'][number][] = [];
-  group.forEach((record, i) => {
+  scored.forEach((record, i) => {
     const v = record.value;
     const s = scores[i]!;
     // Rows are finite (the row writer defaults anything else), yet a model can still answer NaN:
