@@ -56,8 +56,8 @@ function expectEnvFitsSchema(service: string, env: Readonly<Record<string, strin
   for (const name of loopbackDefaults(schema))
     expect(env[name], `${service}: ${name} defaults to this machine, so must be set`).toBeTruthy();
   expect(
-    // NODE_OPTIONS is Node's own (V8 heap settings), not the service's config.
-    explicit.filter((name) => !(name in schema.shape) && name !== 'NODE_OPTIONS'),
+    // NODE_OPTIONS is Node's own (V8 heap settings) and OTEL_* the OpenTelemetry SDK's, not the service's config.
+    explicit.filter((name) => !(name in schema.shape) && name !== 'NODE_OPTIONS' && !name.startsWith('OTEL_')),
     `${service}: variables its config schema does not read (typos?)`,
   ).toEqual([]);
   const parsed = schema.safeParse(env);
@@ -267,7 +267,8 @@ describe('deploy/k8s', () => {
     const known = new Set(serviceNames.flatMap((s) => Object.keys(schemaOf(s).shape)));
     for (const cm of configMaps)
       expect(
-        Object.keys(cm.data).filter((k) => !known.has(k)),
+        // OTEL_* are read by the OpenTelemetry SDK every service starts (libs/tracing).
+        Object.keys(cm.data).filter((k) => !known.has(k) && !k.startsWith('OTEL_')),
         cm.metadata.name,
       ).toEqual([]);
   });
