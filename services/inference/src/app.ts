@@ -149,6 +149,11 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
         await outbox.deliver(batches, nextOffsets(records));
         countPredictions(scored.serving, 'predictions');
         countQuality(scored);
+        const acknowledgedAt = now();
+        for (const { model, prediction } of scored.serving) {
+          // Event time can be ahead of this clock by the allowed skew: count that as no delay.
+          metrics.pipelineLatency.observe({ model: model.manifest.name }, Math.max(0, acknowledgedAt - prediction.event_time) / 1000);
+        }
         for (const s of scored.shadow) {
           const { name, version } = s.model.manifest;
           metrics.predictions.inc({ model: name, version, destination: 'shadow' }, s.predictions.length);
@@ -166,12 +171,6 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
     metrics,
     logger: deps.logger,
   });
-  const { END_BATCH_PROCESS, GROUP_JOIN } = consumer.consumer.events;
-  consumer.consumer.on(END_BATCH_PROCESS, (e) => {
-    metrics.consumerLag.set({ topic: e.payload.topic, partition: String(e.payload.partition) }, Number(e.payload.offsetLag));
-  });
-  // Partitions another member now owns would otherwise keep reporting their last lag here.
-  consumer.consumer.on(GROUP_JOIN, () => metrics.consumerLag.reset());
 
   function countQuality(scored: ScoredBatch): void {
     for (const [m, n] of scored.defaulted)

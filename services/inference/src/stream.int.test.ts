@@ -168,7 +168,10 @@ describe('inference stream path', () => {
     expect(count).toBeGreaterThanOrEqual(Math.ceil(vectors.length / 128));
     expect(text).toMatch(/tw_inference_batch_size_bucket\{le="64"[^}]*\} \d+/);
     expect(text).toMatch(/tw_inference_predictions_total\{model="fraud-demo",version="1",destination="predictions"[^}]*\} 3000/);
-    expect(text).toMatch(/tw_inference_consumer_lag\{topic="[^"]+",partition="\d"/);
+    // Every served prediction's end-to-end latency is observed once, by model.
+    expect(text).toMatch(/tw_pipeline_latency_seconds_count\{[^}]*model="fraud-demo"[^}]*\} 3000/);
+    // The consumer runner's lag probe reports this group's partitions.
+    expect(text).toMatch(/tw_kafka_consumer_lag\{[^}]*group="[^"]+",topic="[^"]+",partition="\d"/);
 
     // Offsets are committed: the group is at the end of every partition.
     await app.close();

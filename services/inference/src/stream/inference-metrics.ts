@@ -20,8 +20,8 @@ export interface InferenceMetrics {
   readonly pausedPartitions: Gauge;
   /** Times the consumer paused for backpressure. */
   readonly pauses: Counter;
-  /** Records between the last one processed and the partition's high watermark. */
-  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  /** Seconds from an event's time to its prediction's acknowledgement by Kafka. */
+  readonly pipelineLatency: Histogram<'model'>;
 }
 
 export function createInferenceMetrics(registry: Registry): InferenceMetrics {
@@ -65,6 +65,13 @@ export function createInferenceMetrics(registry: Registry): InferenceMetrics {
       labelNames: ['model', 'version'],
       registers,
     }),
+    pipelineLatency: new Histogram({
+      name: 'tw_pipeline_latency_seconds',
+      help: "End to end: from the event's time (occurred_at) to its prediction acknowledged on the predictions topic",
+      labelNames: ['model'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
     inFlight: new Gauge({ name: 'tw_inference_in_flight', help: 'Records read and not yet acknowledged downstream', registers }),
     pausedPartitions: new Gauge({
       name: 'tw_inference_paused_partitions',
@@ -74,12 +81,6 @@ export function createInferenceMetrics(registry: Registry): InferenceMetrics {
     pauses: new Counter({
       name: 'tw_inference_backpressure_pauses_total',
       help: 'Times a partition was paused for backpressure',
-      registers,
-    }),
-    consumerLag: new Gauge({
-      name: 'tw_inference_consumer_lag',
-      help: 'Records behind the high watermark, per input partition, after the last processed batch',
-      labelNames: ['topic', 'partition'],
       registers,
     }),
   };
