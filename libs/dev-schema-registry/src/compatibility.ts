@@ -77,7 +77,8 @@ export function confluentDetails(failure: CompatibilityFailure): string[] {
   return [
     ...failure.incompatibilities.map(formatIncompatibility),
     `{oldSchemaVersion: ${failure.version}}`,
-    `{oldSchema: '${failure.oldSchema}'}`,
+    // Compact, as Confluent prints it: a registered text may span lines.
+    `{oldSchema: '${JSON.stringify(JSON.parse(failure.oldSchema))}'}`,
     `{validateFields: 'false', compatibility: '${failure.level}'}`,
   ];
 }
