@@ -62,6 +62,13 @@ export async function startServiceRuntime(opts: {
   service: string;
   config: RuntimeConfig;
   readinessTopics: readonly string[];
+  /**
+   * 'await' (the default): boot waits until the producer has connected to Kafka, and fails when it
+   * cannot. 'background': boot goes on and the producer keeps connecting, for a service with work
+   * that does not need Kafka (alerting delivers from Redis); until it connects, sends fail at once
+   * and /readyz reports kafka as not ready.
+   */
+  kafkaAtBoot?: 'await' | 'background';
 }): Promise<ServiceRuntime> {
   const { config, service } = opts;
   const tracing = startTracing({ serviceName: `tidewater-${service}` });
@@ -74,8 +81,16 @@ export async function startServiceRuntime(opts: {
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? `tidewater-${service}`, logger });
   const schemaRegistry = new SchemaRegistryClient({ baseURLs: [config.SCHEMA_REGISTRY_URL] });
   const producer = createProducer({ kafka, logger });
-  await producer.start();
-  shutdown.add('producer', () => producer.close());
+  if (opts.kafkaAtBoot === 'background') {
+    const connecting = connectInBackground(producer, logger, () => shutdown.closing);
+    shutdown.add('producer', async () => {
+      connecting.stop();
+      await producer.close();
+    });
+  } else {
+    await producer.start();
+    shutdown.add('producer', () => producer.close());
+  }
 
   const kafkaProbe = kafkaReadinessCheck(kafka, opts.readinessTopics);
   shutdown.add('readiness-probe', () => kafkaProbe.close());
@@ -134,6 +149,38 @@ export async function startServiceRuntime(opts: {
         return { port };
       })();
       return listening;
+    },
+  };
+}
+
+/**
+ * Connects the producer until it succeeds or shutdown begins. kafkajs gives up a connect after its
+ * bounded retries (seconds when connections are refused), so this tries again after a pause; sends
+ * meanwhile fail at once.
+ */
+function connectInBackground(producer: TidewaterProducer, logger: Logger, closing: () => boolean): { stop(): void } {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  void (async () => {
+    for (let attempt = 1; !stopped && !closing(); attempt++) {
+      try {
+        await producer.raw.connect();
+        if (attempt > 1) logger.info({ attempt }, 'producer connected to Kafka');
+        return;
+      } catch (err) {
+        if (stopped || closing()) return;
+        logger.warn({ err, attempt }, 'producer cannot reach Kafka; trying again');
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, Math.min(30_000, 1000 * attempt)).unref();
+        });
+      }
+    }
+  })();
+  return {
+    stop() {
+      stopped = true;
+      wake?.();
     },
   };
 }

@@ -2,10 +2,11 @@ import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
 import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
 import type { Alert } from '@tidewater/schemas';
-import { avroConsumerCodec, avroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
+import { avroConsumerCodec, avroTopicWriter, type AvroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { AlertingConfig } from './config.js';
 import { alertingErrors } from './errors.js';
-import { createDeliveryQueue } from './delivery/index.js';
+import { createDeliveryQueue, defaultReceiverTimeoutMs } from './delivery/index.js';
+import { backgroundConsumer } from './dispatch/background-consumer.js';
 import { createDispatcher } from './dispatch/dispatcher.js';
 import { createGroupState } from './dispatch/group-state.js';
 import { systemClock, type Clock, type Notification } from './notification.js';
@@ -36,7 +37,13 @@ export type AlertingDeps = Pick<
 
 export interface AlertingApp {
   readonly consumer: ConsumerRunner;
+  /**
+   * Starts delivery and group flushing from the state in Redis at once, and the alerts consumer in
+   * the background: a Kafka outage at boot holds up neither (issue 21).
+   */
   start(): Promise<void>;
+  /** A readiness check: resolves once the alerts consumer has joined its group, else says what it waits for. */
+  consumerJoined(): Promise<void>;
   /** One pass of the dispatcher: flush the groups that are due (the delivery queue has its own timer). */
   tick(): Promise<void>;
   close(): Promise<void>;
@@ -83,8 +90,19 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
   const fanout = receiverFanout(routing);
   const silences = createSilenceStore(deps.redis, { keyPrefix: `${prefix}silences:` });
   registerSilenceRoutes(deps.http, { store: silences, clock });
-  const alertsOut = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_ALERTS, 'alert', config.SCHEMA_AUTO_REGISTER);
+  // Resolved when first needed, not at boot: the registry may be out of reach with Kafka, and
+  // delivery must start regardless. A failed lookup is tried again the next time.
+  let alertsWriter: Promise<AvroTopicWriter<Alert>> | undefined;
+  const alertsOut = () =>
+    (alertsWriter ??= avroTopicWriter(deps.schemaRegistry, config.TOPIC_ALERTS, 'alert', config.SCHEMA_AUTO_REGISTER).catch(
+      (err: unknown) => {
+        alertsWriter = undefined;
+        throw err;
+      },
+    ));
   const parkedLetters = deps.deadLetterWriter(config.TOPIC_ALERTS_DLQ);
+  // A lease outlasts the slowest receiver's timeout, so a send in flight is never taken by another replica.
+  const longestTimeoutMs = Math.max(0, ...[...fanout.endpoints.values()].map((e) => e.timeoutMs ?? defaultReceiverTimeoutMs));
 
   const queue = createDeliveryQueue({
     redis: deps.redis,
@@ -93,6 +111,7 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
     logger: deps.logger,
     clock,
     metrics: deps.metrics,
+    leaseMs: Math.max(60_000, longestTimeoutMs + 30_000),
     onDelivered: (n, attempts) => {
       deps.logger.info(
         { receiver: n.receiver, groupKey: n.groupKey, status: n.status, alerts: n.alerts.length, attempts },
@@ -116,7 +135,8 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
       // The alerting path itself is broken: say so through it, unless this is already that alert (no loops).
       if (n.alerts.every((a) => a.labels['alertname'] === 'AlertDeliveryFailed')) return;
       const alert = deliveryFailedAlert(n, err, clock.now(), config.RUNBOOK_BASE_URL);
-      await deps.producer.send(alertsOut.topic, [{ key: alertsOut.key.encode(alert.fingerprint), value: alertsOut.value.encode(alert) }]);
+      const out = await alertsOut();
+      await deps.producer.send(out.topic, [{ key: out.key.encode(alert.fingerprint), value: out.value.encode(alert) }]);
     },
   });
 
@@ -158,20 +178,26 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
     onMuted: (reason) => m.muted.inc({ reason }),
   });
 
-  const consumer = createConsumerRunner<Alert>({
-    kafka: deps.kafka,
+  const codec = avroConsumerCodec(deps.schemaRegistry, 'alert');
+  const consumer = backgroundConsumer({
     groupId: config.CONSUMER_GROUP,
-    topics: [config.TOPIC_ALERTS],
     logger: deps.logger,
-    registry: deps.metrics,
-    deadLetters: parkedLetters,
-    ...avroConsumerCodec(deps.schemaRegistry, 'alert'),
-    handle: async (records) => {
-      for (const r of records) {
-        await dispatcher.ingest(r.value);
-        m.received.inc({ status: r.value.status });
-      }
-    },
+    make: () =>
+      createConsumerRunner<Alert>({
+        kafka: deps.kafka,
+        groupId: config.CONSUMER_GROUP,
+        topics: [config.TOPIC_ALERTS],
+        logger: deps.logger,
+        registry: deps.metrics,
+        deadLetters: parkedLetters,
+        ...codec,
+        handle: async (records) => {
+          for (const r of records) {
+            await dispatcher.ingest(r.value);
+            m.received.inc({ status: r.value.status });
+          }
+        },
+      }),
   });
 
   let timer: NodeJS.Timeout | undefined;
@@ -189,8 +215,8 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
   return {
     consumer,
     tick,
+    consumerJoined: () => consumer.joined(),
     async start() {
-      await consumer.start();
       if (closed) return; // SIGTERM during boot: do not start timers against closing resources
       queue.start();
       timer = setInterval(() => {
@@ -199,6 +225,8 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
           .catch((err: unknown) => deps.logger.warn({ err }, 'alerting tick failed; retrying next tick'))
           .finally(() => (ticking = undefined));
       }, config.ALERTING_TICK_MS);
+      // Not awaited: it retries until Kafka answers, and readiness says so meanwhile.
+      void consumer.start();
     },
     close() {
       closed ??= (async () => {

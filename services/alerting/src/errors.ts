@@ -52,6 +52,16 @@ export const alertingErrors = defineErrors('TW_ALERT_', {
     description:
       'The delivery queue holds its maximum number of notifications (receivers are down or too slow); enqueue refused this one. Retry once it drains.',
   },
+  TW_ALERT_PARKING_TIMED_OUT: {
+    retriable: true,
+    description:
+      'Parking a notification (its dead-letter write, during a Kafka outage say) did not finish within the delivery queue parkTimeoutMs; the notification stays queued and is parked on a later try.',
+  },
+  TW_ALERT_CONSUMER_NOT_READY: {
+    retriable: true,
+    description:
+      'The alerts consumer has not joined its consumer group yet (Kafka unreachable, or a rebalance under way); /readyz reports it under alerts-consumer while delivery from Redis goes on.',
+  },
   TW_ALERT_DELIVERY_EXHAUSTED: {
     retriable: false,
     description:

@@ -11,7 +11,13 @@ try {
   const routing = config.ALERTING_CONFIG_FILE
     ? loadAlertingConfig({ file: config.ALERTING_CONFIG_FILE }, process.env)
     : defaultAlertingConfig(process.env);
-  const rt = await startServiceRuntime({ service: 'alerting', config, readinessTopics: [config.TOPIC_ALERTS] });
+  // Kafka in the background: notifications already in Redis go out even while Kafka is unreachable (issue 21).
+  const rt = await startServiceRuntime({
+    service: 'alerting',
+    config,
+    readinessTopics: [config.TOPIC_ALERTS],
+    kafkaAtBoot: 'background',
+  });
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
   await redis.connect();
   rt.shutdown.add('redis', async () => void (await redis.quit()));
@@ -20,6 +26,7 @@ try {
   // Registered before the consumer, so it runs after it: stop ingesting first, then the timers and the delivery pass in flight.
   rt.shutdown.add('dispatch-and-delivery', () => app.close());
   rt.superviseConsumer(app.consumer);
+  rt.addReadinessCheck('alerts-consumer', () => app.consumerJoined());
   await rt.listen();
   await app.start();
 } catch (err) {

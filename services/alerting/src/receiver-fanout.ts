@@ -20,17 +20,17 @@ export function receiverFanout(config: AlertingRuntimeConfig) {
     const list: Target[] = [];
     r.slackConfigs.forEach((c, i) => {
       const endpointName = `${r.name}/slack/${i}`;
-      endpoints.set(endpointName, { type: 'slack', url: c.webhookUrl });
+      endpoints.set(endpointName, { type: 'slack', url: c.webhookUrl, ...timeout(c) });
       list.push({ endpointName, sendResolved: c.sendResolved });
     });
     r.pagerdutyConfigs.forEach((c, i) => {
       const endpointName = `${r.name}/pagerduty/${i}`;
-      endpoints.set(endpointName, { type: 'pagerduty', routingKey: c.routingKey, url: c.url });
+      endpoints.set(endpointName, { type: 'pagerduty', routingKey: c.routingKey, url: c.url, ...timeout(c) });
       list.push({ endpointName, sendResolved: c.sendResolved });
     });
     r.webhookConfigs.forEach((c, i) => {
       const endpointName = `${r.name}/webhook/${i}`;
-      endpoints.set(endpointName, { type: 'webhook', url: c.url });
+      endpoints.set(endpointName, { type: 'webhook', url: c.url, ...timeout(c) });
       list.push({ endpointName, sendResolved: c.sendResolved });
     });
     targets.set(r.name, list);
@@ -54,3 +54,8 @@ export function receiverFanout(config: AlertingRuntimeConfig) {
 }
 
 export type ReceiverFanout = ReturnType<typeof receiverFanout>;
+
+/** The integration's own `timeout`, when it has one. */
+function timeout(c: { readonly timeoutMs?: number }): { timeoutMs?: number } {
+  return c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs };
+}

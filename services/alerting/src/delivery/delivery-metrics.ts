@@ -25,7 +25,7 @@ export function createDeliveryMetrics(registry: Registry | undefined, depth: () 
   const enqueued = free(names.enqueued)
     ? new Counter({
         name: names.enqueued,
-        help: 'Notifications offered to the delivery queue, by result (added, queued/done = duplicate id, full = refused)',
+        help: 'Notifications offered to the delivery queue, by result (added, replaced = took the place of an unsent one of its group, queued/done = duplicate id, full = refused)',
         labelNames: ['result'],
         registers: [registry],
       })

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createDeliveryQueue } from './delivery-queue.js';
-import { alert, eventually, memoryLogger, notification, startFakeReceiver, type FakeReceiver } from './test-helpers.js';
+import { alert, eventually, memoryLogger, notification } from './test-helpers.js';
+import { startFakeWebhook, type FakeWebhook } from '../../test/fake-webhook.js';
 
 // The one delivery test on real time: a fake Slack that rate-limits, fails, hangs and then accepts,
 // checked from the server's side (receive timestamps), as Slack would see us.
@@ -10,11 +11,11 @@ import { alert, eventually, memoryLogger, notification, startFakeReceiver, type 
 const redisUrl = inject('redisUrl');
 const keyPrefix = `test:delivery-rt:${randomUUID()}`;
 let redis: Redis;
-let slack: FakeReceiver;
+let slack: FakeWebhook;
 
 beforeAll(async () => {
   redis = new Redis(redisUrl);
-  slack = await startFakeReceiver();
+  slack = await startFakeWebhook();
 });
 
 afterAll(async () => {
@@ -57,6 +58,7 @@ describe('delivery to a misbehaving Slack webhook, in real time', () => {
       await queue.enqueue(
         notification({
           id: name,
+          groupKey: `group-${name}`,
           receiver: 'team',
           createdAt: Date.now(),
           alerts: [alert({ labels: { alertname: name, severity: 'warning' } })],

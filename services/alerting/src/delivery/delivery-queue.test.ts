@@ -6,7 +6,8 @@ import type { TidewaterError } from '@tidewater/errors';
 import type { Notification } from '../notification.js';
 import { createDeliveryQueue, type DeliveryQueueOptions } from './delivery-queue.js';
 import type { ReceiverEndpoint } from './receiver-endpoint.js';
-import { alert, eventually, memoryLogger, notification, startFakeReceiver, type FakeReceiver } from './test-helpers.js';
+import { alert, eventually, memoryLogger, notification } from './test-helpers.js';
+import { answers, slackStatusOf, startFakeWebhook, type FakeWebhook } from '../../test/fake-webhook.js';
 
 // Fake time drives the queue (runDue(now)); the receiver is a real HTTP server and the state is in
 // real Redis, so what is asserted is what a restart or a second replica would find.
@@ -14,13 +15,13 @@ import { alert, eventually, memoryLogger, notification, startFakeReceiver, type 
 const redisUrl = inject('redisUrl');
 const t0 = Date.UTC(2025, 2, 1, 10, 1, 0);
 let redis: Redis;
-let receiver: FakeReceiver;
+let receiver: FakeWebhook;
 const prefixes: string[] = [];
 const extraConnections: Redis[] = [];
 
 beforeAll(async () => {
   redis = new Redis(redisUrl);
-  receiver = await startFakeReceiver();
+  receiver = await startFakeWebhook();
 });
 
 afterEach(async () => {
@@ -82,7 +83,13 @@ function harness(receivers: Record<string, ReceiverEndpoint>): Harness {
 
 const slack = (path: string, timeoutMs = 300): ReceiverEndpoint => ({ type: 'slack', url: receiver.url(path), timeoutMs });
 const received = (path: string) => receiver.received.filter((r) => r.path === path);
-const one = (id: string, extra: Partial<Notification> = {}) => notification({ id, ...extra });
+/** A notification of its own group (one group's notifications replace each other; see the lane tests). */
+const one = (id: string, extra: Partial<Notification> = {}) => notification({ id, groupKey: `group-${id}`, ...extra });
+/** The same group's firing and resolved notifications. */
+const firingOf = (id: string) => notification({ id, groupKey: 'the-group', alerts: [alert()] });
+const resolvedOf = (id: string) =>
+  notification({ id, groupKey: 'the-group', alerts: [alert({ status: 'resolved', ends_at: t0 })], createdAt: t0 });
+const statusesAt = (path: string) => received(path).map((r) => `${slackStatusOf(r.body)}:${r.answer}`);
 
 describe('createDeliveryQueue', () => {
   it('delivers a notification as a Slack message and forgets it', async () => {
@@ -289,6 +296,64 @@ describe('createDeliveryQueue', () => {
   it('refuses a lease shorter than a receiver timeout', () => {
     const h = harness({ 'team-ml': slack('/x', 20_000) });
     expect(() => h.make({ leaseMs: 10_000 })).toThrow(/leaseMs/);
+  });
+});
+
+describe('createDeliveryQueue, one group at a time and in order', () => {
+  it('sends the group as it is now: a resolve replaces a firing notification that was not delivered', async () => {
+    const h = harness({ 'team-ml': slack('/replace') });
+    receiver.script('/replace', [answers.serverError(503)]);
+    const queue = h.make();
+    await queue.enqueue(firingOf('fire'));
+    expect(await queue.runDue(t0)).toBe(1);
+    // The firing one waits to be retried when the group resolves.
+    await queue.enqueue(resolvedOf('resolve'));
+    expect(await queue.depth()).toBe(1);
+    expect(await queue.runDue(t0 + 1000)).toBe(1);
+    expect(await queue.runDue(t0 + 120_000)).toBe(0);
+    expect(statusesAt('/replace')).toEqual(['firing:503', 'resolved:200']);
+    expect(h.delivered.map((d) => d.id)).toEqual(['resolve']);
+    // The replaced id is remembered: the dispatcher redoing that flush does not queue it again.
+    await queue.enqueue(firingOf('fire'));
+    expect(await queue.depth()).toBe(0);
+    expect(h.lines).toContainEqual(
+      expect.objectContaining({ msg: expect.stringContaining('replaces an unsent one'), notificationId: 'resolve' }),
+    );
+  });
+
+  it('holds a newer notification of the group behind one being sent, and sends it after', async () => {
+    const h = harness({ 'team-ml': slack('/follow', 2000) });
+    receiver.script('/follow', [answers.slowOk(300)]);
+    const a = h.make();
+    const b = h.make();
+    await a.enqueue(firingOf('fire'));
+    const sending = a.runDue(t0);
+    await receiver.waitFor((r) => r.path === '/follow', 2000);
+    // Another replica flushes the group meanwhile: the resolve waits, it does not go out in parallel.
+    await b.enqueue(resolvedOf('resolve'));
+    expect(await b.runDue(t0 + 100)).toBe(0);
+    expect(await sending).toBe(1);
+    expect(await b.runDue(t0 + 1000)).toBe(1);
+    expect(statusesAt('/follow')).toEqual(['firing:200', 'resolved:200']);
+    expect(h.delivered.map((d) => d.id)).toEqual(['fire', 'resolve']);
+  });
+
+  it('lets the waiting notification take the place of the one being sent when that send fails', async () => {
+    const h = harness({ 'team-ml': slack('/fail-behind', 300) });
+    receiver.script('/fail-behind', [answers.hang()]);
+    const queue = h.make({ retry: { baseMs: 1000 } });
+    await queue.enqueue(firingOf('fire'));
+    const sending = queue.runDue(t0);
+    await receiver.waitFor((r) => r.path === '/fail-behind', 2000);
+    await queue.enqueue(resolvedOf('resolve'));
+    expect(await queue.depth()).toBe(2);
+    await sending;
+    expect(await queue.depth()).toBe(1);
+    // It takes the failed one's retry time (random() = 0.5: 500 ms after the first failure).
+    expect(await queue.runDue(t0 + 499)).toBe(0);
+    expect(await queue.runDue(t0 + 1000)).toBe(1);
+    expect(statusesAt('/fail-behind')).toEqual(['firing:hang', 'resolved:200']);
+    expect(h.delivered.map((d) => d.id)).toEqual(['resolve']);
   });
 });
 

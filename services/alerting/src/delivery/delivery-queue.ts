@@ -36,22 +36,33 @@ export interface DeliveryQueueOptions {
   readonly batchSize?: number;
   /** How long a delivered or parked id is remembered, so enqueueing it again is a no-op. */
   readonly dedupeWindowMs?: number;
+  /** How long `onParked` may take (a dead-letter write during a Kafka outage); past it the item stays queued. */
+  readonly parkTimeoutMs?: number;
   /** The jitter source (tests pass a constant). */
   readonly random?: () => number;
   readonly metrics?: Registry;
 }
 
 export interface DeliveryQueue {
-  /** Stores the notification in Redis (resolved = durable there); a known id is ignored. */
+  /**
+   * Stores the notification in Redis (resolved = durable there); a known id is ignored. It takes
+   * the place of an unsent notification of the same group and receiver, or waits behind one being sent.
+   */
   enqueue(n: Notification): Promise<void>;
-  /** Sends what is due at `now` (default: the clock); resolves with the number of sends tried and items parked. */
+  /** Sends what is due at `now` (default: the clock) and waits for those sends; resolves with the number of sends tried and items parked. */
   runDue(now?: number): Promise<number>;
-  /** Runs runDue on a timer. */
+  /** Looks for due items on a timer; each endpoint's send runs on its own, so a slow one holds up only its endpoint. */
   start(): void;
-  /** Stops the timer and waits for a pass in flight; idempotent. */
+  /** Stops the timer and waits for the pass and the sends in flight; idempotent. */
   close(): Promise<void>;
-  /** Notifications held (due, waiting to retry, or being sent). */
+  /** Notifications held (due, waiting to retry, waiting behind their group's send, or being sent). */
   depth(): Promise<number>;
+}
+
+interface Claimed {
+  readonly id: string;
+  readonly item: QueuedItem;
+  readonly request: ReceiverRequest;
 }
 
 /**
@@ -60,7 +71,9 @@ export interface DeliveryQueue {
  * expires (one duplicate when the crash fell between the receiver's 2xx and our acknowledgement).
  * Retriable failures back off exponentially with full jitter (a 429's Retry-After wins when longer);
  * permanent ones are parked via `onParked`. Sends to one endpoint are spaced by
- * `minIntervalMsPerEndpoint`, enforced with a slot key in Redis shared by every replica.
+ * `minIntervalMsPerEndpoint`, enforced with a slot key in Redis shared by every replica; endpoints
+ * are sent to independently (a pass starts sends without waiting for them). One group's
+ * notifications to one endpoint go out one at a time, in order, newest state winning (see queue-store).
  */
 export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueue {
   const clock = options.clock ?? systemClock;
@@ -73,6 +86,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
     maxAttempts: options.retry?.maxAttempts ?? 500,
   };
   const leaseMs = options.leaseMs ?? 60_000;
+  const parkTimeoutMs = options.parkTimeoutMs ?? 10_000;
   const random = options.random ?? Math.random;
   const batchSize = options.batchSize ?? 100;
   const logger = options.logger;
@@ -88,6 +102,9 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
     maxRemembered: 100_000,
   });
   const metrics = createDeliveryMetrics(options.metrics, () => store.depth());
+  /** Endpoints (limit keys) this process is sending to right now, and the sends and parks it has started. */
+  const sendingTo = new Set<string>();
+  const inFlight = new Set<Promise<unknown>>();
 
   async function enqueue(n: Notification): Promise<void> {
     if (!options.receivers.has(n.receiver)) {
@@ -104,27 +121,56 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
         details: { depth, notificationId: n.id, receiver: n.receiver },
       });
     }
-    if (result !== 'added') logger.debug({ notificationId: n.id, result }, 'notification already known: not queued again');
+    if (result === 'replaced') {
+      logger.info(
+        { notificationId: n.id, receiver: n.receiver, groupKey: n.groupKey },
+        'notification replaces an unsent one of its group: the group is sent as it is now',
+      );
+    } else if (result !== 'added') logger.debug({ notificationId: n.id, result }, 'notification already known: not queued again');
+  }
+
+  /** `onParked`, bounded: a dead-letter write that hangs (Kafka down) must not hold the endpoint's lane forever. */
+  async function callOnParked(n: Notification, error: AlertingError): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve().then(() => options.onParked(n, error)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                alertingErrors.create('TW_ALERT_PARKING_TIMED_OUT', `onParked did not finish within ${parkTimeoutMs} ms`, {
+                  details: { notificationId: n.id, receiver: n.receiver },
+                }),
+              ),
+            parkTimeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function park(id: string, item: QueuedItem, error: AlertingError, at: () => number): Promise<void> {
     const n = item.notification;
     try {
-      await options.onParked(n, error);
+      await callOnParked(n, error);
     } catch (err) {
       // Keep the item: it comes back after a backoff and is parked again, rather than lost.
       logger.error({ err, notificationId: n.id }, 'onParked failed; the notification stays queued');
       const attempts = item.attempts + 1;
-      await store.reschedule(id, { ...item, attempts }, at() + retryDelayMs(attempts, policy, random));
+      await store.reschedule(id, { ...item, attempts }, at() + retryDelayMs(attempts, policy, random), at());
       return;
     }
-    await store.finish(id, at());
+    await store.finish(id, item, at());
     metrics.attempt(n.receiver, 'parked');
     logger.warn({ notificationId: n.id, receiver: n.receiver, code: error.code, err: error }, 'notification parked');
   }
 
   /** One send of one item, and what follows from its outcome. */
-  async function send(id: string, item: QueuedItem, request: ReceiverRequest, at: () => number): Promise<void> {
+  async function send(claimed: Claimed, at: () => number): Promise<void> {
+    const { id, item, request } = claimed;
     const n = item.notification;
     const attempts = item.attempts + 1;
     let failure: unknown;
@@ -142,7 +188,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
     // at least the interval between two requests whatever the network did.
     await store.releaseSlot(request.limitKey, at(), at() + Math.max(minInterval, Math.min(retryAfterMs ?? 0, maxRetryAfterMs)));
     if (failure === undefined) {
-      await store.finish(id, at());
+      await store.finish(id, item, at());
       metrics.attempt(n.receiver, 'delivered');
       const latencyMs = at() - n.createdAt;
       metrics.delivered(latencyMs);
@@ -166,36 +212,40 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
       return park(id, item, exhausted, at);
     }
     const delay = retryDelayMs(attempts, policy, random, retryAfterMs);
-    await store.reschedule(id, { ...item, attempts }, at() + delay);
+    const outcome = await store.reschedule(id, { ...item, attempts }, at() + delay, at());
     metrics.attempt(n.receiver, 'retry');
-    logger.info({ notificationId: n.id, receiver: n.receiver, attempts, retryInMs: delay, err: failure }, 'delivery failed; will retry');
+    const fields = { notificationId: n.id, receiver: n.receiver, attempts, retryInMs: delay, err: failure };
+    if (outcome === 'replaced') logger.info(fields, 'delivery failed; a newer notification of its group takes its place');
+    else logger.info(fields, 'delivery failed; will retry');
   }
 
-  /** The claimed items of one endpoint: the first is sent if the slot is free, the rest wait their turn. */
-  async function drainEndpoint(
-    limitKey: string,
-    claimed: { id: string; item: QueuedItem; request: ReceiverRequest }[],
-    at: () => number,
-  ): Promise<number> {
+  /**
+   * The claimed items of one endpoint: the first is started if the slot is free, the rest wait
+   * their turn. Returns the send it started (boxed: an async function would wait for a promise it returns).
+   */
+  async function drainEndpoint(limitKey: string, claimed: readonly Claimed[], at: () => number): Promise<{ send?: Promise<unknown> }> {
     const [first, ...rest] = claimed;
-    if (first === undefined) return 0;
+    if (first === undefined) return {};
     const slot = await store.takeSlot(limitKey, at(), at() + first.request.timeoutMs + minInterval);
-    const freeAt = slot.taken ? at() : slot.freeAt;
+    // A slot held by our own send frees an interval after that send ends: look again then at the
+    // earliest, not at the end of the send's timeout, which a quick answer never reaches.
+    const freeAt = slot.taken ? at() : sendingTo.has(limitKey) ? Math.min(slot.freeAt, at() + minInterval) : slot.freeAt;
     // Queue the others one interval apart from when the slot frees, in order, instead of
     // letting them all wake at once only to find the slot taken again.
     const waiting = slot.taken ? rest : claimed;
     await Promise.all(waiting.map((c, i) => store.defer(c.id, freeAt + (slot.taken ? i + 1 : i) * minInterval)));
-    if (!slot.taken) return 0;
-    await send(first.id, first.item, first.request, at);
-    return 1;
+    if (!slot.taken) return {};
+    sendingTo.add(limitKey);
+    return { send: guarded(first.id, () => send(first, at)).finally(() => sendingTo.delete(limitKey)) };
   }
 
-  async function pass(now: number | undefined): Promise<number> {
+  /** Claims what is due and starts it; resolves once every claimed item is started or put back, with the started work. */
+  async function pass(now: number | undefined): Promise<Promise<unknown>[]> {
     // With an explicit `now` the pass happens at that instant (tests); otherwise time moves as it runs.
     const at = () => now ?? clock.now();
     const claimed = await store.claim(at(), at() + leaseMs, batchSize);
-    const byEndpoint = new Map<string, { id: string; item: QueuedItem; request: ReceiverRequest }[]>();
-    let handled = 0;
+    const byEndpoint = new Map<string, Claimed[]>();
+    const started: Promise<unknown>[] = [];
     for (const { id, item } of claimed) {
       const endpoint = options.receivers.get(item.notification.receiver);
       if (endpoint === undefined) {
@@ -206,8 +256,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
             details: { receiver: item.notification.receiver },
           },
         );
-        await guarded(id, () => park(id, item, error, at));
-        handled++;
+        started.push(track(guarded(id, () => park(id, item, error, at))));
         continue;
       }
       const request = receiverRequest(endpoint, item.notification);
@@ -215,10 +264,17 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
       list.push({ id, item, request });
       byEndpoint.set(request.limitKey, list);
     }
-    const counts = await Promise.all(
+    const sends = await Promise.all(
       [...byEndpoint].map(([limitKey, list]) => guarded(list[0]?.id ?? '', () => drainEndpoint(limitKey, list, at))),
     );
-    return handled + counts.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+    for (const s of sends) if (s?.send !== undefined) started.push(track(s.send));
+    return started;
+  }
+
+  function track<T>(work: Promise<T>): Promise<T> {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+    return work;
   }
 
   /**
@@ -234,12 +290,19 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
     }
   }
 
+  // Passes never overlap within a process: a pass must see the previous one's slots and deferrals.
+  // The sends a pass starts run on past it, each endpoint on its own.
   let chain: Promise<unknown> = Promise.resolve();
-  function runDue(now?: number): Promise<number> {
-    // Passes never overlap within a process: a pass must see the previous one's slots and reschedules.
+  function nextPass(now: number | undefined): Promise<Promise<unknown>[]> {
     const run = chain.then(() => pass(now));
     chain = run.catch(() => undefined);
     return run;
+  }
+
+  async function runDue(now?: number): Promise<number> {
+    const started = await nextPass(now);
+    await Promise.all(started);
+    return started.length;
   }
 
   let timer: NodeJS.Timeout | undefined;
@@ -253,7 +316,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
       timer = setInterval(() => {
         if (busy) return;
         busy = true;
-        runDue()
+        nextPass(undefined)
           .catch((err: unknown) => logger.error({ err }, 'delivery pass failed; retrying on the next tick'))
           .finally(() => {
             busy = false;
@@ -266,6 +329,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
       closing ??= (async () => {
         clearInterval(timer);
         await chain;
+        await Promise.allSettled([...inFlight]);
       })();
       return closing;
     },

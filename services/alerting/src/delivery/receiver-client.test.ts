@@ -2,13 +2,13 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertingErrors } from '../errors.js';
 import { parseRetryAfter, postToReceiver, retryAfterMsOf } from './receiver-client.js';
-import { startFakeReceiver, type FakeReceiver } from './test-helpers.js';
+import { startFakeWebhook, type FakeWebhook } from '../../test/fake-webhook.js';
 
-let receiver: FakeReceiver;
+let receiver: FakeWebhook;
 const timeoutMs = 300;
 
 beforeAll(async () => {
-  receiver = await startFakeReceiver();
+  receiver = await startFakeWebhook();
 });
 
 afterAll(async () => {

@@ -203,3 +203,67 @@ describe('slackNotificationMessage, escaping', () => {
     expect(JSON.stringify(message)).not.toContain('javascript');
   });
 });
+
+describe('slackNotificationMessage, since and runbooks in a group (issue 21)', () => {
+  /** `count` alerts, each with its own summary of `summaryChars` and the runbook `runbookOf(i)`. */
+  function group(count: number, summaryChars: number, runbookOf: (i: number) => string, alertnameOf = (_i: number) => 'FeatureDrift') {
+    const alerts = Array.from({ length: count }, (_, i) =>
+      alert({
+        fingerprint: `fp-${i}`,
+        labels: { alertname: alertnameOf(i), model: 'fraud-demo', feature: `feature_${i}`, severity: 'warning' },
+        annotations: { summary: `feature_${i} drifted ${'x'.repeat(summaryChars)}`, runbook_url: runbookOf(i) },
+        starts_at: Date.UTC(2025, 2, 1, 10, 0, i),
+      }),
+    );
+    return notification({ alerts, groupLabels: { model: 'fraud-demo' }, commonLabels: { model: 'fraud-demo', severity: 'warning' } });
+  }
+
+  /** The grouped list's lines, one per alert. */
+  function alertLines(message: SlackMessage): string[] {
+    return message.blocks
+      .flatMap((b) => (b.type === 'section' ? b.text.text.split('\n') : []))
+      .filter((line) => line.includes('feature=feature_'));
+  }
+
+  it("keeps every listed alert's since and runbook link, and cuts its long summary instead", () => {
+    const message = slackNotificationMessage(group(5, 2000, (i) => `https://runbooks.example/drift-${i}`));
+    const lines = alertLines(message);
+    expect(lines).toHaveLength(5);
+    lines.forEach((line, i) => {
+      expect(line).toContain(`since <!date^${Date.UTC(2025, 2, 1, 10, 0, i) / 1000}^`);
+      expect(line).toContain(`<https://runbooks.example/drift-${i}|:book: Runbook>`);
+      expect(line).toContain('x…');
+      expect(line.length).toBeLessThanOrEqual(500);
+    });
+    for (const { text, max } of textsOf(message)) expect(text.length).toBeLessThanOrEqual(max);
+  });
+
+  it('lists the runbooks of a group whose alerts have different ones, even those past "+N more"', () => {
+    const message = slackNotificationMessage(
+      group(
+        80,
+        40,
+        (i) => (i % 2 === 0 ? 'https://runbooks.example/feature-drift' : 'https://runbooks.example/score-drift'),
+        (i) => (i % 2 === 0 ? 'FeatureDrift' : 'ScoreDrift'),
+      ),
+    );
+    const text = allText(message.blocks);
+    expect(text).toContain(
+      ':book: *Runbooks*: <https://runbooks.example/feature-drift|FeatureDrift> · <https://runbooks.example/score-drift|ScoreDrift>',
+    );
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    for (const { text: t, max } of textsOf(message)) expect(t.length).toBeLessThanOrEqual(max);
+  });
+
+  it('lists as many distinct runbooks as a section holds, then says how many more', () => {
+    const message = slackNotificationMessage(group(80, 40, (i) => `https://runbooks.example/a-rather-long-path/for-feature-${i}`));
+    const links = message.blocks.find((b) => b.type === 'section' && b.text.text.startsWith(':book: *Runbooks*'));
+    const text = links?.type === 'section' ? links.text.text : '';
+    expect(text.length).toBeLessThanOrEqual(3000);
+    const shown = text.match(/<https:\/\/runbooks\.example\/[^|]+\|/g) ?? [];
+    expect(shown.length).toBeGreaterThan(10);
+    expect(text).toMatch(new RegExp(` · \\+${80 - shown.length} more$`));
+    // Same alert name for every runbook: told apart by a number.
+    expect(text).toContain('|FeatureDrift (2)>');
+  });
+});

@@ -34,8 +34,14 @@ const icons: Record<string, string> = {
   info: ':large_blue_circle:',
 };
 const resolvedIcon = ':white_check_mark:';
-/** One alert's line in a grouped list: long enough for labels, summary and links, short enough to scan. */
+/**
+ * One alert's line in a grouped list: long enough for labels, summary and links, short enough to
+ * scan. What gives way when it is too long is the summary and figures, then the name; never the
+ * since-when or a link (a clipped URL is a broken link).
+ */
 const maxLineChars = 500;
+/** The shortest an alert's name is clipped to before anything else gives way. */
+const minNameChars = 40;
 
 /**
  * A Slack message for a notification, written for a person on a phone: severity, alert name and
@@ -59,7 +65,9 @@ export function slackNotificationMessage(n: Notification, options: SlackMessageO
   const figures = figuresText(annotations['figures']);
   if (figures) fixed.push(section(figures));
   fixed.push({ type: 'context', elements: [mrkdwn(clip(contextText(n, alerts, labels, single), slackLimits.sectionText))] });
-  const links = linksText(annotations['runbook_url'], single ? single.generator_url : commonGeneratorUrl(alerts));
+  const generatorUrl = single ? single.generator_url : commonGeneratorUrl(alerts);
+  const links =
+    single || annotations['runbook_url'] ? linksText(annotations['runbook_url'], generatorUrl) : groupLinksText(alerts, generatorUrl);
   if (links) fixed.push(section(links));
 
   const blocks = single
@@ -142,21 +150,71 @@ function linksText(runbookUrl: string | undefined, generatorUrl: string | null):
   return links.length > 0 ? links.join('   ') : undefined;
 }
 
-/** One alert of a group in a line: what tells it apart from the others, then what is not common. */
+/**
+ * A group without one common runbook lists the runbooks of its alerts, each named by the alert
+ * names that use it, as many as a section holds: so every kind of alert in it can be looked up,
+ * listed below or not.
+ */
+function groupLinksText(alerts: readonly Alert[], generatorUrl: string | null): string | undefined {
+  const byRunbook = new Map<string, Set<string>>();
+  for (const a of alerts) {
+    const url = a.annotations['runbook_url'];
+    if (!url || mrkdwnLink(url, '') === undefined) continue;
+    const names = byRunbook.get(url) ?? new Set<string>();
+    names.add(a.labels['alertname'] ?? 'alert');
+    byRunbook.set(url, names);
+  }
+  const trace = generatorUrl ? mrkdwnLink(generatorUrl, ':mag: Trace / dashboard') : undefined;
+  if (byRunbook.size === 0) return trace;
+  const head = byRunbook.size === 1 ? '' : ':book: *Runbooks*: ';
+  const tail = trace ? `   ${trace}` : '';
+  const links: string[] = [];
+  const used = new Set<string>();
+  let shown = 0;
+  for (const [url, names] of byRunbook) {
+    let label = byRunbook.size === 1 ? ':book: Runbook' : clip([...names].join(', '), 60);
+    for (let n = 2; used.has(label); n++) label = `${clip([...names].join(', '), 55)} (${n})`;
+    used.add(label);
+    const link = mrkdwnLink(url, label)!;
+    const more = byRunbook.size - shown - 1 > 0 ? ` · +${byRunbook.size - shown - 1} more` : '';
+    if (head.length + [...links, link].join(' · ').length + more.length + tail.length > slackLimits.sectionText) break;
+    links.push(link);
+    shown++;
+  }
+  const rest = byRunbook.size - shown;
+  return `${head}${links.join(' · ')}${rest > 0 ? ` · +${rest} more` : ''}${tail}`;
+}
+
+/** One alert of a group in a line: what tells it apart from the others, then what is not common, then since when and its links. */
 function alertLine(a: Alert, commonLabels: Labels, common: Labels): string {
   const own = Object.entries(a.labels).filter(([k, v]) => commonLabels[k] !== v && k !== 'severity');
-  const name = own.length > 0 ? own.map(([k, v]) => `${k}=${v}`).join(', ') : (a.labels['alertname'] ?? a.fingerprint);
+  const name = escapeMrkdwn(own.length > 0 ? own.map(([k, v]) => `${k}=${v}`).join(', ') : (a.labels['alertname'] ?? a.fingerprint));
   const icon = a.status === 'resolved' ? resolvedIcon : (icons[a.labels['severity'] ?? ''] ?? ':warning:');
-  const parts = [`${icon} *${escapeMrkdwn(name)}*`];
+  const details: string[] = [];
   const summary = a.annotations['summary'];
-  if (summary && summary !== common['summary']) parts.push(escapeMrkdwn(summary));
+  if (summary && summary !== common['summary']) details.push(escapeMrkdwn(summary));
   const figures = a.annotations['figures'];
-  if (figures && figures !== common['figures']) parts.push(escapeMrkdwn(figures));
-  parts.push(a.status === 'resolved' && a.ends_at !== null ? `resolved ${slackDate(a.ends_at)}` : `since ${slackDate(a.starts_at)}`);
+  if (figures && figures !== common['figures']) details.push(escapeMrkdwn(figures));
+  const since = a.status === 'resolved' && a.ends_at !== null ? `resolved ${slackDate(a.ends_at)}` : `since ${slackDate(a.starts_at)}`;
   const runbook = a.annotations['runbook_url'];
   const links = linksText(runbook && runbook !== common['runbook_url'] ? runbook : undefined, a.generator_url);
-  if (links) parts.push(links);
-  return clip(parts.join(' · '), maxLineChars);
+  // What must survive: since when and the links. The name gives way down to minNameChars, the
+  // summary and figures to whatever is left.
+  const kept = [since, ...(links ? [links] : [])].join(' · ');
+  const frame = `${icon} **`.length + ' · '.length;
+  const nameBudget = Math.max(minNameChars, maxLineChars - frame - kept.length);
+  const shownName = clipEscaped(name, nameBudget);
+  const detailBudget = maxLineChars - frame - shownName.length - kept.length - ' · '.length;
+  const detail = details.length > 0 && detailBudget >= 10 ? clipEscaped(details.join(' · '), detailBudget) : '';
+  const line = [`${icon} *${shownName}*`, ...(detail ? [detail] : []), kept].join(' · ');
+  // Only absurdly long links can overflow a section; then they go rather than break.
+  return line.length <= slackLimits.sectionText ? line : clip(`${icon} *${shownName}* · ${since}`, slackLimits.sectionText);
+}
+
+/** Clips escaped mrkdwn without cutting an entity (`&amp;`) in half. */
+function clipEscaped(text: string, max: number): string {
+  const cut = clip(text, max);
+  return cut === text ? cut : cut.replace(/&[a-z]{0,4}…$/, '…');
 }
 
 /**

@@ -1,57 +1,10 @@
 import { Writable } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { Alert } from '@tidewater/schemas';
 import { createLogger, type Logger } from '@tidewater/logging';
 import type { Notification } from '../notification.js';
 
-// Shared by the delivery tests: a stand-in for Slack's incoming webhooks, notification fixtures,
-// and a logger whose lines the test can read back.
-
-/** How the fake receiver answers one request. */
-export type FakeAnswer = { readonly status: number; readonly body: string; readonly headers?: Record<string, string> } | 'hang';
-
-export interface ReceivedRequest {
-  readonly path: string;
-  /** Date.now() when the handler saw the request. */
-  readonly at: number;
-  readonly body: unknown;
-  /** The status it was answered with, or 'hang'. */
-  readonly answer: number | 'hang';
-}
-
-export interface FakeReceiver {
-  url(path: string): string;
-  /** Answers for the next requests to `path`, in order; once used up it answers 200 `ok` as Slack does. */
-  script(path: string, answers: readonly FakeAnswer[]): void;
-  readonly received: ReceivedRequest[];
-  close(): Promise<void>;
-}
-
-/** Starts a fake Slack webhook server on a free port. */
-export async function startFakeReceiver(): Promise<FakeReceiver> {
-  // forceCloseConnections: hanging requests would otherwise keep close() waiting.
-  const app: FastifyInstance = Fastify({ forceCloseConnections: true });
-  const scripts = new Map<string, FakeAnswer[]>();
-  const received: ReceivedRequest[] = [];
-  app.post('/*', async (req, reply) => {
-    const path = req.url;
-    const answer = scripts.get(path)?.shift() ?? { status: 200, body: 'ok' };
-    received.push({ path, at: Date.now(), body: req.body, answer: answer === 'hang' ? 'hang' : answer.status });
-    if (answer === 'hang') return new Promise<never>(() => undefined);
-    return reply
-      .code(answer.status)
-      .headers(answer.headers ?? {})
-      .type('text/plain')
-      .send(answer.body);
-  });
-  const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    url: (path) => `${base}${path}`,
-    script: (path, answers) => scripts.set(path, [...(scripts.get(path) ?? []), ...answers]),
-    received,
-    close: () => app.close(),
-  };
-}
+// Shared by the delivery tests: notification fixtures and a logger whose lines the test can read
+// back. The fake Slack webhook is test support: services/alerting/test/fake-webhook.ts.
 
 /** An alert of the drift monitor's kind, with overrides. */
 export function alert(overrides: Partial<Alert> = {}): Alert {

@@ -40,6 +40,8 @@ export interface SlackReceiverConfig {
   /** A secret: do not log. */
   readonly webhookUrl: string;
   readonly sendResolved: boolean;
+  /** How long one POST may take before it counts as failed and is retried (`timeout`); the delivery default when unset. */
+  readonly timeoutMs?: number;
 }
 
 export interface PagerDutyReceiverConfig {
@@ -47,12 +49,16 @@ export interface PagerDutyReceiverConfig {
   readonly routingKey: string;
   readonly url: string;
   readonly sendResolved: boolean;
+  /** How long one POST may take before it counts as failed and is retried (`timeout`); the delivery default when unset. */
+  readonly timeoutMs?: number;
 }
 
 export interface WebhookReceiverConfig {
   /** May embed a token: do not log. */
   readonly url: string;
   readonly sendResolved: boolean;
+  /** How long one POST may take before it counts as failed and is retried (`timeout`); the delivery default when unset. */
+  readonly timeoutMs?: number;
 }
 
 export interface ReceiverConfig {

@@ -138,15 +138,28 @@ function secretOrEnv(
   return value;
 }
 
+/**
+ * A receiver's `timeout`: how long one POST may take. Capped so that a send in flight stays well
+ * inside the delivery lease (another replica must never take it over while it is still running).
+ */
+export const maxReceiverTimeoutMs = 120_000;
+const receiverTimeout = duration.refine((ms) => ms > 0 && ms <= maxReceiverTimeoutMs, 'must be more than 0s and at most 2m');
+
 const isUrl = (v: string) => URL.canParse(v);
 const anyValue = () => true;
 
 function receiversSchema(env: ConfigEnv) {
   const slack = z
-    .strictObject({ webhook_url: z.url().optional(), webhook_url_env: envVarName.optional(), send_resolved: z.boolean().default(false) })
+    .strictObject({
+      webhook_url: z.url().optional(),
+      webhook_url_env: envVarName.optional(),
+      send_resolved: z.boolean().default(false),
+      timeout: receiverTimeout.optional(),
+    })
     .transform((c, ctx): SlackReceiverConfig => ({
       webhookUrl: secretOrEnv(c.webhook_url, c.webhook_url_env, 'webhook_url', env, ctx, isUrl, 'is not a URL'),
       sendResolved: c.send_resolved,
+      ...(c.timeout === undefined ? {} : { timeoutMs: c.timeout }),
     }));
   const pagerduty = z
     .strictObject({
@@ -154,17 +167,25 @@ function receiversSchema(env: ConfigEnv) {
       routing_key_env: envVarName.optional(),
       url: z.url().default('https://events.pagerduty.com/v2/enqueue'),
       send_resolved: z.boolean().default(true),
+      timeout: receiverTimeout.optional(),
     })
     .transform((c, ctx): PagerDutyReceiverConfig => ({
       routingKey: secretOrEnv(c.routing_key, c.routing_key_env, 'routing_key', env, ctx, anyValue, ''),
       url: c.url,
       sendResolved: c.send_resolved,
+      ...(c.timeout === undefined ? {} : { timeoutMs: c.timeout }),
     }));
   const webhook = z
-    .strictObject({ url: z.url().optional(), url_env: envVarName.optional(), send_resolved: z.boolean().default(true) })
+    .strictObject({
+      url: z.url().optional(),
+      url_env: envVarName.optional(),
+      send_resolved: z.boolean().default(true),
+      timeout: receiverTimeout.optional(),
+    })
     .transform((c, ctx): WebhookReceiverConfig => ({
       url: secretOrEnv(c.url, c.url_env, 'url', env, ctx, isUrl, 'is not a URL'),
       sendResolved: c.send_resolved,
+      ...(c.timeout === undefined ? {} : { timeoutMs: c.timeout }),
     }));
   const receiver = z
     .strictObject({
