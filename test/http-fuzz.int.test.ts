@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { repoRoot } from '@tidewater/schemas';
 import { createTopics, stackEndpoints, uniqueName } from './dev-stack-fixture.js';
 import { runService, type RunningService } from './service-processes.js';
@@ -19,8 +19,9 @@ const reports = join(repoRoot, '.tidewater', 'test-logs', 'schemathesis');
 const checks = ['not_a_server_error', 'response_schema_conformance', 'unsupported_method', 'allow_header_conformance'];
 // Bounded so the four runs take well under two minutes on the shared 2-core machine; the seed makes a
 // failure reproducible with the command the test prints.
-const maxExamples = 30;
-const seed = 20;
+// TIDEWATER_FUZZ_EXAMPLES and TIDEWATER_FUZZ_SEED run it deeper or elsewhere by hand.
+const maxExamples = Number(process.env['TIDEWATER_FUZZ_EXAMPLES'] ?? 30);
+const seed = Number(process.env['TIDEWATER_FUZZ_SEED'] ?? 20);
 const apiKey = `fuzz-${randomUUID()}`;
 
 const apis = [
@@ -65,6 +66,32 @@ describe('schemathesis against every HTTP API on the dev stack', () => {
       SHUTDOWN_TIMEOUT_MS: '10000',
     };
     for (const { service } of apis) services.set(service, await runService(service, { ...env, CONSUMER_GROUP: `${prefix}-${service}` }));
+    // One event through ingestion and feature, so that the documents' example entity (card-1) is stored and
+    // the fuzzer checks found vectors against their schema too, not only 404s.
+    const url = (service: string, path: string) => `http://127.0.0.1:${services.get(service)!.port}${path}`;
+    const sent = await fetch(url('ingestion', '/v1/events'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify({
+        event_id: `${prefix}-seed`,
+        occurred_at: new Date().toISOString(),
+        card_id: 'card-1',
+        amount: 12.5,
+        currency: 'EUR',
+        merchant_id: 'm-1',
+        merchant_category: '5411',
+        country: 'DE',
+        channel: 'ecom',
+      }),
+    });
+    expect(sent.status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        const found = await fetch(url('feature', '/v1/features/card-1'));
+        if (found.status !== 200) throw new Error(`feature has no vector for card-1 yet (${found.status})`);
+      },
+      { timeout: 60_000, interval: 250 },
+    );
   }, 420_000);
 
   afterAll(async () => {
@@ -72,40 +99,48 @@ describe('schemathesis against every HTTP API on the dev stack', () => {
   });
 
   for (const { service, spec, headers } of apis) {
-    it(`${service}: ${spec} finds no 5xx and no response outside its schema`, async () => {
-      const port = services.get(service)!.port;
-      const args = [
-        'run',
-        join(repoRoot, spec),
-        '--url',
-        `http://127.0.0.1:${port}`,
-        '--checks',
-        checks.join(','),
-        '--max-examples',
-        String(maxExamples),
-        '--seed',
-        String(seed),
-        '--workers',
-        '1',
-        '--request-timeout',
-        '10',
-        '--report',
-        'junit',
-        '--report-junit-path',
-        join(reports, `${service}.xml`),
-        ...headers.flatMap((h) => ['--header', h]),
-      ];
-      // Run from the reports directory: schemathesis keeps a `.schemathesis` cache in its working directory.
-      const result = await run(join(venv, 'bin', 'st'), args, { cwd: reports, timeout: 150_000, maxBuffer: 16 * 1024 * 1024 }).then(
-        ({ stdout }) => ({ code: 0, stdout }),
-        (err: { code?: number; stdout?: string; stderr?: string }) => ({
-          code: err.code ?? -1,
-          stdout: `${err.stdout ?? ''}${err.stderr ?? ''}`,
-        }),
-      );
-      // The tail holds schemathesis's summary: each failed check with a curl command reproducing it.
-      expect(result.code, `st ${args.join(' ')}\n${result.stdout.slice(-6000)}`).toBe(0);
-      expect(services.get(service)!.child.exitCode, `${service} died under the fuzzer`).toBeNull();
-    }, 180_000);
+    it(
+      `${service}: ${spec} finds no 5xx and no response outside its schema`,
+      async () => {
+        const port = services.get(service)!.port;
+        const args = [
+          'run',
+          join(repoRoot, spec),
+          '--url',
+          `http://127.0.0.1:${port}`,
+          '--checks',
+          checks.join(','),
+          '--max-examples',
+          String(maxExamples),
+          '--seed',
+          String(seed),
+          '--workers',
+          '1',
+          '--request-timeout',
+          '10',
+          '--report',
+          'junit',
+          '--report-junit-path',
+          join(reports, `${service}.xml`),
+          ...headers.flatMap((h) => ['--header', h]),
+        ];
+        // Run from the reports directory: schemathesis keeps a `.schemathesis` cache in its working directory.
+        const result = await run(join(venv, 'bin', 'st'), args, {
+          cwd: reports,
+          timeout: 150_000 * Math.max(1, maxExamples / 30),
+          maxBuffer: 16 * 1024 * 1024,
+        }).then(
+          ({ stdout }) => ({ code: 0, stdout }),
+          (err: { code?: number; stdout?: string; stderr?: string }) => ({
+            code: err.code ?? -1,
+            stdout: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+          }),
+        );
+        // The tail holds schemathesis's summary: each failed check with a curl command reproducing it.
+        expect(result.code, `st ${args.join(' ')}\n${result.stdout.slice(-6000)}`).toBe(0);
+        expect(services.get(service)!.child.exitCode, `${service} died under the fuzzer`).toBeNull();
+      },
+      180_000 * Math.max(1, maxExamples / 30),
+    );
   }
 });

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { Counter } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +79,23 @@ describe('ops server: the HTTP contract every service shares (issue 20)', () => 
     const unknown = await app.inject({ method: 'GET', url: '/nowhere' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.body).not.toContain('nowhere');
+  });
+
+  it('refuses a compressed body with 415 unless the route decodes it', async () => {
+    const app = server();
+    void app.register(async (scope) => {
+      scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) =>
+        done(null, JSON.parse(gunzipSync(body).toString())),
+      );
+      scope.post('/v1/decoding', { config: { decodesContentEncoding: true } }, async (req) => ({ got: req.body }));
+    });
+    const gz = { 'content-type': 'application/json', 'content-encoding': 'gzip' };
+    const refused = await app.inject({ method: 'POST', url: '/v1/events', headers: gz, payload: gzipSync('{}') });
+    expect([refused.statusCode, refused.headers['accept-encoding']]).toEqual([415, 'identity']);
+    const decoded = await app.inject({ method: 'POST', url: '/v1/decoding', headers: gz, payload: gzipSync('{"a":1}') });
+    expect([decoded.statusCode, decoded.json()]).toEqual([200, { got: { a: 1 } }]);
+    const identity = { 'content-type': 'application/json', 'content-encoding': 'identity' };
+    expect((await app.inject({ method: 'POST', url: '/v1/events', headers: identity, payload: '{}' })).statusCode).toBe(200);
   });
 
   it('serves a path parameter as long as the longest id ingestion accepts, percent-encoded', async () => {

@@ -50,6 +50,27 @@ function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyR
   else void reply.send(err);
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route decodes compressed bodies itself (ingestion's events API); others refuse them with 415. */
+    readonly decodesContentEncoding?: boolean;
+  }
+}
+
+// A compressed body read as JSON answers "not valid JSON" (or was dead-lettered as malformed before issue 20):
+// every route that does not decode Content-Encoding itself refuses one with 415 (RFC 9110 §15.5.16).
+function refuseEncodedBody(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const encoding = req.headers['content-encoding'];
+  if (encoding === undefined || /^\s*(identity\s*)?$/i.test(encoding) || req.routeOptions.config.decodesContentEncoding) return undefined;
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!hasBody) return undefined;
+  return reply.code(415).header('accept-encoding', 'identity').send({
+    statusCode: 415,
+    error: 'Unsupported Media Type',
+    message: 'this endpoint takes uncompressed bodies only (no Content-Encoding)',
+  });
+}
+
 /**
  * The HTTP server every service exposes: `/metrics` (Prometheus text), `/healthz` (the
  * process is alive) and `/readyz` (every dependency check passes,
@@ -80,7 +101,7 @@ export function createOpsServer(opts: OpsServerOptions): { app: FastifyInstance;
   };
   // Checked before the body is parsed: Fastify answers a body method without a content type (QUERY) 400
   // before the not-found handler would run.
-  app.addHook('onRequest', async (req, reply) => (req.is404 ? methodNotAllowed(req, reply) : undefined));
+  app.addHook('onRequest', async (req, reply) => (req.is404 ? methodNotAllowed(req, reply) : refuseEncodedBody(req, reply)));
   app.setNotFoundHandler(
     (req, reply) =>
       methodNotAllowed(req, reply) ??

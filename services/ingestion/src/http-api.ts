@@ -139,7 +139,8 @@ export async function registerHttpApi(app: FastifyInstance, deps: HttpApiDeps): 
       return undefined;
     };
 
-    api.post('/v1/events', { bodyLimit: config.HTTP_BODY_LIMIT_BYTES, onRequest: authenticate }, async (req, reply) => {
+    const route = { bodyLimit: config.HTTP_BODY_LIMIT_BYTES, onRequest: authenticate, config: { decodesContentEncoding: true } };
+    api.post('/v1/events', route, async (req, reply) => {
       const requestId = requestIdOf(req);
       const key = apiKeys.get(req);
       if (!key) throw new Error('POST /v1/events ran without its onRequest authentication');
