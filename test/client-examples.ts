@@ -24,22 +24,37 @@ export interface ScriptResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
-  /** stdout's JSON lines (the scripts' `--json` output). */
+  /** stdout's JSON lines (the examples' `--json` output). */
   readonly lines: Record<string, unknown>[];
 }
 
+/**
+ * The Go consumer `.ci/run` builds with examples/go/build.sh; TIDEWATER_EXAMPLES_GO_BIN points elsewhere.
+ */
+export function examplesGoConsumer(): string {
+  const bin = process.env['TIDEWATER_EXAMPLES_GO_BIN'] || join(repoRoot, '.tidewater', 'bin', 'consume-predictions-go');
+  if (!existsSync(bin)) throw new Error(`no Go consumer at ${bin}: run .ci/run, or bash examples/go/build.sh`);
+  return bin;
+}
+
 /** Runs one of examples/python's scripts to completion, killing it after `timeoutMs`. */
-export function runExample(
-  script: string,
-  args: readonly string[],
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<ScriptResult> {
-  const python = examplesPython();
+export function runExample(script: string, args: readonly string[], opts: RunOptions = {}): Promise<ScriptResult> {
+  return runToEnd(examplesPython(), [join(repoRoot, 'examples', 'python', script), ...args], opts);
+}
+
+/** Runs the Go consumer of examples/go to completion. */
+export function runGoConsumer(args: readonly string[], opts: RunOptions = {}): Promise<ScriptResult> {
+  return runToEnd(examplesGoConsumer(), args, opts);
+}
+
+export interface RunOptions {
+  readonly input?: string;
+  readonly timeoutMs?: number;
+}
+
+function runToEnd(command: string, args: readonly string[], opts: RunOptions): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [join(repoRoot, 'examples', 'python', script), ...args], {
-      cwd: join(repoRoot, 'examples', 'python'),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd: join(repoRoot, 'examples'), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -7,7 +7,7 @@ import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { createAvroEncoder, deadLetterHeaders } from '@tidewater/kafka';
 import { loadSchema, repoRoot } from '@tidewater/schemas';
 import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
-import { examplesPython, runExample } from './python-examples.js';
+import { examplesGoConsumer, examplesPython, runExample, runGoConsumer } from './client-examples.js';
 import { runService, type RunningService } from './service-processes.js';
 
 /**
@@ -16,7 +16,7 @@ import { runService, type RunningService } from './service-processes.js';
  * dev stack: raw events in as registry-framed Avro of two schema versions, every one scored or
  * dead-lettered, predictions read back in Python with their schema ids and trace ids, breaking
  * schema changes refused with Confluent's 409, and today's prediction reader still reading after
- * a compatible change.
+ * a compatible change, in Python and in Go (confluent-kafka-go/v2).
  */
 describe('Confluent Python clients against Tidewater', () => {
   const prefix = uniqueName('py');
@@ -51,7 +51,9 @@ describe('Confluent Python clients against Tidewater', () => {
     );
 
   beforeAll(async () => {
-    examplesPython(); // fails at once, saying how to create it, when .ci/run has not
+    // Fail at once, saying how to build them, when .ci/run has not.
+    examplesPython();
+    examplesGoConsumer();
     const ep = stackEndpoints();
     connect = ['--bootstrap-servers', ep.brokers.join(','), '--schema-registry', ep.registryUrl];
     await createTopics(Object.values(topics).map((name) => ({ name, partitions: name.endsWith('dlq') ? 1 : 6 })));
@@ -239,7 +241,40 @@ describe('Confluent Python clients against Tidewater', () => {
     }
     const first = (await registry(`/subjects/${encodeURIComponent(predictionSubject)}/versions/1`)) as { id: number };
     expect(new Set(valid.map((id) => byEvent.get(id)?.['schema_id']))).toEqual(new Set([first.id]));
-  }, 120_000);
+
+    // The same in Go (confluent-kafka-go/v2 and its schemaregistry avrov2 deserializer).
+    const ep2 = ['-bootstrap-servers', ep.brokers.join(','), '-schema-registry', ep.registryUrl];
+    const go = await runGoConsumer(
+      [
+        ...ep2,
+        '-topic',
+        topics.TOPIC_PREDICTIONS,
+        '-group',
+        `${prefix}-go`,
+        '-max-messages',
+        String(byEvent.size),
+        '-idle',
+        '45s',
+        '-json',
+      ],
+      { timeoutMs: 90_000 },
+    );
+    expect(go.code, go.stderr).toBe(0);
+    const fromGo = new Map(go.lines.map((l) => [l['event_id'] as string, l]));
+    expect([...fromGo.keys()].sort()).toEqual([...byEvent.keys()].sort());
+    for (const [eventId, p] of byEvent) {
+      const pick = (l: Record<string, unknown> | undefined) => [
+        l?.['schema_id'],
+        l?.['model_version'],
+        l?.['score'],
+        l?.['trace_id'] ?? null,
+      ];
+      expect(
+        pick(fromGo.get(eventId)).map((v) => (v === '' ? null : v)),
+        eventId,
+      ).toEqual(pick(p));
+    }
+  }, 150_000);
 
   it('stops the services cleanly', async () => {
     const codes: (number | null)[] = [];
