@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
 import { waitUntil } from '../test/topic-tap.js';
+import { createClusterLagProbe } from './cluster-lag.js';
 import { createConsumerLagProbe } from './consumer-lag.js';
 import { createConsumerRunner } from './consumer-runner.js';
 import { createDeadLetterWriter } from './dead-letter.js';
@@ -104,6 +105,25 @@ describe('consumer lag probe on the dev stack', () => {
     const probe = createConsumerLagProbe({ kafka, groupId: group, topics: [topic], registry, logger });
     await probe.probe();
     expect(total(await series(registry, 'tw_kafka_consumer_lag', group))).toBe(12);
+    await probe.close();
+  });
+
+  it("the cluster probe reports every group's lag, a group with no member left included", async () => {
+    const group = uniqueName('cluster-probed');
+    const [p1] = (await admin.fetchTopicOffsets(topic)).filter((p) => p.partition === 1);
+    // A group that once consumed and whose members are all gone, as when its service is stopped.
+    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 1, offset: String(Number(p1!.high) - 5) }] });
+    const registry = new Registry();
+    const probe = createClusterLagProbe({ kafka, registry, logger });
+    await probe.probe();
+    expect(await series(registry, 'tw_kafka_consumer_lag', group)).toEqual({ [`${topic}/1`]: 5 });
+    await producer.send(
+      topic,
+      Array.from({ length: 40 }, (_, i) => ({ key: `more-${i}`, value: Buffer.from('{}') })),
+    );
+    await probe.probe();
+    const grown = await series(registry, 'tw_kafka_consumer_lag', group);
+    expect(grown[`${topic}/1`]).toBeGreaterThan(5);
     await probe.close();
   });
 

@@ -5,6 +5,8 @@ export type { OutgoingRecord, TidewaterProducer } from './producer.js';
 export { createConsumerRunner } from './consumer-runner.js';
 export { createConsumerLagProbe, DEFAULT_LAG_PROBE_INTERVAL_MS } from './consumer-lag.js';
 export type { ConsumerLagProbe, ConsumerLagProbeOptions } from './consumer-lag.js';
+export { CLUSTER_PROBE_GROUP, createClusterLagProbe } from './cluster-lag.js';
+export type { ClusterLagProbeOptions } from './cluster-lag.js';
 export type { BatchTools, ConsumedRecord, ConsumerRunner, ConsumerRunnerOptions } from './consumer-runner.js';
 export { createDeadLetterWriter, deadLetterHeaders, describeError } from './dead-letter.js';
 export type { DeadLetter, DeadLetterSource, DeadLetterWriter } from './dead-letter.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { commonServiceEnv, intFromEnv } from '@tidewater/config';
+import { boolFromEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 
 export const alertingConfigSchema = z.object({
@@ -25,6 +25,11 @@ export const alertingConfigSchema = z.object({
   ALERTING_TICK_MS: intFromEnv(50, 60_000).default(1000),
   /** Where docs/runbooks.md is served; alerts link to its sections. */
   RUNBOOK_BASE_URL: z.url().default('https://github.com/tidewater/tidewater/blob/main/docs/runbooks.md'),
+  /**
+   * Probe every consumer group's lag in the cluster (tw_kafka_consumer_lag), not only this service's:
+   * each service reports its own groups, so a service that is down would report none.
+   */
+  LAG_PROBE_ALL_GROUPS: boolFromEnv().default(true),
   /** Name of this replica in group leases. */
   ALERTING_REPLICA_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
 });

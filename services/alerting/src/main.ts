@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { loadConfig } from '@tidewater/config';
+import { createClusterLagProbe } from '@tidewater/kafka';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
 import { createApp } from './app.js';
 import { alertingConfigSchema } from './config.js';
@@ -29,6 +30,12 @@ try {
   rt.addReadinessCheck('alerts-consumer', () => app.consumerJoined());
   await rt.listen();
   await app.start();
+  if (config.LAG_PROBE_ALL_GROUPS) {
+    // The platform's watchdog measures every group's lag, so a stopped service's lag still grows on the dashboards.
+    const clusterLag = createClusterLagProbe({ kafka: rt.kafka, registry: rt.metrics, logger: rt.logger });
+    rt.shutdown.add('cluster-lag-probe', () => clusterLag.close());
+    clusterLag.start();
+  }
 } catch (err) {
   await failBoot('alerting', err);
 }

@@ -1,0 +1,122 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { kafkaMetrics } from './kafka-metrics.js';
+import { DEFAULT_LAG_PROBE_INTERVAL_MS, type ConsumerLagProbe } from './consumer-lag.js';
+
+export interface ClusterLagProbeOptions {
+  readonly kafka: Kafka;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly intervalMs?: number;
+}
+
+/** The cluster probe counts its failures under this group label. */
+export const CLUSTER_PROBE_GROUP = '*';
+
+/**
+ * Probes the lag of every consumer group in the cluster (on every topic it has committed on),
+ * as Kafka's `kafka-consumer-groups --describe --all-groups` does. Each service probes its own
+ * groups, but a service that is down reports nothing; one process running this (alerting, the
+ * platform's watchdog) keeps a dead consumer's lag growing on the dashboards and in the alert.
+ * Same metric family as the per-service probe; the rules take the max per partition.
+ */
+export function createClusterLagProbe(opts: ClusterLagProbeOptions): ConsumerLagProbe {
+  const metrics = kafkaMetrics(opts.registry);
+  const log = opts.logger.child({ component: 'cluster-lag' });
+  const intervalMs = opts.intervalMs ?? DEFAULT_LAG_PROBE_INTERVAL_MS;
+  let admin: Admin | undefined;
+  let connected: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+  let failing = false;
+  let reported = new Map<string, { group: string; topic: string; partition: string }>();
+
+  async function connectedAdmin(): Promise<Admin> {
+    admin ??= opts.kafka.admin();
+    const client = admin;
+    connected ??= client.connect().catch((err: unknown) => {
+      connected = undefined;
+      throw err;
+    });
+    await connected;
+    return client;
+  }
+
+  async function probeOnce(): Promise<void> {
+    const client = await connectedAdmin();
+    const { groups } = await client.listGroups();
+    const topics = (await client.listTopics()).filter((t) => !t.startsWith('__'));
+    const watermarks = new Map<string, Map<number, { high: number; low: number }>>();
+    const next = new Map<string, { group: string; topic: string; partition: string }>();
+    for (const { groupId, protocolType } of groups) {
+      if (protocolType !== 'consumer' && protocolType !== '') continue;
+      let committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
+      try {
+        committed = await client.fetchOffsets({ groupId, topics });
+      } catch (err) {
+        // One group whose coordinator is moving must not hide every other group's lag.
+        log.debug({ err, groupId }, 'cannot read a group offsets this time');
+        continue;
+      }
+      for (const { topic, partitions } of committed) {
+        const live = partitions.filter((p) => Number(p.offset) >= 0);
+        if (live.length === 0) continue;
+        let marks = watermarks.get(topic);
+        if (!marks) {
+          marks = new Map((await client.fetchTopicOffsets(topic)).map((w) => [w.partition, { high: Number(w.high), low: Number(w.low) }]));
+          watermarks.set(topic, marks);
+        }
+        for (const p of live) {
+          const mark = marks.get(p.partition);
+          if (!mark) continue;
+          const labels = { group: groupId, topic, partition: String(p.partition) };
+          metrics.consumerLag.set(labels, Math.max(0, mark.high - Number(p.offset)));
+          metrics.committedOffset.set(labels, Number(p.offset));
+          next.set(JSON.stringify(labels), labels);
+        }
+      }
+    }
+    for (const [key, labels] of reported) {
+      if (next.has(key)) continue;
+      metrics.consumerLag.remove(labels);
+      metrics.committedOffset.remove(labels);
+    }
+    reported = next;
+  }
+
+  function probe(): Promise<void> {
+    if (closed) return Promise.resolve();
+    inFlight ??= probeOnce()
+      .then(() => {
+        if (failing) log.info('cluster lag probe recovered');
+        failing = false;
+      })
+      .catch((err: unknown) => {
+        metrics.lagProbeFailures.inc({ group: CLUSTER_PROBE_GROUP });
+        if (!failing) log.warn({ err }, 'cluster lag probe failed; the last figures stay until one succeeds');
+        failing = true;
+      })
+      .finally(() => (inFlight = undefined));
+    return inFlight;
+  }
+
+  return {
+    probe,
+    start() {
+      if (timer || closed || intervalMs <= 0) return;
+      void probe();
+      timer = setInterval(() => void probe(), intervalMs);
+      timer.unref();
+    },
+    close() {
+      closed ??= (async () => {
+        clearInterval(timer);
+        await inFlight;
+        if (admin && connected) await admin.disconnect().catch(() => undefined);
+      })();
+      return closed;
+    },
+  };
+}
