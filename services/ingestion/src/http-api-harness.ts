@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
+import { createOpsServer } from '@tidewater/ops-server';
 import { createApiKeyStore, hashApiKey, type ApiKeyStore } from './api-keys.js';
 import { ingestionConfigSchema, validationPolicyOf, type IngestionConfig } from './config.js';
 import { createRedisDedupe } from './dedupe.js';
@@ -16,7 +17,7 @@ import { createIngestPath } from './ingest-path.js';
 import { createMemorySink, type MemorySink } from './memory-sink.js';
 import { createRedisRateLimiter, type RateLimiter } from './rate-limit.js';
 
-// Shared by the HTTP API's test files: the API on a bare Fastify, Kafka played by a memory sink, and the
+// Shared by the HTTP API's test files: the API on the ops server the service runs it on, Kafka played by a memory sink, and the
 // real Redis (the unit project's, see test/unit-redis-setup.ts) under a prefix of its own, deleted afterwards.
 const redisUrl = inject('redisUrl');
 export const logger = pino({ level: 'silent' });
@@ -136,7 +137,7 @@ export function useHttpApiFixture(): HttpApiFixture {
       now: () => now,
     });
     const keys = createApiKeyStore({ envKeys: config.API_KEYS, file: config.API_KEYS_FILE, reloadMs: 100, logger });
-    const app = Fastify();
+    const { app } = createOpsServer({ registry, readiness: {}, logger });
     await registerHttpApi(app, { path, keys, limiter: createRedisRateLimiter(redis, prefix), metrics, logger, config });
     const h: Harness = {
       app,

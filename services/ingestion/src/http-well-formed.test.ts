@@ -60,3 +60,15 @@ describe('POST /v1/events: well-formed text and Content-Encoding', () => {
     expect(sink.dlq).toHaveLength(0);
   });
 });
+
+describe('the events API on the ops server: methods', () => {
+  const { harness } = useHttpApiFixture();
+
+  it('answers GET /v1/events 405 with Allow: POST, not 404', async () => {
+    const { app } = await harness();
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/v1/events' });
+      expect([res.statusCode, res.headers['allow']]).toEqual([405, 'POST']);
+    }
+  });
+});
