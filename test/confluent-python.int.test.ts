@@ -224,6 +224,18 @@ describe('Confluent Python clients against Tidewater', () => {
     });
     await producer.disconnect();
     expect(await registry(`/subjects/${encodeURIComponent(predictionSubject)}/versions`)).toEqual([1, 2]);
+    // A release that dropped score would break every reader: the registry refuses it.
+    const withoutScore = JSON.parse(v2Text) as { fields: { name: string }[] };
+    withoutScore.fields = withoutScore.fields.filter((f) => f.name !== 'score');
+    const refused = await fetch(`${ep.registryUrl}/subjects/${encodeURIComponent(predictionSubject)}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify(withoutScore) }),
+    });
+    expect(refused.status).toBe(409);
+    const body = (await refused.json()) as { error_code: number; message: string };
+    expect(body.error_code).toBe(409);
+    expect(body.message).toContain("errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'score'");
 
     const valid = [...sent.keys()].filter((id) => !invalid.has(id));
     const read = await consumePredictions(`${prefix}-rereader`, valid.length + evolved.length);
