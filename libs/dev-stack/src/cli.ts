@@ -8,6 +8,8 @@ const usage = `Usage: npm run stack -- <command> [options]
 Commands:
   up        start Kafka, schema registry, Redis and the Slack capture in the background
               --services              also start the five services
+              --observability         also Prometheus (shipped rules), Alertmanager and Jaeger;
+                                      the services send them metrics, platform alerts and traces
               --inference-workers N   number of inference workers (default 1)
               --kafka apache|mock     Apache Kafka in KRaft mode (default), or librdkafka's mock
                                       cluster for injected request errors, RTT and leader moves
@@ -25,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       services: { type: 'boolean', default: false },
+      observability: { type: 'boolean', default: false },
       'inference-workers': { type: 'string', default: '1' },
       kafka: { type: 'string', default: 'apache' },
       'kafka-brokers': { type: 'string' },
@@ -52,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
         const started = Date.now();
         const state = await stackUp({
           services: values.services,
+          observability: values.observability,
           inferenceWorkers: workers,
           kafka,
           ...(values['kafka-brokers'] === undefined ? {} : { brokers: Number(values['kafka-brokers']) }),

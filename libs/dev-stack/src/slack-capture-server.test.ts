@@ -19,4 +19,18 @@ describe('Slack capture', () => {
     expect(readFileSync(captureFile, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(printed).toEqual(['[slack] drift!']);
   });
+
+  it("reads a message made only of attachments, as Alertmanager's slack_configs sends it", async () => {
+    const captureFile = join(mkdtempSync(join(tmpdir(), 'tw-slack-')), 'capture.jsonl');
+    const app = createSlackCapture({ captureFile });
+    const payload = {
+      channel: '#tidewater-platform',
+      attachments: [{ title: '[FIRING:1] TidewaterConsumerLagGrowing', text: 'lag grows docs/runbooks/TidewaterConsumerLagGrowing.md' }],
+    };
+    const res = await app.inject({ method: 'POST', url: '/', payload });
+    expect(res.statusCode).toBe(200);
+    expect((await app.inject('/messages')).json()).toMatchObject([
+      { text: '[FIRING:1] TidewaterConsumerLagGrowing\nlag grows docs/runbooks/TidewaterConsumerLagGrowing.md' },
+    ]);
+  });
 });

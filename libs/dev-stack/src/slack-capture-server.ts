@@ -9,6 +9,18 @@ export interface CapturedSlackMessage {
 }
 
 /**
+ * Slack shows a message whose content is all in legacy attachments (as Alertmanager's `slack_configs`
+ * sends it); their titles and texts, one per line, stand for its text here.
+ */
+function attachmentText(attachments: unknown): string | undefined {
+  if (!Array.isArray(attachments)) return undefined;
+  const lines = attachments.flatMap((a: { title?: unknown; text?: unknown }) =>
+    [a?.title, a?.text].filter((v): v is string => typeof v === 'string' && v.length > 0),
+  );
+  return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+/**
  * Stands in for a Slack incoming webhook on the dev stack when SLACK_WEBHOOK_URL is not set:
  * it answers like Slack (200 "ok"), appends every message to a JSON-lines file and prints its
  * fallback text, so a developer sees what on-call would get. GET /messages lists them.
@@ -17,13 +29,14 @@ export function createSlackCapture(opts: { captureFile: string; print?: (line: s
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
   const messages: CapturedSlackMessage[] = [];
   app.post('/', async (req, reply) => {
-    const body = req.body as { text?: unknown; blocks?: unknown } | undefined;
-    if (!body || typeof body.text !== 'string' || body.text.length === 0) {
+    const body = req.body as { text?: unknown; blocks?: unknown; attachments?: unknown } | undefined;
+    const text = typeof body?.text === 'string' && body.text.length > 0 ? body.text : attachmentText(body?.attachments);
+    if (!body || !text) {
       return reply.code(400).type('text/plain').send('no_text');
     }
     const message: CapturedSlackMessage = {
       receivedAt: new Date().toISOString(),
-      text: body.text,
+      text,
       blocks: Array.isArray(body.blocks) ? body.blocks : [],
     };
     messages.push(message);

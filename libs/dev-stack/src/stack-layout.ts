@@ -42,6 +42,12 @@ export interface StackState {
     readonly logFile?: string | undefined;
   };
   readonly services: readonly ServiceState[];
+  /** `up --observability`: Prometheus with the shipped rules, Alertmanager, and Jaeger for traces. */
+  readonly observability?: {
+    readonly prometheus: { readonly pid: number; readonly url: string; readonly logFile: string };
+    readonly alertmanager: { readonly pid: number; readonly url: string; readonly logFile: string };
+    readonly jaeger: { readonly pid: number; readonly url: string; readonly otlpTracesEndpoint: string; readonly logFile: string };
+  };
 }
 
 export const stackFiles = (dir: string) => ({
@@ -73,6 +79,11 @@ export function stackEnv(state: StackState): Record<string, string> {
   };
   if (state.kafka.controlPort !== undefined) env['KAFKA_MOCK_CONTROL_PORT'] = String(state.kafka.controlPort);
   if (state.slack.captureFile) env['SLACK_CAPTURE_FILE'] = state.slack.captureFile;
+  if (state.observability) {
+    env['PROMETHEUS_URL'] = state.observability.prometheus.url;
+    env['ALERTMANAGER_URL'] = state.observability.alertmanager.url;
+    env['JAEGER_URL'] = state.observability.jaeger.url;
+  }
   const byName = new Map<string, number[]>();
   for (const s of state.services) byName.set(s.name, [...(byName.get(s.name) ?? []), s.port]);
   for (const [name, ports] of byName) {

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { httpOk, isAlive, stopProcess } from './detached-process.js';
 import { stackErrors } from './errors.js';
 import { kafkaAnswers, redisAnswers, startKafka, startRedis, startRegistry, startSlack } from './infrastructure.js';
+import { otelEnv, startObservability, stopObservability, writeScrapeTargets } from './observability.js';
 import { serviceNames, startServices } from './pipeline-services.js';
 import { stopKafkaNodes } from '@tidewater/dev-kafka';
 import { APICURIO_CCOMPAT_PATH } from '@tidewater/dev-schema-registry';
@@ -14,6 +15,8 @@ export interface StackUpOptions {
   /** Kafka nodes: default 1 for Apache Kafka, 3 for the mock. */
   readonly brokers?: number;
   readonly services?: boolean;
+  /** Also Prometheus (with the shipped rules), Alertmanager and Jaeger; the services send them metrics, alerts and traces. */
+  readonly observability?: boolean;
   readonly inferenceWorkers?: number;
   /** Settings for the services (window sizes, topic names) on top of the stack's endpoints. */
   readonly serviceEnv?: Record<string, string>;
@@ -66,14 +69,22 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackState> {
       slack: partial.slack,
     };
     writeStackState({ ...infra, services: [] });
-    if (!opts.services) return { ...infra, services: [] };
-    const services = await startServices(infra, { inferenceWorkers: opts.inferenceWorkers ?? 1, extraEnv: opts.serviceEnv ?? {} }).catch(
-      async (err: unknown) => {
-        await stackDown(dir);
-        throw err;
-      },
-    );
-    const state: StackState = { ...infra, services };
+    const observability = opts.observability
+      ? await startObservability(dir, partial.slack.url, opts.log).catch(async (err: unknown) => {
+          await stackDown(dir);
+          throw err;
+        })
+      : undefined;
+    const base = observability ? { ...infra, observability } : infra;
+    writeStackState({ ...base, services: [] });
+    if (!opts.services) return { ...base, services: [] };
+    const extraEnv = { ...(observability ? otelEnv(observability) : {}), ...opts.serviceEnv };
+    const services = await startServices(base, { inferenceWorkers: opts.inferenceWorkers ?? 1, extraEnv }).catch(async (err: unknown) => {
+      await stackDown(dir);
+      throw err;
+    });
+    if (observability) writeScrapeTargets(dir, services);
+    const state: StackState = { ...base, services };
     writeStackState(state);
     return state;
   } catch (err) {
@@ -91,8 +102,10 @@ export async function startStackServices(opts: {
 }): Promise<StackState> {
   const state = runningStack(opts.dir);
   if (!state) throw stackErrors.create('TW_STACK_NOT_UP', `no stack is running in ${stackDir(opts.dir)}`);
-  const services = await startServices(state, { inferenceWorkers: opts.inferenceWorkers ?? 1, extraEnv: opts.serviceEnv ?? {} });
+  const extraEnv = { ...(state.observability ? otelEnv(state.observability) : {}), ...opts.serviceEnv };
+  const services = await startServices(state, { inferenceWorkers: opts.inferenceWorkers ?? 1, extraEnv });
   const next = { ...state, services: [...state.services, ...services] };
+  if (state.observability) writeScrapeTargets(state.dir, next.services);
   writeStackState(next);
   return next;
 }
@@ -105,6 +118,7 @@ export async function stackDown(dir?: string): Promise<{ stopped: string[] }> {
   const order = [...state.services].sort((a, b) => serviceNames.indexOf(a.name as never) - serviceNames.indexOf(b.name as never)).reverse();
   // Upstream first, so each service drains what the previous one already produced.
   for (const s of order) if ((await stopProcess(s.pid, 20_000)) !== 'absent') stopped.push(`${s.name}:${s.pid}`);
+  stopped.push(...(await stopObservability(state.observability)));
   const infra: [string, number | undefined][] = [
     ['slack-capture', state.slack.pid],
     ['schema-registry', state.registry.pid],
@@ -157,6 +171,19 @@ export async function stackStatus(dir?: string): Promise<PartStatus[] | undefine
       ok: state.slack.pid === undefined || (await probe(() => httpOk(`${state.slack.url}healthz`))),
     },
   ];
+  if (state.observability) {
+    const { prometheus, alertmanager, jaeger } = state.observability;
+    parts.push(
+      { part: 'prometheus', pid: prometheus.pid, endpoint: prometheus.url, ok: await probe(() => httpOk(`${prometheus.url}/-/ready`)) },
+      {
+        part: 'alertmanager',
+        pid: alertmanager.pid,
+        endpoint: alertmanager.url,
+        ok: await probe(() => httpOk(`${alertmanager.url}/-/ready`)),
+      },
+      { part: 'jaeger', pid: jaeger.pid, endpoint: jaeger.url, ok: await probe(() => httpOk(`${jaeger.url}/api/services`)) },
+    );
+  }
   for (const s of state.services) {
     parts.push({
       part: s.name,

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# What the tests need beyond node_modules, each step cached so that a second run takes seconds:
+# Apache Kafka's jars (Maven Central), the Python venvs of the HTTP fuzzer and the client examples
+# (PyPI), the Go example and Jaeger (Go module proxy). Runs before `npm test` (npm's pretest) and in .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsx libs/dev-kafka/scripts/resolve-jars.ts
+bash test/fuzz/ensure-venv.sh
+bash examples/python/ensure-venv.sh
+bash examples/go/build.sh
+npx tsx libs/dev-stack/scripts/ensure-jaeger.ts
