@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSlackCapture, demoEvents, watchPipeline, type DemoEvent } from '@tidewater/dev-stack';
+import { createSlackCapture, demoEvents, otelEnv, watchPipeline, writeScrapeTargets, type DemoEvent } from '@tidewater/dev-stack';
 import { deadLetterHeaders } from '@tidewater/kafka';
 import { repoRoot } from '@tidewater/schemas';
 import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
-import { startOtlpReceiver } from './otlp-receiver.js';
+import { eventually, getJson, promQuery, scaledLagAlert, startTestObservability } from './observability-fixture.js';
 import { runService, type RunningService } from './service-processes.js';
 
 /**
  * The walking skeleton end to end: raw JSON events (some malformed) through all five services
- * as separate processes over the real stack. Every event must end in exactly one of predictions
- * or the dead-letter topic, and one event's spans in every service must share one trace id.
+ * as separate processes over the real stack, watched by the observability stack (Prometheus with
+ * the shipped rules, Alertmanager, Jaeger). Every event must end in exactly one of predictions or
+ * the dead-letter topic, one event's spans in every service must share one trace in Jaeger, and a
+ * stopped service's consumer lag must page through Prometheus and Alertmanager.
  */
 describe('pipeline end to end', () => {
   const prefix = uniqueName('e2e');
@@ -27,7 +29,7 @@ describe('pipeline end to end', () => {
   };
   const services: RunningService[] = [];
   const slack = createSlackCapture({ captureFile: `/tmp/${prefix}-slack.jsonl` });
-  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let observability: Awaited<ReturnType<typeof startTestObservability>>;
   let watcher: ReturnType<typeof watchPipeline>;
   let events: DemoEvent[];
   const exitCodes: (number | null)[] = [];
@@ -35,7 +37,7 @@ describe('pipeline end to end', () => {
   beforeAll(async () => {
     const ep = stackEndpoints();
     await createTopics(Object.values(topics).map((name) => ({ name, partitions: name.endsWith('dlq') ? 1 : 6 })));
-    otlp = await startOtlpReceiver();
+    observability = await startTestObservability();
     await slack.listen({ host: '127.0.0.1', port: 0 });
     const slackAddress = slack.server.address();
     const slackPort = typeof slackAddress === 'object' && slackAddress ? slackAddress.port : 0;
@@ -50,9 +52,7 @@ describe('pipeline end to end', () => {
       ALERTING_CONFIG_FILE: `${repoRoot}deploy/alerting.dev.yaml`,
       ALERTING_TICK_MS: '200',
       LOG_LEVEL: 'info',
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp.endpoint,
-      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      ...otelEnv(observability.obs),
       OTEL_BSP_SCHEDULE_DELAY: '200',
       SHUTDOWN_TIMEOUT_MS: '15000',
     };
@@ -60,6 +60,10 @@ describe('pipeline end to end', () => {
     for (const name of names) {
       services.push(await runService(name, { ...env, CONSUMER_GROUP: `${prefix}-${name}` }));
     }
+    writeScrapeTargets(
+      observability.dir,
+      services.map((s) => ({ name: s.name, pid: s.child.pid ?? 0, port: s.port, logFile: s.logFile })),
+    );
     watcher = watchPipeline({
       brokers: ep.brokers,
       registryUrl: ep.registryUrl,
@@ -77,7 +81,7 @@ describe('pipeline end to end', () => {
     await watcher?.stop();
     for (const s of services) await s.stop();
     await slack.close();
-    await otlp?.close();
+    await observability?.close();
   });
 
   const slackMessages = async () => (await slack.inject('/messages')).json<{ text: string }[]>();
@@ -170,28 +174,39 @@ describe('pipeline end to end', () => {
     expect(texts[1]).toContain('RESOLVED: ModelDriftDetected fraud-demo');
   }, 60_000);
 
-  it('traces one event through all five services in one trace', async () => {
+  it('traces one event through all five services in one trace, in Jaeger', async () => {
     const out = watcher.outputs;
     const firing = out.alerts.find((a) => a.status === 'firing');
     expect(firing).toBeDefined();
-    const byTrace = () => {
-      const m = new Map<string, Set<string>>();
-      for (const s of otlp.spans) m.set(s.traceId, (m.get(s.traceId) ?? new Set()).add(s.service));
-      return m;
-    };
     const all = ['tidewater-ingestion', 'tidewater-feature', 'tidewater-inference', 'tidewater-drift-monitor', 'tidewater-alerting'];
-    const deadline = Date.now() + 20_000;
-    const complete = () => [...byTrace().values()].filter((services) => all.every((s) => services.has(s)));
-    while (Date.now() < deadline && complete().length === 0) await sleep(250);
-    expect(complete().length).toBeGreaterThan(0);
+    type JaegerTrace = { traceID: string; spans: { processID: string }[]; processes: Record<string, { serviceName: string }> };
+    const servicesOf = (t: JaegerTrace) => new Set(t.spans.map((s) => t.processes[s.processID]?.serviceName));
+    // The alert's trace started at an event in ingestion: search from the service at its end.
+    const complete = await eventually('a trace through all five services', 30_000, async () => {
+      const found = await getJson<{ data: JaegerTrace[] }>(
+        `${observability.obs.jaeger.url}/api/traces?service=tidewater-alerting&limit=50&lookback=1h`,
+      );
+      return found.data.find((t) => all.every((name) => servicesOf(t).has(name)));
+    });
+    expect(servicesOf(complete).size).toBe(all.length);
     // And each prediction's traceparent continues the trace its event started in ingestion.
-    const traces = byTrace();
-    const sample = out.predictionTraceparents.slice(0, 50);
-    for (const tp of sample) {
+    for (const tp of out.predictionTraceparents.slice(0, 5)) {
       const traceId = tp?.split('-')[1];
-      expect(traceId && traces.get(traceId)?.has('tidewater-ingestion')).toBe(true);
+      const trace = await eventually(`trace ${traceId} in Jaeger`, 20_000, async () => {
+        const r = await getJson<{ data?: JaegerTrace[] }>(`${observability.obs.jaeger.url}/api/traces/${traceId}`);
+        return r.data?.[0];
+      });
+      expect(servicesOf(trace).has('tidewater-ingestion')).toBe(true);
     }
-  }, 30_000);
+  }, 90_000);
+
+  it("gives Prometheus every consumer group's lag", async () => {
+    const groups = await eventually('lag series of the five groups', 60_000, async () => {
+      const r = await promQuery(observability.obs, `count by (group) (tw_kafka_consumer_lag{group=~"${prefix}-.*"})`);
+      return r.length === 5 ? r.map((x) => x.metric['group']).sort() : undefined;
+    });
+    expect(groups).toEqual(['alerting', 'drift-monitor', 'feature', 'inference', 'ingestion'].map((n) => `${prefix}-${n}`));
+  }, 90_000);
 
   it('takes an event from kcat and gives kcat Confluent-wire-format prediction bytes whose schema id resolves', async () => {
     const ep = stackEndpoints();
@@ -238,6 +253,37 @@ describe('pipeline end to end', () => {
     const schema = JSON.parse(((await res.json()) as { schema: string }).schema) as { name: string };
     expect(schema.name).toBe('Prediction');
   }, 60_000);
+
+  it("pages Alertmanager when a stopped service falls behind, within the alert's for: plus one evaluation", async () => {
+    // The feature service stops; what ingestion publishes meanwhile is its group's lag, which only
+    // alerting's cluster-wide probe can still report.
+    const feature = services.splice(
+      services.findIndex((s) => s.name === 'feature'),
+      1,
+    )[0]!;
+    exitCodes.push(await feature.stop());
+    const group = `${prefix}-feature`;
+    const producer = testKafka().producer();
+    await producer.connect();
+    const backlog = demoEvents({ count: 1500, runId: `${prefix}-lag`, malformedShare: 0 });
+    await producer.send({ topic: topics.TOPIC_EVENTS_RAW, messages: backlog.map((e) => ({ key: e.key, value: e.value })) });
+    await producer.disconnect();
+    await eventually('the feature group over 1000 records behind in Prometheus', 90_000, async () => {
+      const r = await promQuery(observability.obs, `group_topic:tw_kafka_consumer_lag:sum{group="${group}"} > 1000`);
+      return r.length > 0 ? true : undefined;
+    });
+    const behindAt = Date.now();
+    type AmAlert = { labels: Record<string, string>; status: { state: string } };
+    const alert = await eventually(`${scaledLagAlert.name} in Alertmanager`, 120_000, async () => {
+      const alerts = await getJson<AmAlert[]>(`${observability.obs.alertmanager.url}/api/v2/alerts`);
+      return alerts.find((a) => a.labels['alertname'] === scaledLagAlert.name && a.labels['group'] === group);
+    });
+    const tookMs = Date.now() - behindAt;
+    console.log(`${scaledLagAlert.name} reached Alertmanager ${tookMs} ms after the lag crossed 1000 in Prometheus`);
+    expect(alert).toMatchObject({ labels: { severity: 'warning', topic: topics.TOPIC_EVENTS_VALID }, status: { state: 'active' } });
+    // for: (scaled to 30 s) plus one 5 s evaluation, plus 5 s for the polls on both sides.
+    expect(tookMs).toBeLessThan((scaledLagAlert.forSeconds + 5 + 5) * 1000);
+  }, 240_000);
 
   it('shuts every service down cleanly on SIGTERM', async () => {
     for (const s of [...services].reverse()) exitCodes.push(await s.stop());

@@ -17,3 +17,4 @@ export type { StackTopic } from './stack-topics.js';
 export type { KafkaKind } from './stack-layout.js';
 export { redisAnswers, startRedis } from './infrastructure.js';
 export { stopProcess as stopStackProcess } from './detached-process.js';
+export { otelEnv, startObservability, stopObservability, writeScrapeTargets } from './observability.js';
