@@ -8,6 +8,7 @@ import { kafkaMetrics } from './kafka-metrics.js';
 import { createConsumerLagProbe } from './consumer-lag.js';
 import { describeError, type DeadLetter, type DeadLetterWriter } from './dead-letter.js';
 import { kafkaErrors } from './errors.js';
+import { kafkaServer } from './kafka-client.js';
 import { startProcessSpan } from './trace-context.js';
 
 /** A consumed record after decoding, with its process span. */
@@ -91,6 +92,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     ...opts.consumer,
   });
   const metrics = kafkaMetrics(opts.registry);
+  const server = kafkaServer(opts.kafka);
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
   const lag = createConsumerLagProbe({
     kafka: opts.kafka,
@@ -189,7 +191,11 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
           letters.push(toLetter(message, topic, partition, describeError(err, 'TW_KAFKA_HANDLER_FAILED')));
           continue;
         }
-        const { span, context } = startProcessSpan({ topic, partition, offset: message.offset, headers: message.headers }, opts.groupId);
+        const { span, context } = startProcessSpan(
+          { topic, partition, offset: message.offset, headers: message.headers, key: message.key },
+          opts.groupId,
+          server,
+        );
         records.push({
           topic,
           partition,

@@ -1,4 +1,4 @@
-export { createKafkaClient, kafkaReadinessCheck } from './kafka-client.js';
+export { createKafkaClient, kafkaReadinessCheck, kafkaServer } from './kafka-client.js';
 export type { KafkaClientSettings } from './kafka-client.js';
 export { createProducer } from './producer.js';
 export type { OutgoingRecord, TidewaterProducer } from './producer.js';

@@ -27,9 +27,12 @@ export interface KafkaClientSettings {
   readonly extra?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator' | 'logLevel'>;
 }
 
+// kafkajs does not say which brokers a client was given; spans name the first as `server.address`.
+const bootstrapOf = new WeakMap<Kafka, { address: string; port: number | undefined }>();
+
 /** A kafkajs client wired to the service logger. */
 export function createKafkaClient(settings: KafkaClientSettings): Kafka {
-  return new Kafka({
+  const kafka = new Kafka({
     brokers: [...settings.brokers],
     clientId: settings.clientId,
     logLevel: settings.logLevel ?? logLevel.WARN,
@@ -37,6 +40,18 @@ export function createKafkaClient(settings: KafkaClientSettings): Kafka {
     retry: { initialRetryTime: 200, retries: 8 },
     ...settings.extra,
   });
+  const first = settings.brokers[0];
+  if (first) {
+    const colon = first.lastIndexOf(':');
+    const port = colon > 0 ? Number(first.slice(colon + 1)) : undefined;
+    bootstrapOf.set(kafka, { address: colon > 0 ? first.slice(0, colon) : first, port: Number.isInteger(port) ? port : undefined });
+  }
+  return kafka;
+}
+
+/** The client's first bootstrap broker, for the `server.address`/`server.port` span attributes. */
+export function kafkaServer(kafka: Kafka): { address: string; port: number | undefined } | undefined {
+  return bootstrapOf.get(kafka);
 }
 
 /** Readiness probe: the cluster answers a metadata request for the given topics. `close` disconnects its admin client. */

@@ -3,7 +3,8 @@ import { Partitioners, type IHeaders, type Kafka, type Producer, type RecordMeta
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { chunkBySize, recordBytes } from './request-chunks.js';
-import { endSendSpans, startSendSpan, traceHeaders } from './trace-context.js';
+import { kafkaServer } from './kafka-client.js';
+import { endSendSpans, startSendSpan, traceHeaders, type SpanServer } from './trace-context.js';
 
 /** A record to produce: bytes already encoded, plus the trace context it continues. */
 export interface OutgoingRecord {
@@ -37,10 +38,10 @@ export interface TidewaterProducer {
 
 // Runs once per produced record: no spread copies where a record has no headers of its own. A
 // record that continues a trace gets a send span, pushed to `spans` for the caller to end on ack.
-function toMessage(topic: string, r: OutgoingRecord, spans: Span[]) {
+function toMessage(topic: string, r: OutgoingRecord, spans: Span[], server?: SpanServer) {
   let trace: Record<string, string> | undefined;
   if (r.context) {
-    const send = startSendSpan(topic, r.key, r.context);
+    const send = startSendSpan(topic, r.key, r.context, server);
     spans.push(send.span);
     trace = traceHeaders(send.context);
   }
@@ -86,6 +87,7 @@ export const DEFAULT_MAX_REQUEST_BYTES = 512 * 1024;
 
 export function createProducer(opts: { kafka: Kafka; logger: Logger; maxRequestBytes?: number }): TidewaterProducer {
   const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const server = kafkaServer(opts.kafka);
   const producer = opts.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -120,7 +122,7 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; maxRequestB
     },
     async send(topic, records) {
       const spans: Span[] = [];
-      const messages = records.map((r) => toMessage(topic, r, spans));
+      const messages = records.map((r) => toMessage(topic, r, spans, server));
       const chunks = chunkBySize(messages, recordBytes, maxRequestBytes);
       return endingSpans(spans, async () => {
         // One request when it fits (the common case); otherwise one after another, so each partition keeps its order.
@@ -132,7 +134,7 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; maxRequestB
     },
     async sendMany(batches) {
       const spans: Span[] = [];
-      const all = batches.flatMap((b) => b.records.map((r) => ({ topic: b.topic, message: toMessage(b.topic, r, spans) })));
+      const all = batches.flatMap((b) => b.records.map((r) => ({ topic: b.topic, message: toMessage(b.topic, r, spans, server) })));
       const chunks = chunkBySize(all, (m) => recordBytes(m.message), maxRequestBytes);
       return endingSpans(spans, async () => {
         const acks: RecordMetadata[] = [];

@@ -48,9 +48,22 @@ const tracer = trace.getTracer('@tidewater/kafka');
  * Starts the process span of one consumed record, as a child of its producer's context, named
  * and attributed per the OpenTelemetry messaging conventions ("<destination> process").
  */
+/** The broker a span talks to (OpenTelemetry's `server.address`, `server.port`). */
+export interface SpanServer {
+  readonly address: string;
+  readonly port: number | undefined;
+}
+
+function setServer(span: Span, server: SpanServer | undefined): void {
+  if (!server) return;
+  span.setAttribute('server.address', server.address);
+  if (server.port !== undefined) span.setAttribute('server.port', server.port);
+}
+
 export function startProcessSpan(
   record: { topic: string; partition: number; offset: string; headers?: IHeaders; key?: Buffer | null },
   groupId: string,
+  server?: SpanServer,
 ): { span: Span; context: Context } {
   const parent = extractTraceContext(record.headers);
   const creation = trace.getSpanContext(parent);
@@ -65,6 +78,7 @@ export function startProcessSpan(
   // start attributes twice (for the sampler, then on the span), and this runs once per record.
   if (span.isRecording()) {
     if (record.key) span.setAttribute('messaging.kafka.message.key', record.key.toString('utf8'));
+    setServer(span, server);
     span.setAttributes({
       'messaging.system': 'kafka',
       'messaging.operation.type': 'process',
@@ -83,10 +97,16 @@ export function startProcessSpan(
  * record continues; its context goes into the record's headers, so the consumer's process span
  * hangs under it. End it with `endSendSpans` once Kafka acknowledged (or refused) the record.
  */
-export function startSendSpan(topic: string, key: Buffer | string | null | undefined, parent: Context): { span: Span; context: Context } {
+export function startSendSpan(
+  topic: string,
+  key: Buffer | string | null | undefined,
+  parent: Context,
+  server?: SpanServer,
+): { span: Span; context: Context } {
   const span = tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER }, parent);
   if (span.isRecording()) {
     if (key !== null && key !== undefined) span.setAttribute('messaging.kafka.message.key', key.toString());
+    setServer(span, server);
     span.setAttributes({
       'messaging.system': 'kafka',
       'messaging.operation.type': 'send',

@@ -18,12 +18,13 @@ describe('send and process spans', () => {
   it('a PRODUCER span per sent record, parent of the consumer side process span, which also links to it', () => {
     const upstream = trace.getTracer('test').startSpan('process events.raw');
     const parent = trace.setSpan(ROOT_CONTEXT, upstream);
-    const send = startSendSpan('events.ingested', Buffer.from('card-7'), parent);
+    const send = startSendSpan('events.ingested', Buffer.from('card-7'), parent, { address: 'kafka-0.kafka', port: 9092 });
     const headers = traceHeaders(send.context);
     endSendSpans([send.span]);
     const processed = startProcessSpan(
       { topic: 'events.ingested', partition: 3, offset: '17', headers, key: Buffer.from('card-7') },
       'tw-feature',
+      { address: 'kafka-0.kafka', port: 9092 },
     );
     processed.span.end();
     upstream.end();
@@ -36,6 +37,8 @@ describe('send and process spans', () => {
       'messaging.operation.type': 'send',
       'messaging.destination.name': 'events.ingested',
       'messaging.kafka.message.key': 'card-7',
+      'server.address': 'kafka-0.kafka',
+      'server.port': 9092,
     });
     expect(processSpan).toMatchObject({ name: 'process events.ingested', kind: SpanKind.CONSUMER });
     expect(processSpan!.spanContext().traceId).toBe(upstream.spanContext().traceId);
@@ -46,6 +49,7 @@ describe('send and process spans', () => {
       'messaging.destination.partition.id': '3',
       'messaging.kafka.offset': 17,
       'messaging.kafka.message.key': 'card-7',
+      'server.address': 'kafka-0.kafka',
     });
   });
 
@@ -58,5 +62,18 @@ describe('send and process spans', () => {
     expect(span!.attributes['error.type']).toBe('KafkaJSConnectionError');
     expect(span!.attributes['messaging.kafka.message.key']).toBeUndefined();
     expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'broker gone' });
+  });
+});
+
+describe('kafkaServer', () => {
+  it('names the first bootstrap broker of a client made by createKafkaClient', async () => {
+    const { createKafkaClient, kafkaServer } = await import('./kafka-client.js');
+    const { pino } = await import('pino');
+    const kafka = createKafkaClient({
+      brokers: ['kafka-0.kafka:9093', 'kafka-1.kafka:9093'],
+      clientId: 't',
+      logger: pino({ level: 'silent' }),
+    });
+    expect(kafkaServer(kafka)).toEqual({ address: 'kafka-0.kafka', port: 9093 });
   });
 });
