@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { kafkaMetrics } from './kafka-metrics.js';
 import { DEFAULT_LAG_PROBE_INTERVAL_MS, type ConsumerLagProbe } from './consumer-lag.js';
+import { createTimedProbe } from './timed-probe.js';
 
 export interface ClusterLagProbeOptions {
   readonly kafka: Kafka;
@@ -24,28 +25,9 @@ export const CLUSTER_PROBE_GROUP = '*';
 export function createClusterLagProbe(opts: ClusterLagProbeOptions): ConsumerLagProbe {
   const metrics = kafkaMetrics(opts.registry);
   const log = opts.logger.child({ component: 'cluster-lag' });
-  const intervalMs = opts.intervalMs ?? DEFAULT_LAG_PROBE_INTERVAL_MS;
-  let admin: Admin | undefined;
-  let connected: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
-  let closed: Promise<void> | undefined;
-  let failing = false;
   let reported = new Map<string, { group: string; topic: string; partition: string }>();
 
-  async function connectedAdmin(): Promise<Admin> {
-    admin ??= opts.kafka.admin();
-    const client = admin;
-    connected ??= client.connect().catch((err: unknown) => {
-      connected = undefined;
-      throw err;
-    });
-    await connected;
-    return client;
-  }
-
-  async function probeOnce(): Promise<void> {
-    const client = await connectedAdmin();
+  async function probeOnce(client: Admin): Promise<void> {
     const { groups } = await client.listGroups();
     const topics = (await client.listTopics()).filter((t) => !t.startsWith('__'));
     const watermarks = new Map<string, Map<number, { high: number; low: number }>>();
@@ -86,37 +68,12 @@ export function createClusterLagProbe(opts: ClusterLagProbeOptions): ConsumerLag
     reported = next;
   }
 
-  function probe(): Promise<void> {
-    if (closed) return Promise.resolve();
-    inFlight ??= probeOnce()
-      .then(() => {
-        if (failing) log.info('cluster lag probe recovered');
-        failing = false;
-      })
-      .catch((err: unknown) => {
-        metrics.lagProbeFailures.inc({ group: CLUSTER_PROBE_GROUP });
-        if (!failing) log.warn({ err }, 'cluster lag probe failed; the last figures stay until one succeeds');
-        failing = true;
-      })
-      .finally(() => (inFlight = undefined));
-    return inFlight;
-  }
-
-  return {
-    probe,
-    start() {
-      if (timer || closed || intervalMs <= 0) return;
-      void probe();
-      timer = setInterval(() => void probe(), intervalMs);
-      timer.unref();
-    },
-    close() {
-      closed ??= (async () => {
-        clearInterval(timer);
-        await inFlight;
-        if (admin && connected) await admin.disconnect().catch(() => undefined);
-      })();
-      return closed;
-    },
-  };
+  return createTimedProbe({
+    kafka: opts.kafka,
+    logger: log,
+    what: 'cluster lag probe',
+    intervalMs: opts.intervalMs ?? DEFAULT_LAG_PROBE_INTERVAL_MS,
+    run: probeOnce,
+    onFailure: () => metrics.lagProbeFailures.inc({ group: CLUSTER_PROBE_GROUP }),
+  });
 }

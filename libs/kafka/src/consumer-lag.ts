@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { kafkaMetrics } from './kafka-metrics.js';
+import { createTimedProbe, type TimedProbe } from './timed-probe.js';
 
 export interface ConsumerLagProbeOptions {
   readonly kafka: Kafka;
@@ -13,14 +14,8 @@ export interface ConsumerLagProbeOptions {
   readonly intervalMs?: number;
 }
 
-export interface ConsumerLagProbe {
-  /** Probes once now: the group's committed offsets against each partition's high watermark. */
-  probe(): Promise<void>;
-  /** Probes every `intervalMs` until closed; the first probe runs at once. */
-  start(): void;
-  /** Stops the timer, waits for a probe in flight and disconnects the admin client; idempotent. */
-  close(): Promise<void>;
-}
+/** Probes on a timer: `probe()` once now, `start()` every interval, `close()` idempotent. */
+export type ConsumerLagProbe = TimedProbe;
 
 export const DEFAULT_LAG_PROBE_INTERVAL_MS = 15_000;
 
@@ -33,47 +28,27 @@ export const DEFAULT_LAG_PROBE_INTERVAL_MS = 15_000;
  */
 export function createConsumerLagProbe(opts: ConsumerLagProbeOptions): ConsumerLagProbe {
   const metrics = kafkaMetrics(opts.registry);
-  const log = opts.logger.child({ component: 'consumer-lag', groupId: opts.groupId });
-  const intervalMs = opts.intervalMs ?? DEFAULT_LAG_PROBE_INTERVAL_MS;
-  let admin: Admin | undefined;
-  let connected: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
-  let closed: Promise<void> | undefined;
-  let failing = false;
   // Label sets set by the last probe, so partitions that left the subscription stop being reported.
   let reported = new Set<string>();
-
-  async function connectedAdmin(): Promise<Admin> {
-    admin ??= opts.kafka.admin();
-    const client = admin;
-    connected ??= client.connect().catch((err: unknown) => {
-      connected = undefined;
-      throw err;
-    });
-    await connected;
-    return client;
-  }
 
   /**
    * kafkajs's admin does not retry OffsetFetch when the group's coordinator moved or is still
    * loading (both retriable in Kafka's protocol), which is common just after a broker starts.
    */
-  async function fetchCommitted(client: Admin) {
+  async function fetchCommitted(client: Admin, isClosed: () => boolean) {
     for (let attempt = 1; ; attempt++) {
       try {
         return await client.fetchOffsets({ groupId: opts.groupId, topics: [...opts.topics] });
       } catch (err) {
         const retriable = (err as { retriable?: unknown }).retriable === true;
-        if (!retriable || attempt >= 5 || closed) throw err;
+        if (!retriable || attempt >= 5 || isClosed()) throw err;
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
     }
   }
 
-  async function probeOnce(): Promise<void> {
-    const client = await connectedAdmin();
-    const committed = await fetchCommitted(client);
+  async function probeOnce(client: Admin, isClosed: () => boolean): Promise<void> {
+    const committed = await fetchCommitted(client, isClosed);
     const next = new Set<string>();
     // Every subscribed topic, not just those in the answer: a group that never committed gets none back.
     for (const topic of opts.topics) {
@@ -98,38 +73,12 @@ export function createConsumerLagProbe(opts: ConsumerLagProbeOptions): ConsumerL
     reported = next;
   }
 
-  function probe(): Promise<void> {
-    if (closed) return Promise.resolve();
-    inFlight ??= probeOnce()
-      .then(() => {
-        if (failing) log.info('consumer lag probe recovered');
-        failing = false;
-      })
-      .catch((err: unknown) => {
-        metrics.lagProbeFailures.inc({ group: opts.groupId });
-        // Log the first failure of a streak only: a broker outage would otherwise log every interval.
-        if (!failing) log.warn({ err }, 'consumer lag probe failed; the last figures stay until one succeeds');
-        failing = true;
-      })
-      .finally(() => (inFlight = undefined));
-    return inFlight;
-  }
-
-  return {
-    probe,
-    start() {
-      if (timer || closed || intervalMs <= 0) return;
-      void probe();
-      timer = setInterval(() => void probe(), intervalMs);
-      timer.unref();
-    },
-    close() {
-      closed ??= (async () => {
-        clearInterval(timer);
-        await inFlight;
-        if (admin && connected) await admin.disconnect().catch(() => undefined);
-      })();
-      return closed;
-    },
-  };
+  return createTimedProbe({
+    kafka: opts.kafka,
+    logger: opts.logger.child({ component: 'consumer-lag', groupId: opts.groupId }),
+    what: 'consumer lag probe',
+    intervalMs: opts.intervalMs ?? DEFAULT_LAG_PROBE_INTERVAL_MS,
+    run: probeOnce,
+    onFailure: () => metrics.lagProbeFailures.inc({ group: opts.groupId }),
+  });
 }
