@@ -8,7 +8,8 @@ import { createAvroEncoder, deadLetterHeaders } from '@tidewater/kafka';
 import { loadSchema, repoRoot } from '@tidewater/schemas';
 import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
 import { examplesGoConsumer, examplesPython, runExample, runGoConsumer } from './client-examples.js';
-import { runService, type RunningService } from './service-processes.js';
+import { privateTopics, serviceProcessEnv, startServiceProcesses } from './pipeline-fixture.js';
+import type { RunningService } from './service-processes.js';
 
 /**
  * Upstream and downstream teams on the official Python client (confluent-kafka with its Schema
@@ -20,13 +21,7 @@ import { runService, type RunningService } from './service-processes.js';
  */
 describe('Confluent Python clients against Tidewater', () => {
   const prefix = uniqueName('py');
-  const topics = {
-    TOPIC_EVENTS_RAW: `${prefix}.events.raw`,
-    TOPIC_EVENTS_VALID: `${prefix}.events.valid`,
-    TOPIC_EVENTS_DLQ: `${prefix}.events.dlq`,
-    TOPIC_FEATURES: `${prefix}.features`,
-    TOPIC_PREDICTIONS: `${prefix}.predictions`,
-  };
+  const topics = privateTopics(prefix);
   const rawSubject = `${topics.TOPIC_EVENTS_RAW}-value`;
   const predictionSubject = `${topics.TOPIC_PREDICTIONS}-value`;
   const services: RunningService[] = [];
@@ -62,17 +57,7 @@ describe('Confluent Python clients against Tidewater', () => {
       const set = await runExample('set_compatibility.py', [subject, 'FULL_TRANSITIVE', '--schema-registry', ep.registryUrl]);
       expect(set.stdout.trim(), set.stderr).toBe(`${subject}: FULL_TRANSITIVE`);
     }
-    const env: Record<string, string> = {
-      ...topics,
-      KAFKA_BROKERS: ep.brokers.join(','),
-      SCHEMA_REGISTRY_URL: ep.registryUrl,
-      REDIS_URL: ep.redisUrl,
-      REDIS_KEY_PREFIX: `${prefix}:`,
-      LOG_LEVEL: 'info',
-      SHUTDOWN_TIMEOUT_MS: '15000',
-    };
-    for (const name of ['inference', 'feature', 'ingestion'])
-      services.push(await runService(name, { ...env, CONSUMER_GROUP: `${prefix}-${name}` }));
+    services.push(...(await startServiceProcesses(['inference', 'feature', 'ingestion'], serviceProcessEnv(prefix, topics), prefix)));
   }, 240_000);
 
   afterAll(async () => {

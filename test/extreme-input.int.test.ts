@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { watchPipeline } from '@tidewater/dev-stack';
 import { deadLetterHeaders } from '@tidewater/kafka';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
-import { runService, type RunningService } from './service-processes.js';
+import { createTopics, testKafka, uniqueName } from './dev-stack-fixture.js';
+import { privateTopics, serviceProcessEnv, startServiceProcesses, watchPrivateTopics } from './pipeline-fixture.js';
+import type { RunningService } from './service-processes.js';
 
 /**
  * Issue 20 on Kafka: ingestion, feature and inference as separate processes. An amount of 1e308 and
@@ -13,43 +13,14 @@ import { runService, type RunningService } from './service-processes.js';
  */
 describe('absurd numbers and times on the stream', () => {
   const prefix = uniqueName('extreme');
-  const topics = {
-    TOPIC_EVENTS_RAW: `${prefix}.events.raw`,
-    TOPIC_EVENTS_VALID: `${prefix}.events.valid`,
-    TOPIC_EVENTS_DLQ: `${prefix}.events.dlq`,
-    TOPIC_FEATURES: `${prefix}.features`,
-    TOPIC_PREDICTIONS: `${prefix}.predictions`,
-    TOPIC_PREDICTIONS_SHADOW: `${prefix}.predictions.shadow`,
-    TOPIC_DRIFT_REPORTS: `${prefix}.drift.reports`,
-    TOPIC_ALERTS: `${prefix}.alerts`,
-  };
+  const topics = privateTopics(prefix);
   const services: RunningService[] = [];
-  let watcher: ReturnType<typeof watchPipeline>;
+  let watcher: ReturnType<typeof watchPrivateTopics>;
 
   beforeAll(async () => {
-    const ep = stackEndpoints();
     await createTopics(Object.values(topics).map((name) => ({ name, partitions: name.endsWith('dlq') ? 1 : 3 })));
-    const env: Record<string, string> = {
-      ...topics,
-      KAFKA_BROKERS: ep.brokers.join(','),
-      SCHEMA_REGISTRY_URL: ep.registryUrl,
-      REDIS_URL: ep.redisUrl,
-      REDIS_KEY_PREFIX: `${prefix}:`,
-      LOG_LEVEL: 'info',
-      SHUTDOWN_TIMEOUT_MS: '15000',
-    };
-    for (const name of ['inference', 'feature', 'ingestion'])
-      services.push(await runService(name, { ...env, CONSUMER_GROUP: `${prefix}-${name}` }));
-    watcher = watchPipeline({
-      brokers: ep.brokers,
-      registryUrl: ep.registryUrl,
-      topics: {
-        predictions: topics.TOPIC_PREDICTIONS,
-        dlq: topics.TOPIC_EVENTS_DLQ,
-        reports: topics.TOPIC_DRIFT_REPORTS,
-        alerts: topics.TOPIC_ALERTS,
-      },
-    });
+    services.push(...(await startServiceProcesses(['inference', 'feature', 'ingestion'], serviceProcessEnv(prefix, topics), prefix)));
+    watcher = watchPrivateTopics(topics);
     await watcher.start();
   }, 180_000);
 

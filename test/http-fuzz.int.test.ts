@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { repoRoot } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, uniqueName } from './dev-stack-fixture.js';
-import { runService, type RunningService } from './service-processes.js';
+import { createTopics, uniqueName } from './dev-stack-fixture.js';
+import { privateTopics, serviceProcessEnv, startServiceProcesses } from './pipeline-fixture.js';
+import type { RunningService } from './service-processes.js';
 
 const run = promisify(execFile);
 
@@ -33,29 +34,15 @@ const apis = [
 
 describe('schemathesis against every HTTP API on the dev stack', () => {
   const prefix = uniqueName('fuzz');
-  const topics = {
-    TOPIC_EVENTS_RAW: `${prefix}.events.raw`,
-    TOPIC_EVENTS_VALID: `${prefix}.events.valid`,
-    TOPIC_EVENTS_DLQ: `${prefix}.events.dlq`,
-    TOPIC_FEATURES: `${prefix}.features`,
-    TOPIC_PREDICTIONS: `${prefix}.predictions`,
-    TOPIC_ALERTS: `${prefix}.alerts`,
-    TOPIC_ALERTS_DLQ: `${prefix}.alerts.dlq`,
-  };
+  const topics = privateTopics(prefix);
   const services = new Map<string, RunningService>();
 
   beforeAll(async () => {
     // The venv is built once (about a minute from PyPI) and reused while the requirements are unchanged.
     await run('bash', [join(repoRoot, 'test/fuzz/ensure-venv.sh')], { timeout: 300_000 });
     mkdirSync(reports, { recursive: true });
-    const ep = stackEndpoints();
     await createTopics(Object.values(topics).map((name) => ({ name, partitions: 1 })));
-    const env: Record<string, string> = {
-      ...topics,
-      KAFKA_BROKERS: ep.brokers.join(','),
-      SCHEMA_REGISTRY_URL: ep.registryUrl,
-      REDIS_URL: ep.redisUrl,
-      REDIS_KEY_PREFIX: `${prefix}:`,
+    const env = serviceProcessEnv(prefix, topics, {
       API_KEYS: `fuzz:${createHash('sha256').update(apiKey).digest('hex')}`,
       RATE_LIMIT_BURST: '1000000',
       RATE_LIMIT_PER_SECOND: '1000000',
@@ -64,8 +51,13 @@ describe('schemathesis against every HTTP API on the dev stack', () => {
       SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/',
       LOG_LEVEL: 'warn',
       SHUTDOWN_TIMEOUT_MS: '10000',
-    };
-    for (const { service } of apis) services.set(service, await runService(service, { ...env, CONSUMER_GROUP: `${prefix}-${service}` }));
+    });
+    const started = await startServiceProcesses(
+      apis.map((a) => a.service),
+      env,
+      prefix,
+    );
+    for (const s of started) services.set(s.name, s);
     // One event through ingestion and feature, so that the documents' example entity (card-1) is stored and
     // the fuzzer checks found vectors against their schema too, not only 404s.
     const url = (service: string, path: string) => `http://127.0.0.1:${services.get(service)!.port}${path}`;

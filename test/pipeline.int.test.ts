@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSlackCapture, demoEvents, otelEnv, watchPipeline, writeScrapeTargets, type DemoEvent } from '@tidewater/dev-stack';
+import { createSlackCapture, demoEvents, otelEnv, writeScrapeTargets, type DemoEvent } from '@tidewater/dev-stack';
 import { deadLetterHeaders } from '@tidewater/kafka';
 import { repoRoot } from '@tidewater/schemas';
 import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
 import { eventually, getJson, promQuery, scaledLagAlert, startTestObservability } from './observability-fixture.js';
-import { runService, type RunningService } from './service-processes.js';
+import { privateTopics, serviceProcessEnv, startServiceProcesses, watchPrivateTopics } from './pipeline-fixture.js';
+import type { RunningService } from './service-processes.js';
 
 /**
  * The walking skeleton end to end: raw JSON events (some malformed) through all five services
@@ -17,63 +18,35 @@ import { runService, type RunningService } from './service-processes.js';
  */
 describe('pipeline end to end', () => {
   const prefix = uniqueName('e2e');
-  const topics = {
-    TOPIC_EVENTS_RAW: `${prefix}.events.raw`,
-    TOPIC_EVENTS_VALID: `${prefix}.events.valid`,
-    TOPIC_EVENTS_DLQ: `${prefix}.events.dlq`,
-    TOPIC_FEATURES: `${prefix}.features`,
-    TOPIC_PREDICTIONS: `${prefix}.predictions`,
-    TOPIC_DRIFT_REPORTS: `${prefix}.drift.reports`,
-    TOPIC_ALERTS: `${prefix}.alerts`,
-    TOPIC_ALERTS_DLQ: `${prefix}.alerts.dlq`,
-  };
+  const topics = privateTopics(prefix);
   const services: RunningService[] = [];
   const slack = createSlackCapture({ captureFile: `/tmp/${prefix}-slack.jsonl` });
   let observability: Awaited<ReturnType<typeof startTestObservability>>;
-  let watcher: ReturnType<typeof watchPipeline>;
+  let watcher: ReturnType<typeof watchPrivateTopics>;
   let events: DemoEvent[];
   const exitCodes: (number | null)[] = [];
 
   beforeAll(async () => {
-    const ep = stackEndpoints();
     await createTopics(Object.values(topics).map((name) => ({ name, partitions: name.endsWith('dlq') ? 1 : 6 })));
     observability = await startTestObservability();
     await slack.listen({ host: '127.0.0.1', port: 0 });
     const slackAddress = slack.server.address();
     const slackPort = typeof slackAddress === 'object' && slackAddress ? slackAddress.port : 0;
-    const env: Record<string, string> = {
-      ...topics,
-      KAFKA_BROKERS: ep.brokers.join(','),
-      SCHEMA_REGISTRY_URL: ep.registryUrl,
-      REDIS_URL: ep.redisUrl,
-      REDIS_KEY_PREFIX: `${prefix}:`,
+    const env = serviceProcessEnv(prefix, topics, {
       SLACK_WEBHOOK_URL: `http://127.0.0.1:${slackPort}/`,
       DRIFT_WINDOW_SIZE: '200',
       ALERTING_CONFIG_FILE: `${repoRoot}deploy/alerting.dev.yaml`,
       ALERTING_TICK_MS: '200',
-      LOG_LEVEL: 'info',
       ...otelEnv(observability.obs),
       OTEL_BSP_SCHEDULE_DELAY: '200',
-      SHUTDOWN_TIMEOUT_MS: '15000',
-    };
+    });
     const names = ['alerting', 'drift-monitor', 'inference', 'feature', 'ingestion'];
-    for (const name of names) {
-      services.push(await runService(name, { ...env, CONSUMER_GROUP: `${prefix}-${name}` }));
-    }
+    services.push(...(await startServiceProcesses(names, env, prefix)));
     writeScrapeTargets(
       observability.dir,
       services.map((s) => ({ name: s.name, pid: s.child.pid ?? 0, port: s.port, logFile: s.logFile })),
     );
-    watcher = watchPipeline({
-      brokers: ep.brokers,
-      registryUrl: ep.registryUrl,
-      topics: {
-        predictions: topics.TOPIC_PREDICTIONS,
-        dlq: topics.TOPIC_EVENTS_DLQ,
-        reports: topics.TOPIC_DRIFT_REPORTS,
-        alerts: topics.TOPIC_ALERTS,
-      },
-    });
+    watcher = watchPrivateTopics(topics);
     await watcher.start();
   }, 240_000);
 
