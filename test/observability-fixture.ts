@@ -41,7 +41,12 @@ export async function startTestObservability(): Promise<{ obs: Observability; di
   const slack = createSlackCapture({ captureFile: join(dir, 'platform-slack.jsonl') });
   await slack.listen({ host: '127.0.0.1', port: 0 });
   const port = (slack.server.address() as { port: number }).port;
-  const obs = await startObservability(dir, `http://127.0.0.1:${port}/`, undefined, scaledRules(join(dir, 'rules')));
+  const obs = await startObservability(dir, `http://127.0.0.1:${port}/`, undefined, scaledRules(join(dir, 'rules'))).catch(
+    async (err: unknown) => {
+      await slack.close();
+      throw err;
+    },
+  );
   return {
     obs,
     dir,

@@ -37,6 +37,8 @@ describe('pipeline end to end', () => {
       DRIFT_WINDOW_SIZE: '200',
       ALERTING_CONFIG_FILE: `${repoRoot}deploy/alerting.dev.yaml`,
       ALERTING_TICK_MS: '200',
+      // The cluster-wide lag probe (in alerting) reports this test's groups.
+      LAG_PROBE_GROUP_PATTERN: `^${prefix}-`,
       ...otelEnv(observability.obs),
       OTEL_BSP_SCHEDULE_DELAY: '200',
     });
@@ -51,10 +53,14 @@ describe('pipeline end to end', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await watcher?.stop();
-    for (const s of services) await s.stop();
-    await slack.close();
-    await observability?.close();
+    try {
+      await watcher?.stop();
+      for (const s of services) await s.stop();
+      await slack.close();
+    } finally {
+      // Detached processes: they would outlive the run if anything above failed.
+      await observability?.close();
+    }
   });
 
   const slackMessages = async () => (await slack.inject('/messages')).json<{ text: string }[]>();

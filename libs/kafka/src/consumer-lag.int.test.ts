@@ -114,9 +114,12 @@ describe('consumer lag probe on the dev stack', () => {
     // A group that once consumed and whose members are all gone, as when its service is stopped.
     await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 1, offset: String(Number(p1!.high) - 5) }] });
     const registry = new Registry();
-    const probe = createClusterLagProbe({ kafka, registry, logger });
+    const probe = createClusterLagProbe({ kafka, registry, logger, groups: /^cluster-probed-/ });
     await probe.probe();
     expect(await series(registry, 'tw_kafka_consumer_lag', group)).toEqual({ [`${topic}/1`]: 5 });
+    // Groups outside the pattern are not reported (the earlier tests' groups are in the cluster too).
+    const groupsSeen = new Set((await registry.getSingleMetric('tw_kafka_consumer_lag')?.get())?.values.map((v) => v.labels['group']));
+    expect([...groupsSeen]).toEqual([group]);
     await producer.send(
       topic,
       Array.from({ length: 40 }, (_, i) => ({ key: `more-${i}`, value: Buffer.from('{}') })),

@@ -1,6 +1,9 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
+/** How long `close()` waits for a run in flight before disconnecting under it. */
+const closeWaitMs = 1000;
+
 /** A probe run now and then on a timer, with an admin connection of its own. */
 export interface TimedProbe {
   /** Runs once now (a run already in flight is shared). Failures are reported, never thrown. */
@@ -46,7 +49,7 @@ export function createTimedProbe(opts: {
   function probe(): Promise<void> {
     if (closed) return Promise.resolve();
     inFlight ??= connectedAdmin()
-      .then((client) => opts.run(client, isClosed))
+      .then((client) => (isClosed() ? undefined : opts.run(client, isClosed)))
       .then(() => {
         if (failing) opts.logger.info(`${opts.what} recovered`);
         failing = false;
@@ -71,7 +74,11 @@ export function createTimedProbe(opts: {
     close() {
       closed ??= (async () => {
         clearInterval(timer);
-        await inFlight;
+        // A run stuck connecting to an unreachable Kafka (the client's retries take tens of seconds)
+        // must not eat the shutdown deadline: wait a moment for it, then cut the connection under it.
+        let waited: NodeJS.Timeout | undefined;
+        await Promise.race([inFlight, new Promise<void>((resolve) => (waited = setTimeout(resolve, closeWaitMs)))]);
+        clearTimeout(waited);
         if (admin && connected) await admin.disconnect().catch(() => undefined);
       })();
       return closed;

@@ -44,10 +44,6 @@ export function traceHeaders(ctx: Context): Record<string, string> {
 
 const tracer = trace.getTracer('@tidewater/kafka');
 
-/**
- * Starts the process span of one consumed record, as a child of its producer's context, named
- * and attributed per the OpenTelemetry messaging conventions ("<destination> process").
- */
 /** The broker a span talks to (OpenTelemetry's `server.address`, `server.port`). */
 export interface SpanServer {
   readonly address: string;
@@ -60,6 +56,10 @@ function setServer(span: Span, server: SpanServer | undefined): void {
   if (server.port !== undefined) span.setAttribute('server.port', server.port);
 }
 
+/**
+ * Starts the process span of one consumed record, as a child of its producer's context, named
+ * and attributed per the OpenTelemetry messaging conventions ("<destination> process").
+ */
 export function startProcessSpan(
   record: { topic: string; partition: number; offset: string; headers?: IHeaders; key?: Buffer | null },
   groupId: string,

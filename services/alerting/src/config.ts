@@ -30,6 +30,18 @@ export const alertingConfigSchema = z.object({
    * each service reports its own groups, so a service that is down would report none.
    */
   LAG_PROBE_ALL_GROUPS: boolFromEnv().default(true),
+  /** Which groups the cluster-wide probe reports (a regular expression): Tidewater's own by default. */
+  LAG_PROBE_GROUP_PATTERN: z
+    .string()
+    .default('^tidewater-')
+    .refine((p) => {
+      try {
+        new RegExp(p);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a regular expression'),
   /** Name of this replica in group leases. */
   ALERTING_REPLICA_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
 });

@@ -32,7 +32,12 @@ try {
   await app.start();
   if (config.LAG_PROBE_ALL_GROUPS) {
     // The platform's watchdog measures every group's lag, so a stopped service's lag still grows on the dashboards.
-    const clusterLag = createClusterLagProbe({ kafka: rt.kafka, registry: rt.metrics, logger: rt.logger });
+    const clusterLag = createClusterLagProbe({
+      kafka: rt.kafka,
+      registry: rt.metrics,
+      logger: rt.logger,
+      groups: new RegExp(config.LAG_PROBE_GROUP_PATTERN),
+    });
     rt.shutdown.add('cluster-lag-probe', () => clusterLag.close());
     clusterLag.start();
   }
