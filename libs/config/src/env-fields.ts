@@ -29,3 +29,10 @@ export const commonServiceEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 120_000).default(15_000),
 };
+
+/** A Redis URL (redis:// or rediss:// for TLS); the default is a Redis on this machine. */
+export const redisUrl = () =>
+  z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379');

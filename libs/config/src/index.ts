@@ -1,2 +1,2 @@
 export { loadConfig, configErrors } from './load-config.js';
-export { boolFromEnv, commonServiceEnv, csvList, intFromEnv } from './env-fields.js';
+export { boolFromEnv, commonServiceEnv, csvList, intFromEnv, redisUrl } from './env-fields.js';

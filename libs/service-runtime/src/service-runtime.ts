@@ -1,4 +1,5 @@
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -43,6 +44,12 @@ export interface ServiceRuntime {
   deadLetterWriter(topic: string): DeadLetterWriter;
   /** Adds a readiness check to /readyz (kafka and schema-registry are there already). */
   addReadinessCheck(name: string, check: ReadinessCheck): void;
+  /**
+   * Connects to Redis (failing the boot when it does not answer), closes it at shutdown after
+   * whatever the service adds later, and adds `redis` to /readyz. A command fails after 3
+   * reconnect attempts: the Kafka input redelivers, the HTTP APIs answer 503.
+   */
+  connectRedis(url: string): Promise<Redis>;
   /**
    * Makes the consumer the first thing shutdown stops, and turns a consumer crash that kafkajs
    * will not restart into readiness failing and a shutdown with exit code 1 (a live process
@@ -123,6 +130,13 @@ export async function startServiceRuntime(opts: {
     deadLetterWriter: (topic) => createDeadLetterWriter({ producer, topic, service, registry: metrics }),
     addReadinessCheck(name, check) {
       readiness[name] = check;
+    },
+    async connectRedis(url) {
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+      await redis.connect();
+      shutdown.add('redis', async () => void (await redis.quit()));
+      readiness['redis'] = async () => void (await redis.ping());
+      return redis;
     },
     superviseConsumer(consumer) {
       shutdown.add('consumer', () => consumer.close());

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { boolFromEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
+import { boolFromEnv, commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 
 export const alertingConfigSchema = z.object({
@@ -15,10 +15,7 @@ export const alertingConfigSchema = z.object({
   ALERTING_CONFIG_FILE: z.string().min(1).optional(),
   /** A Slack incoming-webhook URL, used by the default routing and by config files that name it. */
   SLACK_WEBHOOK_URL: z.url().optional(),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrl(),
   /** Prefix of every Redis key (groups, notification log, silences, delivery queue). */
   REDIS_KEY_PREFIX: z.string().default('tw:alerting:'),
   /** How often groups and the delivery queue are checked for due work. */

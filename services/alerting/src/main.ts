@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { loadConfig } from '@tidewater/config';
 import { createClusterLagProbe } from '@tidewater/kafka';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
@@ -19,10 +18,7 @@ try {
     readinessTopics: [config.TOPIC_ALERTS],
     kafkaAtBoot: 'background',
   });
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  await redis.connect();
-  rt.shutdown.add('redis', async () => void (await redis.quit()));
-  rt.addReadinessCheck('redis', async () => void (await redis.ping()));
+  const redis = await rt.connectRedis(config.REDIS_URL);
   const app = await createApp({ ...rt, redis, routing, config });
   // Registered before the consumer, so it runs after it: stop ingesting first, then the timers and the delivery pass in flight.
   rt.shutdown.add('dispatch-and-delivery', () => app.close());

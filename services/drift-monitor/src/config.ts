@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolFromEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
+import { boolFromEnv, commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
 import { repoRoot } from '@tidewater/schemas';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 
@@ -52,10 +52,7 @@ export const driftConfigSchema = z.object({
   DRIFT_COUNT_DEAD_LETTERS: boolFromEnv().default(true),
   /** Feature vectors (and predictions) waiting for their partner, at most, per side. */
   DRIFT_JOIN_CAPACITY: intFromEnv(100, 10_000_000).default(100_000),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrl(),
   /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
   REDIS_KEY_PREFIX: z.string().default('tw:drift:'),
   RUNBOOK_BASE_URL: z.url().default('https://github.com/tidewater/tidewater/blob/main/docs/runbooks.md'),

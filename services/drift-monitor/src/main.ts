@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { loadConfig } from '@tidewater/config';
 import { readModelManifest } from '@tidewater/model-manifest';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
@@ -13,10 +12,7 @@ try {
     readinessTopics: [config.TOPIC_PREDICTIONS, config.TOPIC_ALERTS],
   });
   const manifest = readModelManifest(config.MODEL_DIR);
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  await redis.connect();
-  rt.shutdown.add('redis', async () => void (await redis.quit()));
-  rt.addReadinessCheck('redis', async () => void (await redis.ping()));
+  const redis = await rt.connectRedis(config.REDIS_URL);
   const app = await createApp({ ...rt, manifest, redis, config });
   rt.superviseConsumer(app.consumer);
   await rt.listen();

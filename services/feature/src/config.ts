@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonServiceEnv, intFromEnv } from '@tidewater/config';
+import { commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 import { defaultFeatureSetPath } from './feature-set/definition.js';
 
@@ -11,10 +11,7 @@ export const featureConfigSchema = z.object({
   ...topicNamesEnv,
   HTTP_PORT: intFromEnv(0, 65535).default(8081),
   CONSUMER_GROUP: z.string().min(1).default('tidewater-feature'),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrl(),
   /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
   REDIS_KEY_PREFIX: z.string().default('tw:feature:'),
   /** The feature-set file (YAML) the service computes. */

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { loadConfig } from '@tidewater/config';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
 import { createApp } from './app.js';
@@ -7,10 +6,7 @@ import { featureConfigSchema } from './config.js';
 try {
   const config = loadConfig(featureConfigSchema);
   const rt = await startServiceRuntime({ service: 'feature', config, readinessTopics: [config.TOPIC_EVENTS_VALID, config.TOPIC_FEATURES] });
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  await redis.connect();
-  rt.shutdown.add('redis', async () => void (await redis.quit()));
-  rt.addReadinessCheck('redis', async () => void (await redis.ping()));
+  const redis = await rt.connectRedis(config.REDIS_URL);
   const app = await createApp({ ...rt, redis, config, http: rt.http });
   rt.superviseConsumer(app.consumer);
   await rt.listen();

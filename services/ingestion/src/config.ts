@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolFromEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
+import { boolFromEnv, commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 import { amountLimitCeiling, defaultMaxByCurrency, parseMaxByCurrency } from './amount-limits.js';
 import { parseSensitiveFields } from './privacy.js';
@@ -34,10 +34,7 @@ export const ingestionConfigSchema = z
     CONSUMER_GROUP: z.string().min(1).default('tidewater-ingestion'),
     /** Partitions of events.raw processed at once; each partition stays in order. */
     CONSUMER_PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(3),
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-      .default('redis://127.0.0.1:6379'),
+    REDIS_URL: redisUrl(),
     /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
     REDIS_KEY_PREFIX: z.string().default('tw:ingestion:'),
     UNKNOWN_FIELDS: z.enum(['drop', 'reject']).default('drop'),

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { loadConfig } from '@tidewater/config';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
 import { createApp } from './app.js';
@@ -13,13 +12,10 @@ try {
   });
   // Dedupe and rate limits live in Redis; a command fails after 3 reconnect attempts, which the
   // Kafka input retries (redelivery) and the HTTP API answers with 503.
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  await redis.connect();
-  rt.shutdown.add('redis', async () => void (await redis.quit()));
+  const redis = await rt.connectRedis(config.REDIS_URL);
   // Steps run in reverse order: in-flight HTTP requests (which use Redis) finish before Redis is closed.
   // The runtime's own 'http' step closes the same server again later, which Fastify allows.
   rt.shutdown.add('http-api', async () => void (await rt.http.close()));
-  rt.addReadinessCheck('redis', async () => void (await redis.ping()));
   const app = await createApp({ ...rt, redis, config });
   rt.shutdown.add('api-keys', async () => app.keys.close());
   rt.superviseConsumer(app.consumer);
