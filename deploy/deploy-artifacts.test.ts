@@ -87,12 +87,12 @@ describe('the services', () => {
     expect([...serviceNames].sort()).toEqual(dirs.sort());
   });
 
-  it('require KAFKA_BROKERS and SCHEMA_REGISTRY_URL; feature and alerting need Redis (derived from the schemas)', () => {
+  it('require KAFKA_BROKERS and SCHEMA_REGISTRY_URL, and REDIS_URL where a service keeps state (derived from the schemas)', () => {
     // A guard on the derivation itself: if this changes, the checks below follow the schemas anyway.
-    expect(requiredEnv(schemaOf('alerting')).sort()).toEqual(['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL']);
-    expect(loopbackDefaults(schemaOf('alerting'))).toEqual(['REDIS_URL']);
-    expect(requiredEnv(schemaOf('ingestion')).sort()).toEqual(['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL']);
-    expect(loopbackDefaults(schemaOf('feature'))).toEqual(['REDIS_URL']);
+    expect(requiredEnv(schemaOf('alerting')).sort()).toEqual(['KAFKA_BROKERS', 'REDIS_URL', 'SCHEMA_REGISTRY_URL']);
+    expect(loopbackDefaults(schemaOf('alerting'))).toEqual([]);
+    expect(requiredEnv(schemaOf('ingestion')).sort()).toEqual(['KAFKA_BROKERS', 'REDIS_URL', 'SCHEMA_REGISTRY_URL']);
+    expect(requiredEnv(schemaOf('feature')).sort()).toEqual(['KAFKA_BROKERS', 'REDIS_URL', 'SCHEMA_REGISTRY_URL']);
   });
 });
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { redisUrl } from './env-fields.js';
 
 describe('redisUrl', () => {
-  it('takes redis:// and rediss:// URLs, defaults to a local Redis, and refuses anything else', () => {
-    expect(redisUrl().parse(undefined)).toBe('redis://127.0.0.1:6379');
+  it('takes redis:// and rediss:// URLs, requires one, and refuses anything else', () => {
+    expect(redisUrl().safeParse(undefined).success).toBe(false);
     expect(redisUrl().parse('rediss://cache.internal:6380/2')).toBe('rediss://cache.internal:6380/2');
     const refused = redisUrl().safeParse('http://cache.internal:6379');
     expect(refused.success).toBe(false);

@@ -30,9 +30,8 @@ export const commonServiceEnv = {
   SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 120_000).default(15_000),
 };
 
-/** A Redis URL (redis:// or rediss:// for TLS); the default is a Redis on this machine. */
-export const redisUrl = () =>
-  z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379');
+/**
+ * A Redis URL (redis:// or rediss:// for TLS). Required: no machine of ours runs a Redis at a
+ * default address, so a missing REDIS_URL fails the boot saying so instead of a connection refused.
+ */
+export const redisUrl = () => z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');

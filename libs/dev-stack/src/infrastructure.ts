@@ -109,9 +109,12 @@ export async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** Uses REDIS_URL (default 127.0.0.1:6379) when it answers, else starts redis-server on a free port. */
-export async function startRedis(dir: string, url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'): Promise<StackState['redis']> {
-  if (await redisAnswers(url)) return { url };
+/**
+ * Uses REDIS_URL when it is set and answers, else starts redis-server on a free port. Nothing is
+ * assumed at 127.0.0.1:6379: no machine of ours starts a Redis there, and a stranger's would be shared.
+ */
+export async function startRedis(dir: string, url = process.env['REDIS_URL']): Promise<StackState['redis']> {
+  if (url && (await redisAnswers(url))) return { url };
   const port = await freePort();
   const logFile = join(stackFiles(dir).logs, 'redis.log');
   let pid: number;

@@ -74,10 +74,11 @@ describe('drift monitor over Kafka and Redis', () => {
   }
 
   async function startApp(topics: Topics, group: string, env: Record<string, string> = {}) {
-    const { brokers, registryUrl } = stackEndpoints();
+    const { brokers, registryUrl, redisUrl } = stackEndpoints();
     const config = driftConfigSchema.parse({
       KAFKA_BROKERS: brokers.join(','),
       SCHEMA_REGISTRY_URL: registryUrl,
+      REDIS_URL: redisUrl,
       TOPIC_FEATURES: topics.features,
       TOPIC_PREDICTIONS: topics.predictions,
       TOPIC_DRIFT_REPORTS: topics.reports,

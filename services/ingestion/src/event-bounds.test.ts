@@ -6,7 +6,11 @@ import { event, post, useHttpApiFixture } from './http-api-harness.js';
 import { validateRawEvent } from './validate-event.js';
 
 // Issue 20, parts 1 and 3: amounts and event times outside configured bounds are refused with a code.
-const config = ingestionConfigSchema.parse({ KAFKA_BROKERS: 'unused:9092', SCHEMA_REGISTRY_URL: 'http://unused' });
+const config = ingestionConfigSchema.parse({
+  KAFKA_BROKERS: 'unused:9092',
+  SCHEMA_REGISTRY_URL: 'http://unused',
+  REDIS_URL: 'redis://unused:6379',
+});
 const policy = validationPolicyOf(config);
 const at = Date.UTC(2026, 11, 6, 12);
 
@@ -55,6 +59,7 @@ describe('amount bounds (default configuration)', () => {
     const c = ingestionConfigSchema.parse({
       KAFKA_BROKERS: 'unused:9092',
       SCHEMA_REGISTRY_URL: 'http://unused',
+      REDIS_URL: 'redis://unused:6379',
       AMOUNT_MIN: '1',
       AMOUNT_MAX: '100',
       AMOUNT_MAX_BY_CURRENCY: 'USD:200',
@@ -88,6 +93,7 @@ describe('amount bounds (default configuration)', () => {
     const bad = ingestionConfigSchema.safeParse({
       KAFKA_BROKERS: 'unused:9092',
       SCHEMA_REGISTRY_URL: 'http://unused',
+      REDIS_URL: 'redis://unused:6379',
       AMOUNT_MIN: '10',
       AMOUNT_MAX: '5',
     });

@@ -108,6 +108,7 @@ export function useHttpApiFixture(): HttpApiFixture {
     const config: IngestionConfig = ingestionConfigSchema.parse({
       KAFKA_BROKERS: 'unused:9092',
       SCHEMA_REGISTRY_URL: 'http://unused',
+      REDIS_URL: 'redis://unused:6379',
       API_KEYS: `good-${randomUUID()}:${hashApiKey(GOOD)}`,
       API_KEYS_FILE: keyFile,
       API_KEYS_RELOAD_MS: '100',

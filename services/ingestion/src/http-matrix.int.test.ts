@@ -86,6 +86,7 @@ describe('POST /v1/events bad-input matrix on the dev stack', () => {
       const config = ingestionConfigSchema.parse({
         KAFKA_BROKERS: brokers.join(','),
         SCHEMA_REGISTRY_URL: registryUrl,
+        REDIS_URL: redisUrl,
         TOPIC_EVENTS_RAW: topics.raw,
         TOPIC_EVENTS_VALID: topics.valid,
         TOPIC_EVENTS_DLQ: topics.dlq,

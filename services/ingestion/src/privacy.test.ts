@@ -33,7 +33,7 @@ describe('sensitive fields', () => {
 
   it('refuses unknown fields, unknown modes and a masked event_id, and needs a key to hash', () => {
     expect(parseSensitiveFields('amount:hmac,card_id:rot13,event_id:mask').problems).toHaveLength(3);
-    const base = { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r' };
+    const base = { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r', REDIS_URL: 'redis://unused:6379' };
     expect(ingestionConfigSchema.safeParse({ ...base, SENSITIVE_FIELDS: 'card_id' }).success).toBe(false);
     expect(ingestionConfigSchema.safeParse({ ...base, SENSITIVE_FIELDS: 'card_id', PRIVACY_HMAC_KEY: 'k'.repeat(16) }).success).toBe(true);
     expect(ingestionConfigSchema.parse(base).SENSITIVE_FIELDS).toEqual([]);

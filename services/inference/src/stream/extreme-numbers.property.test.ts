@@ -28,7 +28,9 @@ import { scoreRecords } from './score-records.js';
 const logger = pino({ level: 'silent' });
 const now = Date.UTC(2026, 11, 6, 12);
 const featureSet = loadFeatureSet(defaultFeatureSetPath);
-const bounded = validationPolicyOf(ingestionConfigSchema.parse({ KAFKA_BROKERS: 'unused:9092', SCHEMA_REGISTRY_URL: 'http://unused' }));
+const bounded = validationPolicyOf(
+  ingestionConfigSchema.parse({ KAFKA_BROKERS: 'unused:9092', SCHEMA_REGISTRY_URL: 'http://unused', REDIS_URL: 'redis://unused:6379' }),
+);
 const { amountLimits: _limits, maxPastSkewMs: _past, ...unbounded } = bounded;
 
 let model: LoadedModel;
