@@ -21,6 +21,7 @@ import { loadSchema, repoRoot, type FeatureVector, type Prediction } from '@tide
 import { benchManifest, eventAt, trafficPool } from './bench-traffic.js';
 import { formatCpuSplit, roundedShares } from '../kafka/process-cpu.js';
 import { measurePipelinePredictionRate } from './pipeline-rate.js';
+import { printBenchResult } from '../bench-results/record.js';
 
 const VECTORS = Number(process.env['BENCH_DRIFT_VECTORS'] ?? 1_000_000);
 // DRIFT_FEATURE_TESTS-style overrides; empty = the service defaults (PSI, chi-square: no reservoirs).
@@ -253,7 +254,7 @@ if (pipeline) {
     `  ratios to the bare pipe: pipeline predictions ${(pipeline.predictionsPerS / pipe).toFixed(2)}, drift with decoding (one core, no Kafka) ${(driftDecodePerS / pipe).toFixed(2)}`,
   );
 }
-console.log(
+printBenchResult(
   JSON.stringify({
     bench: 'drift',
     vectors: VECTORS,

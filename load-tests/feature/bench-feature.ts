@@ -60,6 +60,7 @@ import { formatCpuSplit, processCpuSeconds, roundedShares } from '../kafka/proce
 import type { BenchWorkerInput, BenchWorkerMessage } from './bench-feature-worker.js';
 import { capFetchBytes, featureFetchMaxBytes } from './fetch-cap.js';
 import type { ServingLoadInput, ServingLoadResult } from './serving-load.js';
+import { printBenchResult } from '../bench-results/record.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -434,7 +435,7 @@ async function main(): Promise<void> {
       verdicts = `wrk GET ${verdict(wrkGet.p99)}, batchGet ${verdict(wrkBatch.p99)} (floor p99 ${fmt(wrkFloor.p99, 2)} ms); autocannon, for comparison: ${autocannonVerdicts}`;
     } else console.log('    wrk is not installed (apt-get install wrk): its runs are left out');
     console.log(`    target p99 under 5 ms at 10 connections: ${verdicts}`);
-    console.log(
+    printBenchResult(
       JSON.stringify({
         bench: 'feature',
         events: EVENTS,

@@ -23,6 +23,7 @@ import { featureWriter, rateOf, readTimestamps, waitForGroup } from './feature-s
 import { runNaiveConsumer } from './naive-consumer.js';
 import { median, ortCeiling, percentile } from './ort-ceiling.js';
 import { startWorker } from './worker-process.js';
+import { printBenchResult } from '../bench-results/record.js';
 
 // Sizes: big enough that group joins and JIT warm-up are a small share of each timed run.
 const NAIVE_EVENTS = Number(process.env['BENCH_NAIVE_EVENTS'] ?? 4000);
@@ -248,7 +249,7 @@ async function main(): Promise<void> {
     console.log(`worker: ${fmt(workerRate)} predictions/s (target >= 25,000), peak RSS ${fmt(rss, 1)} MB (target < 300 MB)`);
     console.log(`machine load average (1 min) at the end: ${fmt(loadavg()[0]!, 1)} on ${cpus().length} cores (other processes share them)`);
     console.log(`exactly-once costs ${fmt((1 - eosRate / workerRate) * 100, 1)}% of the throughput`);
-    console.log(
+    printBenchResult(
       JSON.stringify({
         bench: 'inference',
         ort_rows_per_s_b1: Math.round(b1),

@@ -25,6 +25,7 @@ import { hashApiKey } from '@tidewater/ingestion';
 import { repoRoot } from '@tidewater/schemas';
 import { runBarePipe, type BarePipeResult } from '../kafka/bare-pipe.js';
 import { formatCpuSplit, meterCpu, roundedShares } from '../kafka/process-cpu.js';
+import { printBenchResult } from '../bench-results/record.js';
 
 const KAFKA_ROUNDS = 3;
 // One backlog of 3 x 50k raw events (~230 bytes each) over 6 partitions, timed by thirds: at 20,000
@@ -263,7 +264,7 @@ async function main(): Promise<void> {
     console.log(
       `kafka/http ratio: ${(kafkaEps / httpEps).toFixed(2)}; machine: ${cpus().length} cores, shared with the dev stack and autocannon; load average (1 min) ${loadavg()[0]!.toFixed(1)}`,
     );
-    console.log(
+    printBenchResult(
       JSON.stringify({
         bench: 'ingestion',
         kafka_events_per_s: Math.round(kafkaEps),

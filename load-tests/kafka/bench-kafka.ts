@@ -31,6 +31,7 @@ import { runBarePipe } from './bare-pipe.js';
 import { javaConsumerPerf, javaProducerPerf } from './java-perf.js';
 import { kafkajsConsume, kafkajsProduce } from './kafkajs-perf.js';
 import { meterCpu, type CpuSplit } from './process-cpu.js';
+import { printBenchResult } from '../bench-results/record.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const JAVA_RECORDS = Number(process.env['BENCH_JAVA_RECORDS'] ?? 500_000);
@@ -233,7 +234,7 @@ async function main(): Promise<void> {
       `kafkajs batches (one partition's fetch): ${fmt(jsBatch)} records on the Java-written topic, ${fmt(pipeBatch)} in the pipe; partitionsConsumedConcurrently ${CONCURRENCY}`,
     );
     console.log(`machine load average (1 min) at the end: ${fmt(loadavg()[0]!, 1)} on ${cpus().length} cores (other processes share them)`);
-    console.log(
+    printBenchResult(
       JSON.stringify({
         bench: 'kafka',
         kafka_version: state.kafka.version,

@@ -22,6 +22,7 @@ import type { CaseResult } from './measure.js';
 import { startReadOnlyRegistry } from './read-only-registry.js';
 import { avscCases, benchSink, officialCases, tidewaterCases } from './serde-cases.js';
 import type { Workload } from './serde-cases.js';
+import { printBenchResult } from '../bench-results/record.js';
 
 const ROUNDS = 5;
 const WARMUP_MS = 400;
@@ -110,7 +111,7 @@ function report(
   console.log(
     `HTTP requests made by the official HTTP client while timing: ${run.httpRequestsWhileMeasuring}; measured in ${run.seconds.toFixed(1)} s`,
   );
-  console.log(
+  printBenchResult(
     JSON.stringify({
       bench: 'serde',
       schema: 'prediction',
