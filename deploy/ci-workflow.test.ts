@@ -48,13 +48,13 @@ describe('.github/workflows/ci.yml', () => {
     for (const [name, job] of jobs) expect(job['runs-on'], name).toBe('ubuntu-latest');
   });
 
-  it('uses checkout@v4 and, for every npm job, setup-node@v4 on Node 20 with the npm cache before npm ci', () => {
+  it('uses checkout@v4 and, for every npm job, setup-node@v4 on the .nvmrc Node with the npm cache before npm ci', () => {
     for (const [name, job] of jobs) {
       expect(job.steps[0]?.uses, name).toBe('actions/checkout@v4');
       if (stepIndex(job, /\bnpm\b/) < 0) continue;
       const setup = job.steps.findIndex((s) => s.uses === 'actions/setup-node@v4');
       expect(setup, `${name}: setup-node`).toBeGreaterThan(0);
-      expect(job.steps[setup]?.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
+      expect(job.steps[setup]?.with).toMatchObject({ 'node-version-file': '.nvmrc', cache: 'npm' });
       const ci = stepIndex(job, /^npm ci$/);
       expect(ci, `${name}: npm ci`).toBeGreaterThan(setup);
       expect(

@@ -53,11 +53,12 @@ const workspaces = rootPackage.workspaces.flatMap((glob) => {
 });
 
 describe('deploy/docker/Dockerfile', () => {
-  it('builds every stage on Node 20 (bookworm-slim)', () => {
+  it('builds every stage on Node 24 LTS (bookworm-slim), pinned by digest, the same major as .nvmrc', () => {
     expect(dockerfile.stages.length).toBeGreaterThan(1);
     for (const s of dockerfile.stages) {
       const base = s.from.startsWith('node:') ? s.from : stage(s.from).from; // FROM <earlier stage>
-      expect(base, `stage ${s.name ?? '?'}`).toBe('node:20-bookworm-slim');
+      expect(base, `stage ${s.name ?? '?'}`).toMatch(/^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/);
+      expect(base.slice('node:'.length, base.indexOf('-'))).toBe(read('.nvmrc').trim());
     }
   });
 

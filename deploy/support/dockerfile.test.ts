@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execForm, instructionsOf, parseCopy, parseDockerfile } from './dockerfile.js';
 
 const text = `# syntax=docker/dockerfile:1
-ARG BASE=node:20
+ARG BASE=node:24
 FROM \${BASE} AS build
 RUN a \\
   # a comment inside a continuation
@@ -15,9 +15,9 @@ CMD ["node", "x.js"]
 describe('parseDockerfile', () => {
   it('splits stages, joins continuations, skips comments and substitutes global ARGs in FROM', () => {
     const { globalArgs, stages } = parseDockerfile(text);
-    expect(globalArgs.get('BASE')).toBe('node:20');
+    expect(globalArgs.get('BASE')).toBe('node:24');
     expect(stages.map((s) => [s.name, s.from])).toEqual([
-      ['build', 'node:20'],
+      ['build', 'node:24'],
       ['final', 'build'],
     ]);
     expect(instructionsOf(stages[0]!, 'RUN').map((i) => i.args)).toEqual(['a && b']);
