@@ -1,4 +1,6 @@
 import avro from 'avsc';
+import { checkFastMapReader } from './avro-map-self-check.js';
+import type { SelfCheckProblem } from './avro-map-self-check.js';
 
 /**
  * An avsc type hook that reads Avro maps into fast-mode objects.
@@ -22,7 +24,32 @@ export function fastMapTypeHook(schema: avro.Schema, opts: avro.ForSchemaOptions
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || (schema as { type?: unknown }).type !== 'map') {
     return undefined;
   }
-  return createFastMapType(schema, opts);
+  return mapDecoding().mode === 'fast' ? createFastMapType(schema, opts) : undefined;
+}
+
+/** How this process decodes Avro maps, and why when it is avsc's own reader. */
+export interface MapDecoding {
+  readonly mode: 'fast' | 'avsc';
+  readonly problem: SelfCheckProblem;
+}
+
+let decoding: MapDecoding | undefined;
+
+/**
+ * Checked once per process, on the first map type: the reader relies on avsc internals (pinned,
+ * docs/adr/0007-feature-vector-map-decoding.md), so if they no longer decode a known sample as
+ * avsc does, maps are read by avsc itself (about half as fast) with a process warning, never wrong.
+ */
+export function mapDecoding(): MapDecoding {
+  if (decoding) return decoding;
+  const problem = checkFastMapReader(createFastMapType);
+  decoding = Object.freeze({ mode: problem === null ? 'fast' : 'avsc', problem });
+  if (problem !== null) {
+    process.emitWarning(`Avro maps are decoded by avsc's own reader, not the fast one: ${problem}`, {
+      code: 'TIDEWATER_AVRO_MAP_FALLBACK',
+    });
+  }
+  return decoding;
 }
 
 /** Key lists remembered per map type; beyond it new lists are read as avsc reads them. */
@@ -54,7 +81,8 @@ interface ShapeNode {
 
 /**
  * The slice of avsc's Tap the reader uses: the class is internal to avsc, and these methods and
- * fields have been as they are since avsc 5.0 (its own types read them the same way).
+ * fields have been as they are since avsc 5.0 (its own types read them the same way). avsc is
+ * pinned exactly and `avsc-internals.test.ts` fails when any internal used here changes.
  */
 interface Tap {
   buf: Buffer;
