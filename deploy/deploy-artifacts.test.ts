@@ -1,4 +1,4 @@
-// Cross-checks docker-compose.yml and deploy/k8s against what the services actually read (their zod
+// Cross-checks docker-compose.yml and deploy/k8s/base against what the services actually read (their zod
 // config schemas) and against deploy/topics.yaml. Nothing here runs Docker or Kubernetes.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -221,7 +221,7 @@ describe('docker-compose.yml', () => {
 });
 
 describe('deploy/k8s', () => {
-  const dir = join(repoRoot, 'deploy/k8s');
+  const dir = join(repoRoot, 'deploy/k8s/base');
   const docs = loadManifests(dir);
   const deployments = ofKind(docs, 'Deployment', deploymentSchema);
   const configMaps = ofKind(docs, 'ConfigMap', configMapSchema);
