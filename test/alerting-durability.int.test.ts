@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackCapture } from '@tidewater/dev-stack';
 import { createAvroEncoder } from '@tidewater/kafka';
 import { alertFingerprint, loadSchema, type Alert } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
-import { runService, type RunningService } from './service-processes.js';
+import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 
 /**
  * Issue 7's durability promise: an alert the service has taken from Kafka but not yet delivered

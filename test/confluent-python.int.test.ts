@@ -6,10 +6,9 @@ import avro from 'avsc';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { createAvroEncoder, deadLetterHeaders } from '@tidewater/kafka';
 import { loadSchema, repoRoot } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
+import { createTopics, type RunningService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { examplesGoConsumer, examplesPython, runExample, runGoConsumer } from './client-examples.js';
 import { privateTopics, serviceProcessEnv, startServiceProcesses } from './pipeline-fixture.js';
-import type { RunningService } from './service-processes.js';
 
 /**
  * Upstream and downstream teams on the official Python client (confluent-kafka with its Schema

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterHeaders } from '@tidewater/kafka';
-import { createTopics, testKafka, uniqueName } from './dev-stack-fixture.js';
+import { createTopics, type RunningService, testKafka, uniqueName } from '@tidewater/test-support';
 import { privateTopics, serviceProcessEnv, startServiceProcesses, watchPrivateTopics } from './pipeline-fixture.js';
-import type { RunningService } from './service-processes.js';
 
 /**
  * Issue 20 on Kafka: ingestion, feature and inference as separate processes. An amount of 1e308 and

@@ -3,19 +3,11 @@ import type { TestProject } from 'vitest/node';
 import { repoRoot } from '@tidewater/schemas';
 import { stackDown, stackFiles, stackUp, type KafkaKind } from '@tidewater/dev-stack';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** dotenv file with KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL (and KAFKA_MOCK_CONTROL_PORT on the mock). */
-    stackEnvFile: string;
-    /** Which Kafka the stack runs: Apache Kafka, or librdkafka's mock for the `*.mock-kafka.int.test.ts` files. */
-    kafkaKind: KafkaKind;
-  }
-}
-
 /**
  * Starts one dev stack per integration project: Apache Kafka for `integration`, librdkafka's mock
  * cluster for `integration-mock-kafka`, each with the dev schema registry, Redis and the Slack
- * capture, in its own directory.
+ * capture, in its own directory. The names it provides are declared in
+ * libs/test-support/src/provided-context.ts.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const kafka: KafkaKind = project.name === 'integration-mock-kafka' ? 'mock' : 'apache';

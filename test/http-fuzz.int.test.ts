@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { repoRoot } from '@tidewater/schemas';
-import { createTopics, uniqueName } from './dev-stack-fixture.js';
+import { createTopics, type RunningService, uniqueName } from '@tidewater/test-support';
 import { privateTopics, serviceProcessEnv, startServiceProcesses } from './pipeline-fixture.js';
-import type { RunningService } from './service-processes.js';
 
 const run = promisify(execFile);
 

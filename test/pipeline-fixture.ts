@@ -1,6 +1,5 @@
 import { watchPipeline } from '@tidewater/dev-stack';
-import { stackEndpoints } from './dev-stack-fixture.js';
-import { runService, type RunningService } from './service-processes.js';
+import { type RunningService, runService, stackEndpoints } from '@tidewater/test-support';
 
 /** Every topic the services read or write, named under `prefix` so no other test sees its records. */
 export function privateTopics(prefix: string) {

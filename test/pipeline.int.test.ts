@@ -4,10 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createSlackCapture, demoEvents, otelEnv, writeScrapeTargets, type DemoEvent } from '@tidewater/dev-stack';
 import { deadLetterHeaders } from '@tidewater/kafka';
 import { repoRoot } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from './dev-stack-fixture.js';
+import { createTopics, type RunningService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { eventually, getJson, promQuery, scaledLagAlert, startTestObservability } from './observability-fixture.js';
 import { privateTopics, serviceProcessEnv, startServiceProcesses, watchPrivateTopics } from './pipeline-fixture.js';
-import type { RunningService } from './service-processes.js';
 
 /**
  * The walking skeleton end to end: raw JSON events (some malformed) through all five services

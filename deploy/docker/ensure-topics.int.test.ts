@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { createKafkaClient, type KafkaAdmin } from '@tidewater/kafka';
 import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEndpoints, testKafka, uniqueName } from '../../test/dev-stack-fixture.js';
+import { stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { ensureTopics, topicSetupErrors } from './ensure-topics.js';
 
 const { topics } = loadTopicsManifest();
@@ -12,10 +12,10 @@ describe('ensureTopics on Apache Kafka', () => {
   // The manifest's topics under fresh names: the stack already has the real ones.
   const prefix = uniqueName('ensure');
   const renamed = topics.map((t) => ({ ...t, name: `${prefix}.${t.name}` }));
-  let admin: Admin;
+  let admin: KafkaAdmin;
 
   beforeAll(async () => {
-    admin = testKafka().admin();
+    admin = createKafkaClient({ brokers: stackEndpoints().brokers, clientId: uniqueName('ensure-topics') }).admin();
     await admin.connect();
   });
 
@@ -27,12 +27,9 @@ describe('ensureTopics on Apache Kafka', () => {
     expect(await ensureTopics(admin, renamed, { replicationFactor: 1 })).toEqual({ created: renamed.map((t) => t.name), existing: [] });
     const { topics: metadata } = await admin.fetchTopicMetadata({ topics: renamed.map((t) => t.name) });
     expect(new Map(metadata.map((m) => [m.name, m.partitions.length]))).toEqual(new Map(renamed.map((t) => [t.name, t.partitions])));
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: renamed.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name, configNames: ['cleanup.policy', 'retention.ms'] })),
-    });
-    const configs = new Map(
-      described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]),
+    const configs = await admin.describeTopicConfigs(
+      renamed.map((t) => t.name),
+      ['cleanup.policy', 'retention.ms'],
     );
     for (const t of renamed) {
       expect(configs.get(t.name), t.name).toEqual({ 'cleanup.policy': t.cleanupPolicy, 'retention.ms': String(t.retentionMs) });

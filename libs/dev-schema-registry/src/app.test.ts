@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSchemaRegistryApp } from './app.js';
 import { devSchemaRegistryErrors } from './errors.js';
-import { errorCodeOf, makeTempDir, recordSchema, sendJson } from './test-helpers.js';
+import { errorCodeOf, makeTempDir, recordSchema, sendJson } from '../test/test-helpers.js';
 
 describe('createSchemaRegistryApp', () => {
   let app: FastifyInstance | undefined;

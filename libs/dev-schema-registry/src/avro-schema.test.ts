@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema, storedSchemaType } from './avro-schema.js';
 import { devSchemaRegistryErrors } from './errors.js';
-import { repoSchema } from './test-helpers.js';
+import { repoSchema } from '../test/test-helpers.js';
 
 describe('parseAvroSchema', () => {
   it('gives whitespace, key order and {"type": primitive} variants one identity', () => {

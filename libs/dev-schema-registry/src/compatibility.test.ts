@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAvroSchema } from './avro-schema.js';
 import { checkCompatibility, confluentDetails, parseCompatibilityLevel } from './compatibility.js';
 import type { PreviousSchema } from './compatibility.js';
-import { recordSchema, repoSchema } from './test-helpers.js';
+import { recordSchema, repoSchema } from '../test/test-helpers.js';
 
 const type = (text: string) => parseAvroSchema(text).type;
 const history = (...texts: string[]): PreviousSchema[] => texts.map((text, i) => ({ version: i + 1, type: type(text), text }));

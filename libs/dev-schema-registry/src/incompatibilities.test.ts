@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema } from './avro-schema.js';
 import { findIncompatibilities, formatIncompatibility } from './incompatibilities.js';
-import { recordSchema } from './test-helpers.js';
+import { recordSchema } from '../test/test-helpers.js';
 
 const type = (schema: unknown) => parseAvroSchema(typeof schema === 'string' ? schema : JSON.stringify(schema)).type;
 const record = (fields: unknown[]) => type(recordSchema('R', fields as Record<string, unknown>[]));

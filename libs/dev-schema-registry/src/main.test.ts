@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTempDir, recordSchema } from './test-helpers.js';
+import { makeTempDir, recordSchema } from '../test/test-helpers.js';
 
 const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
 const tsxLoader = new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;

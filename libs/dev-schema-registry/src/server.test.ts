@@ -4,7 +4,7 @@ import type { SchemaInfo } from '@confluentinc/schemaregistry';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSchemaRegistry } from './server.js';
 import type { RunningSchemaRegistry } from './server.js';
-import { makeTempDir, recordSchema, repoSchema } from './test-helpers.js';
+import { makeTempDir, recordSchema, repoSchema } from '../test/test-helpers.js';
 
 // These tests drive the registry over HTTP with Confluent's own client and serdes: the point
 // of the stand-in is that code written against them works unchanged.

@@ -6,7 +6,7 @@ import { registerSchema } from './registration.js';
 import type { SchemaSubmission } from './request-parsing.js';
 import { parseSchemaSubmission } from './request-parsing.js';
 import { openStateStore } from './state-store.js';
-import { makeTempDir, recordSchema } from './test-helpers.js';
+import { makeTempDir, recordSchema } from '../test/test-helpers.js';
 
 const submission = (text: string): SchemaSubmission => parseSchemaSubmission({ schema: text });
 const v1 = submission(recordSchema('R', [{ name: 'a', type: 'string' }]));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, type Admin } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { waitUntil } from '../test/topic-tap.js';
 import { createClusterLagProbe } from './cluster-lag.js';
 import { createConsumerLagProbe } from './consumer-lag.js';

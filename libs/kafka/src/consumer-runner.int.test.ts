@@ -4,7 +4,7 @@ import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { committedVsHigh, headerText, recordCount, tapTopics, waitUntil, type ReadRecord, type TopicTap } from '../test/topic-tap.js';
 import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner.js';
 import { createDeadLetterWriter, deadLetterHeaders } from './dead-letter.js';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { lcg, sha256 } from './kafkajs-patch.test-support.js';
+import { lcg, sha256 } from '../test/kafkajs-patch-support.js';
 
 /**
  * patches/kafkajs+2.2.4.patch also rewrites kafkajs's fetch-path record decoding for speed (no

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { lcg, sha256 } from './kafkajs-patch.test-support.js';
+import { lcg, sha256 } from '../test/kafkajs-patch-support.js';
 
 /**
  * patches/kafkajs+2.2.4.patch rewrites kafkajs's produce-path encoding for speed (see the README).

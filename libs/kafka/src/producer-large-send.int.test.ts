@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTopics, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, uniqueName } from '@tidewater/test-support';
 import { producerFixture } from '../test/producer-fixture.js';
 
 // Regression: a send of many records with one key became one record batch over the broker's

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
-import { createTopics, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, uniqueName } from '@tidewater/test-support';
 import { producerFixture } from '../test/producer-fixture.js';
 import { headerText } from '../test/topic-tap.js';
 

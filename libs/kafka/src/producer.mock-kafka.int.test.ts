@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTopics, mockKafkaControl, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, mockKafkaControl, uniqueName } from '@tidewater/test-support';
 import { clientSettings, producerFixture } from '../test/producer-fixture.js';
 import { recordCount } from '../test/topic-tap.js';
 import { createKafkaClient } from './kafka-client.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256 } from '../src/kafkajs-patch.test-support.js';
+import { sha256 } from './kafkajs-patch-support.js';
 import type { KafkajsCopy } from './kafkajs-copy.js';
 import type { PatchCase } from './kafkajs-patch-case.js';
 import { decodeCases } from './kafkajs-patch-decode-cases.js';

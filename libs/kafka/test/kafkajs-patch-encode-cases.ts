@@ -1,4 +1,4 @@
-import { lcg, sha256 } from '../src/kafkajs-patch.test-support.js';
+import { lcg, sha256 } from './kafkajs-patch-support.js';
 import type { Encoder, KafkajsCopy, Message } from './kafkajs-copy.js';
 import { bytes, type PatchCase } from './kafkajs-patch-case.js';
 

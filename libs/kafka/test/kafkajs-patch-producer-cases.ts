@@ -1,4 +1,4 @@
-import { lcg } from '../src/kafkajs-patch.test-support.js';
+import { lcg } from './kafkajs-patch-support.js';
 import type { KafkajsCopy, Message, PartitionMetadata } from './kafkajs-copy.js';
 import { bytes, type PatchCase } from './kafkajs-patch-case.js';
 

@@ -1,7 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { createKafkaClient } from '../src/kafka-client.js';
 import { createProducer, type TidewaterProducer } from '../src/producer.js';
 import { tapTopics, type TopicTap } from './topic-tap.js';

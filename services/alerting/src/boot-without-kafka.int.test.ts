@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@tidewater/dev-stack';
-import { stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { startAlertingProcess, type AlertingProcess } from '../test/alerting-process.js';
 import { startFakeWebhook, type FakeWebhook } from '../test/fake-webhook.js';
 import { createDeliveryQueue } from './delivery/index.js';
-import { alert, memoryLogger, notification } from './delivery/test-helpers.js';
+import { alert, memoryLogger, notification } from '../test/delivery-fixtures.js';
 import { createGroupState } from './dispatch/group-state.js';
 
 /**

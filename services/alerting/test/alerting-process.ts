@@ -19,7 +19,7 @@ export interface AlertingProcess {
 }
 
 /**
- * Runs alerting's main.ts as a child process, like the root test/service-processes.ts, but returns
+ * Runs alerting's main.ts as a child process, like runService in @tidewater/test-support, but returns
  * as soon as its HTTP server is alive (/healthz) instead of ready: these tests start it with a
  * dependency down on purpose. Output goes to .tidewater/test-logs/alerting-<port>.log.
  */

@@ -9,8 +9,7 @@ import { createDeadLetterWriter, createKafkaClient, createProducer, type Tidewat
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import type { FeatureVector, PaymentEvent } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '../../../test/dev-stack-fixture.js';
-import { runService } from '../../../test/service-processes.js';
+import { createTopics, runService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { createApp, type FeatureApp } from './app.js';
 import { featureConfigSchema } from './config.js';
 import { samplePaymentEvents } from './sample-events.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createKafkaClient, createProducer } from '@tidewater/kafka';
 import { avroTopicWriter } from '@tidewater/service-runtime';
 import type { FeatureVector, Prediction } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { csvField, exportTraining } from './training-export.js';
 
 const logger = pino({ level: 'silent' });

@@ -2,8 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { describe, expect, it } from 'vitest';
 import { avroTopicWriter } from '@tidewater/service-runtime';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '../../../test/dev-stack-fixture.js';
-import { runService, type RunningService } from '../../../test/service-processes.js';
+import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import {
   committedOffsets,
   consoleConsumer,
@@ -14,7 +13,7 @@ import {
   type MidFlight,
   type TappedPrediction,
 } from '../test/worker-kills.js';
-import { sampleFeatureVectors } from './stream/test-support.js';
+import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
 
 const WORKERS = 3;
 const VICTIM = 1;

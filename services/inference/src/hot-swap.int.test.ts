@@ -6,7 +6,7 @@ import { createLogger } from '@tidewater/logging';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import type { Prediction } from '@tidewater/schemas';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { createApp, type InferenceApp } from './app.js';
 import { inferenceConfigSchema } from './config.js';
 import {
@@ -18,9 +18,9 @@ import {
   tempRepositoryRoot,
   until,
   writePolicy,
-} from './hot-swap-fixture.js';
+} from '../test/hot-swap-fixture.js';
 import { canarySeed, entityBucket, ModelRepository } from './repository/index.js';
-import { sampleFeatureVectors } from './stream/test-support.js';
+import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
 
 const logger = createLogger({ service: 'inference-hotswap-test', level: 'silent' });
 const MODEL = 'fraud-demo';

@@ -6,12 +6,12 @@ import { createDeadLetterWriter, createKafkaClient, createProducer, headerText, 
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import { repoRoot, type Prediction } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { createApp, type InferenceApp } from './app.js';
 import { inferenceConfigSchema } from './config.js';
 import { loadOnnxModel, type LoadedModel } from './model/index.js';
 import { createSingleModelRouter } from './stream/single-model-router.js';
-import { sampleFeatureVectors } from './stream/test-support.js';
+import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
 
 // Issue 20, part 1, on Kafka: a model output that is not a score is never published. The record goes
 // to the dead-letter topic with TW_MODEL_INVALID_SCORE; its neighbours in the batch are published.

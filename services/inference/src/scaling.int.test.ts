@@ -3,9 +3,8 @@ import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import type { Prediction } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '../../../test/dev-stack-fixture.js';
-import { runService, type RunningService } from '../../../test/service-processes.js';
-import { sampleFeatureVectors } from './stream/test-support.js';
+import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
+import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
 
 describe('inference workers in one consumer group', () => {
   const workers: RunningService[] = [];

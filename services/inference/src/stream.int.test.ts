@@ -6,14 +6,14 @@ import { createDeadLetterWriter, createKafkaClient, createProducer, type Tidewat
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import { repoRoot, type Prediction } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { createApp, type InferenceApp, type InferenceDeps } from './app.js';
 import { inferenceConfigSchema } from './config.js';
 import { loadOnnxModel, type LoadedModel } from './model/index.js';
 import type { ModelRouter } from './model-routing.js';
 import { createScoringPool } from './scoring-pool/scoring-pool.js';
 import { createSingleModelRouter } from './stream/single-model-router.js';
-import { sampleFeatureVectors } from './stream/test-support.js';
+import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
 import { connectTransactionalProducer } from './stream/transactional-producer.js';
 
 const logger = pino({ level: 'silent' });

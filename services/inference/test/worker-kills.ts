@@ -8,8 +8,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { apacheKafkaClasspath, apacheKafkaLog4j } from '@tidewater/dev-kafka';
 import type { Prediction } from '@tidewater/schemas';
 import { avroReader } from '@tidewater/service-runtime';
-import { uniqueName } from '../../../test/dev-stack-fixture.js';
-import type { RunningService } from '../../../test/service-processes.js';
+import { type RunningService, uniqueName } from '@tidewater/test-support';
 
 /** Polls `check` until it returns something other than undefined or false; throws `what` past the deadline. */
 export async function waitFor<T>(

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSchemaRegistryApp } from '../app.js';
-import { errorCodeOf, recordSchema, sendJson } from '../test-helpers.js';
+import { errorCodeOf, recordSchema, sendJson } from '../../test/test-helpers.js';
 
 describe('config routes', () => {
   let app: FastifyInstance | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSchemaRegistryApp } from '../app.js';
-import { sendJson } from '../test-helpers.js';
+import { sendJson } from '../../test/test-helpers.js';
 
 describe('health routes', () => {
   it('answers GET / with {} and GET /healthz with 200', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSchemaRegistryApp } from '../app.js';
-import { errorCodeOf, recordSchema, repoSchema, sendJson } from '../test-helpers.js';
+import { errorCodeOf, recordSchema, repoSchema, sendJson } from '../../test/test-helpers.js';
 
 const v1 = recordSchema('R', [{ name: 'a', type: 'string' }]);
 const v2 = recordSchema('R', [

@@ -4,11 +4,10 @@ import { loadSchema, schemaFiles } from '@tidewater/schemas';
 import type { PaymentEvent, Prediction, SchemaName } from '@tidewater/schemas';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAvroEncoder } from './avro-encoder.js';
-import { startCannedRegistry, unreachableRegistryUrl } from './canned-registry.js';
-import type { CannedRegistry } from './canned-registry.js';
+import { type CannedRegistry, startCannedRegistry, unreachableRegistryUrl } from '../../test/serde/canned-registry.js';
 import { serdeErrors } from './errors.js';
 import type { SerdeErrorCode } from './errors.js';
-import { sampleRecords } from './sample-records.js';
+import { sampleRecords } from '../../test/serde/sample-records.js';
 import { readWireSchemaId } from './wire-format.js';
 
 const schemaNames = Object.keys(schemaFiles) as SchemaName[];

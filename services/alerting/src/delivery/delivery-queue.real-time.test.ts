@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createDeliveryQueue } from './delivery-queue.js';
-import { alert, eventually, memoryLogger, notification } from './test-helpers.js';
+import { alert, eventually, memoryLogger, notification } from '../../test/delivery-fixtures.js';
 import { startFakeWebhook, type FakeWebhook } from '../../test/fake-webhook.js';
 
 // The one delivery test on real time: a fake Slack that rate-limits, fails, hangs and then accepts,

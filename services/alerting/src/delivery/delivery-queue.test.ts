@@ -6,7 +6,7 @@ import type { TidewaterError } from '@tidewater/errors';
 import type { Notification } from '../notification.js';
 import { createDeliveryQueue, type DeliveryQueueOptions } from './delivery-queue.js';
 import type { ReceiverEndpoint } from './receiver-endpoint.js';
-import { alert, eventually, memoryLogger, notification } from './test-helpers.js';
+import { alert, eventually, memoryLogger, notification } from '../../test/delivery-fixtures.js';
 import { answers, slackStatusOf, startFakeWebhook, type FakeWebhook } from '../../test/fake-webhook.js';
 
 // Fake time drives the queue (runDue(now)); the receiver is a real HTTP server and the state is in

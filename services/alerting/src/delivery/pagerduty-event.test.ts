@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pagerDutyDedupKey, pagerDutyEvent } from './pagerduty-event.js';
-import { alert, notification } from './test-helpers.js';
+import { alert, notification } from '../../test/delivery-fixtures.js';
 
 describe('pagerDutyEvent', () => {
   it('triggers an incident keyed by the group key while alerts fire', () => {

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TidewaterError } from '@tidewater/errors';
-import { stackEndpoints } from '../../../../test/dev-stack-fixture.js';
+import { stackEndpoints } from '@tidewater/test-support';
 import { answers, startFakeWebhook, type FakeWebhook, type ReceivedRequest } from '../../test/fake-webhook.js';
 import type { Notification } from '../notification.js';
 import { createDeliveryQueue, type DeliveryQueue, type DeliveryQueueOptions } from './delivery-queue.js';
 import type { ReceiverEndpoint } from './receiver-endpoint.js';
-import { alert, memoryLogger, notification } from './test-helpers.js';
+import { alert, memoryLogger, notification } from '../../test/delivery-fixtures.js';
 
 // Issue 21: each way a receiver misbehaves, against the scriptable fake webhook, on real time and
 // real Redis. Every timing asserted is measured (receive times at the webhook, delivery callbacks)

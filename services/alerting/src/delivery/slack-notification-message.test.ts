@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { slackNotificationMessage, type SlackBlock, type SlackMessage } from './slack-notification-message.js';
-import { alert, notification } from './test-helpers.js';
+import { alert, notification } from '../../test/delivery-fixtures.js';
 
 /** Every text of a message that Slack limits, with the limit that applies. */
 function textsOf(message: SlackMessage): { text: string; max: number }[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { webhookPayload } from './webhook-payload.js';
-import { alert, notification } from './test-helpers.js';
+import { alert, notification } from '../../test/delivery-fixtures.js';
 
 describe('webhookPayload', () => {
   it("has Alertmanager's webhook shape (version 4)", () => {

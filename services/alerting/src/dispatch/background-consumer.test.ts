@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ConsumerRunner } from '@tidewater/kafka';
-import { memoryLogger } from '../delivery/test-helpers.js';
+import { memoryLogger } from '../../test/delivery-fixtures.js';
 import { backgroundConsumer } from './background-consumer.js';
 
 /** A runner whose start fails (Kafka unreachable) or succeeds, and whose consumer can announce a group join. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chiSquareSf, logGamma, regularizedUpperGamma } from './incomplete-gamma.js';
-import { closeTo, loadStatFixtures } from './stat-fixtures.js';
+import { closeTo, loadStatFixtures } from '../../test/stat-fixtures.js';
 
 const fixtures = loadStatFixtures();
 

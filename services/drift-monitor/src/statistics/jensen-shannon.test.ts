@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jensenShannonDistance } from './jensen-shannon.js';
-import { closeTo, loadStatFixtures, thrownCode } from './stat-fixtures.js';
+import { closeTo, loadStatFixtures, thrownCode } from '../../test/stat-fixtures.js';
 
 const fixtures = loadStatFixtures();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeTo, loadStatFixtures } from './stat-fixtures.js';
+import { closeTo, loadStatFixtures } from '../../test/stat-fixtures.js';
 import { kolmogorovSf } from './kolmogorov-distribution.js';
 import { smirnovSf } from './smirnov-distribution.js';
 

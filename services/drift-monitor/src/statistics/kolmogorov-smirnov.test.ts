@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeTo, loadStatFixtures, thrownCode, type GeneratedSample } from './stat-fixtures.js';
+import { closeTo, loadStatFixtures, thrownCode, type GeneratedSample } from '../../test/stat-fixtures.js';
 import { kolmogorovSmirnovTest, type KsMethod } from './kolmogorov-smirnov.js';
 
 const fixtures = loadStatFixtures();

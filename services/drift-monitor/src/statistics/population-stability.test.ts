@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { populationStabilityIndex, psiEpsilon } from './population-stability.js';
-import { closeTo, loadStatFixtures } from './stat-fixtures.js';
+import { closeTo, loadStatFixtures } from '../../test/stat-fixtures.js';
 
 const fixtures = loadStatFixtures();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeTo, loadStatFixtures, thrownCode } from './stat-fixtures.js';
+import { closeTo, loadStatFixtures, thrownCode } from '../../test/stat-fixtures.js';
 import { normalizedWasserstein, populationStd, wassersteinDistance } from './wasserstein.js';
 
 const fixtures = loadStatFixtures();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { PaymentEvent } from '@tidewater/schemas';
 import { defineFeatureSet, defaultFeatureSetPath, loadFeatureSet, type FeatureSet } from '../feature-set/definition.js';
 import { evaluateFeatures } from '../feature-set/evaluate.js';
-import { bruteForceStates, distinct, stddev, sum, values, type ExpectedState } from './brute-force.test-support.js';
+import { bruteForceStates, distinct, stddev, sum, values, type ExpectedState } from '../../test/brute-force-windows.js';
 import { decodeState, layoutOf } from './entity-state.js';
 import { createWindowState, entityKeys, type EventState } from './window-state.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createLogger } from '@tidewater/logging';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestOnnx, logitOf, writeTestModel } from '../model/onnx-test-models.js';
+import { buildTestOnnx, logitOf, writeTestModel } from '../../test/onnx-test-models.js';
 import { ModelRepository } from '../repository/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
 

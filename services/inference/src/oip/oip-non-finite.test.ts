@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createLogger } from '@tidewater/logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMITTED_MODEL_DIR } from '../model/onnx-test-models.js';
+import { COMMITTED_MODEL_DIR } from '../../test/onnx-test-models.js';
 import { ModelRepository } from '../repository/index.js';
 import { registerOipRoutes, type ScoreFn } from './oip-routes.js';
 

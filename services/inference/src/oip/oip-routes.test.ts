@@ -6,7 +6,7 @@ import { createLogger } from '@tidewater/logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelErrors } from '../model/errors.js';
 import type { LoadedModel } from '../model/index.js';
-import { buildTestOnnx, COMMITTED_MODEL_DIR, logitOf, writeTestModel } from '../model/onnx-test-models.js';
+import { buildTestOnnx, COMMITTED_MODEL_DIR, logitOf, writeTestModel } from '../../test/onnx-test-models.js';
 import { ModelRepository } from '../repository/index.js';
 import { registerOipRoutes, type ScoreFn } from './oip-routes.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '@tidewater/logging';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestOnnx, logitOf, writeTestModel } from '../model/onnx-test-models.js';
+import { buildTestOnnx, logitOf, writeTestModel } from '../../test/onnx-test-models.js';
 import type { LoadedModel } from '../model/index.js';
 import type { ModelLease } from '../model-routing.js';
 import { ModelRepository } from './model-repository.js';

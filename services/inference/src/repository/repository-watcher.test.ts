@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@tidewater/logging';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestOnnx, writeTestModel } from '../model/onnx-test-models.js';
+import { buildTestOnnx, writeTestModel } from '../../test/onnx-test-models.js';
 import { scanRepository, versionFingerprint, type VersionDir } from './repository-scan.js';
 import { RepositoryWatcher } from './repository-watcher.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@tidewater/logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestOnnx, logitOf, writeTestModel } from '../model/onnx-test-models.js';
+import { buildTestOnnx, logitOf, writeTestModel } from '../../test/onnx-test-models.js';
 import { ModelRepository } from './model-repository.js';
 import { murmur3 } from './murmur3.js';
 import { canarySeed, entityBucket, parseTrafficPolicy } from './traffic-policy.js';

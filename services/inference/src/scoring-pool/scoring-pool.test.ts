@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TidewaterError } from '@tidewater/errors';
 import { loadOnnxModel, type LoadedModel } from '../model/index.js';
-import { buildTestOnnx, logitOf, writeTestModel } from '../model/onnx-test-models.js';
+import { buildTestOnnx, logitOf, writeTestModel } from '../../test/onnx-test-models.js';
 import { createScoringPool, type ScoringPool } from './scoring-pool.js';
 
 const logger = pino({ level: 'silent' });

@@ -5,7 +5,7 @@ import { repoRoot, type FeatureVector } from '@tidewater/schemas';
 import { createRowWriter, loadOnnxModel, type LoadedModel } from '../model/index.js';
 import type { ModelLease } from '../model-routing.js';
 import { scoreRecords } from './score-records.js';
-import { sampleFeatureVectors } from './test-support.js';
+import { sampleFeatureVectors } from '../../test/sample-feature-vectors.js';
 
 function consumed(values: FeatureVector[]): ConsumedRecord<FeatureVector>[] {
   return values.map((value, i) => ({

@@ -1,8 +1,8 @@
 import type { SchemaName, SchemaTypes } from '@tidewater/schemas';
 
 /**
- * One valid value per repository schema, for the serde's tests. Kept next to the serde (not
- * exported from the package) so a schema change without a sample fails type-checking here.
+ * One valid value per repository schema, for the serde's tests: a schema change without a sample
+ * fails type-checking here.
  */
 export const sampleRecords: { readonly [N in SchemaName]: SchemaTypes[N] } = {
   entityKey: 'card_4242',

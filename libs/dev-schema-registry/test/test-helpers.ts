@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { SCHEMA_REGISTRY_CONTENT_TYPE } from './app.js';
+import { SCHEMA_REGISTRY_CONTENT_TYPE } from '../src/app.js';
 
 // Helpers for this package's tests only (not exported from index.ts).
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Alert } from '@tidewater/schemas';
 import { createLogger, type Logger } from '@tidewater/logging';
-import type { Notification } from '../notification.js';
+import type { Notification } from '../src/notification.js';
 
 // Shared by the delivery tests: notification fixtures and a logger whose lines the test can read
 // back. The fake Slack webhook is test support: services/alerting/test/fake-webhook.ts.

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { repoRoot } from '@tidewater/schemas';
-import type { Scorer } from './batching/dynamic-batcher.js';
-import type { LoadedModel } from './model/index.js';
-import type { ModelLease, ModelRouter } from './model-routing.js';
-import { POLICY_FILE, type ModelRepository, type TrafficPolicy } from './repository/index.js';
+import type { Scorer } from '../src/batching/dynamic-batcher.js';
+import type { LoadedModel } from '../src/model/index.js';
+import type { ModelLease, ModelRouter } from '../src/model-routing.js';
+import { POLICY_FILE, type ModelRepository, type TrafficPolicy } from '../src/repository/index.js';
 
 /** Test support for hot-swap.int.test.ts: a temp model repository, a lease-counting router, a topic collector. */
 

@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import type { ModelManifest } from '@tidewater/model-manifest';
 
-// Test support only (not exported from index.ts): small ONNX graphs with a chosen signature, so
-// tests can build models that are wrong in exactly one way next to ones that load.
+// Small ONNX graphs with a chosen signature, so tests can build models that are wrong in exactly
+// one way next to ones that load.
 
 const { onnx } = onnxProto;
 const { FLOAT, DOUBLE } = onnx.TensorProto.DataType;
 
 /** The committed demo model's directory; its manifest is the template of every test model. */
-export const COMMITTED_MODEL_DIR = fileURLToPath(new URL('../../../../models/fraud-demo/1/', import.meta.url));
+export const COMMITTED_MODEL_DIR = fileURLToPath(new URL('../../../models/fraud-demo/1/', import.meta.url));
 
 export interface TestOnnxOptions {
   readonly inputName?: string;

@@ -6,7 +6,7 @@ import { TidewaterError } from '@tidewater/errors';
  * from SciPy. JSON has no NaN or Infinity, so the script writes them as strings; they come back as numbers here.
  */
 export function loadStatFixtures(): StatFixtures {
-  const path = new URL('../../test-fixtures/stat-fixtures.json', import.meta.url);
+  const path = new URL('../test-fixtures/stat-fixtures.json', import.meta.url);
   return JSON.parse(readFileSync(path, 'utf8'), (_key, value: unknown) => {
     if (value === 'NaN') return Number.NaN;
     if (value === 'Infinity') return Number.POSITIVE_INFINITY;

@@ -2,7 +2,7 @@ import type { FeatureVector } from '@tidewater/schemas';
 
 /**
  * Feature vectors shaped like the feature service's output for the demo model, for the
- * integration tests and the benchmark: `count` events spread over `entities` cards.
+ * inference tests: `count` events spread over `entities` cards.
  */
 export function sampleFeatureVectors(count: number, opts: { prefix: string; entities?: number; now?: number }): FeatureVector[] {
   const entities = opts.entities ?? 500;
