@@ -9,9 +9,20 @@ import { createDeliveryQueue, defaultReceiverTimeoutMs } from './delivery/index.
 import { backgroundConsumer } from './dispatch/background-consumer.js';
 import { createDispatcher } from './dispatch/dispatcher.js';
 import { createGroupState } from './dispatch/group-state.js';
+import { migrateAlertIdentities } from './dispatch/identity-migration.js';
+import { identifyAlert } from './identity/index.js';
 import { systemClock, type Clock, type Notification } from './notification.js';
 import { receiverFanout } from './receiver-fanout.js';
-import { compileRouteTree, createInhibitor, groupKey, groupLabels, matchRoutes, type AlertingRuntimeConfig } from './routing/index.js';
+import {
+  compileRouteTree,
+  createInhibitor,
+  groupId,
+  groupKey,
+  groupLabels,
+  matchRoutes,
+  routeKeyById,
+  type AlertingRuntimeConfig,
+} from './routing/index.js';
 import { createSilenceStore, registerSilenceRoutes, silencedBy, type Silence } from './silences/index.js';
 import { deliveryFailedAlert } from './self-alert.js';
 
@@ -39,7 +50,8 @@ export interface AlertingApp {
   readonly consumer: ConsumerRunner;
   /**
    * Starts delivery and group flushing from the state in Redis at once, and the alerts consumer in
-   * the background: a Kafka outage at boot holds up neither (issue 21).
+   * the background: a Kafka outage at boot holds up neither (issue 21). First re-keys alerts stored
+   * under fingerprints older than Alertmanager's (`migrateAlertIdentities`).
    */
   start(): Promise<void>;
   /** A readiness check: resolves once the alerts consumer has joined its group, else says what it waits for. */
@@ -148,6 +160,7 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
       matchRoutes(tree, labels).map((r) => ({
         routeId: r.id,
         receiver: r.receiver,
+        groupId: groupId(r, labels),
         groupKey: groupKey(r, labels),
         groupLabels: groupLabels(r, labels),
         groupWaitMs: r.groupWaitMs,
@@ -193,7 +206,8 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
         ...codec,
         handle: async (records) => {
           for (const r of records) {
-            await dispatcher.ingest(r.value);
+            // Keyed as Alertmanager keys alerts, whatever fingerprint the producer computed.
+            await dispatcher.ingest(identifyAlert(r.value));
             m.received.inc({ status: r.value.status });
           }
         },
@@ -218,6 +232,10 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
     consumerJoined: () => consumer.joined(),
     async start() {
       if (closed) return; // SIGTERM during boot: do not start timers against closing resources
+      // Before groups flush or alerts arrive, so both see state keyed by Alertmanager's identities.
+      const migrated = await migrateAlertIdentities(deps.redis, `${prefix}groups:`, (id) => routeKeyById(tree, id));
+      if (migrated.groups + migrated.firing > 0) deps.logger.info(migrated, 'stored alerts re-keyed to Alertmanager identities');
+      if (closed) return;
       queue.start();
       timer = setInterval(() => {
         // One pass at a time; a slow Redis must not pile passes up.

@@ -1,5 +1,6 @@
 import type { TidewaterError } from '@tidewater/errors';
-import { alertFingerprint, type Alert } from '@tidewater/schemas';
+import type { Alert } from '@tidewater/schemas';
+import { alertmanagerFingerprint } from './identity/index.js';
 import type { Notification } from './notification.js';
 
 /**
@@ -11,7 +12,7 @@ export function deliveryFailedAlert(n: Notification, err: TidewaterError, now: n
   const receiver = n.receiver.split('/')[0] ?? n.receiver;
   const labels = { alertname: 'AlertDeliveryFailed', severity: 'critical', receiver, integration: n.receiver };
   return {
-    fingerprint: alertFingerprint(labels),
+    fingerprint: alertmanagerFingerprint(labels),
     status: 'firing',
     labels,
     annotations: {

@@ -6,6 +6,7 @@ import type { TidewaterError } from '@tidewater/errors';
 import type { Notification } from '../notification.js';
 import { createDeliveryQueue, type DeliveryQueueOptions } from './delivery-queue.js';
 import type { ReceiverEndpoint } from './receiver-endpoint.js';
+import { pagerDutyDedupKey } from './pagerduty-event.js';
 import { alert, eventually, memoryLogger, notification } from '../../test/delivery-fixtures.js';
 import { answers, slackStatusOf, startFakeWebhook, type FakeWebhook } from '../../test/fake-webhook.js';
 
@@ -284,7 +285,11 @@ describe('createDeliveryQueue', () => {
     await queue.enqueue(one('p-1', { receiver: 'pager' }));
     await queue.enqueue(one('w-1', { receiver: 'hook' }));
     expect(await queue.runDue(t0)).toBe(2);
-    expect(received('/pd')[0]?.body).toMatchObject({ routing_key: 'R0UTING', event_action: 'trigger', dedup_key: one('p-1').groupKey });
+    expect(received('/pd')[0]?.body).toMatchObject({
+      routing_key: 'R0UTING',
+      event_action: 'trigger',
+      dedup_key: pagerDutyDedupKey(one('p-1').groupKey),
+    });
     expect(received('/hook')[0]?.body).toMatchObject({
       version: '4',
       receiver: 'hook',

@@ -10,9 +10,8 @@ export const pagerDutyEventsUrl = 'https://events.pagerduty.com/v2/enqueue';
 const pagerDutySeverities = ['critical', 'error', 'warning', 'info'] as const;
 type PagerDutySeverity = (typeof pagerDutySeverities)[number];
 
-/** PagerDuty's limits: a summary of 1024 characters, a dedup_key of 255. */
+/** PagerDuty's limit: a summary of 1024 characters. */
 const maxSummary = 1024;
-const maxDedupKey = 255;
 /** Alerts itemized in custom_details; PagerDuty refuses events over 512 KB. */
 const maxDetailedAlerts = 50;
 
@@ -43,11 +42,12 @@ export type PagerDutyEvent =
   | { readonly routing_key: string; readonly event_action: 'resolve'; readonly dedup_key: string };
 
 /**
- * The dedup_key of a group: its group key, so every notification of the group updates one
- * incident; hashed (sha256) only when longer than PagerDuty's 255 characters.
+ * The dedup_key of a group, as Alertmanager sends it (notify/util.go `Key.Hash`): the sha256 of the
+ * group key in hex, so every notification of the group updates one incident, and an incident
+ * opened by Alertmanager for the same group is the same incident.
  */
 export function pagerDutyDedupKey(groupKey: string): string {
-  return groupKey.length <= maxDedupKey ? groupKey : createHash('sha256').update(groupKey).digest('hex');
+  return createHash('sha256').update(groupKey).digest('hex');
 }
 
 /**

@@ -41,7 +41,8 @@ function route(labels: Labels): RoutedGroup[] {
     {
       routeId: '0',
       receiver: 'slack',
-      groupKey: `0:{alertname=${labels['alertname']},model=${labels['model']}}`,
+      groupId: `0:{alertname=${labels['alertname']},model=${labels['model']}}`,
+      groupKey: `{}:{alertname=${labels['alertname']}, model=${labels['model']}}`,
       groupLabels: { alertname: labels['alertname'] ?? '', model: labels['model'] ?? '' },
       groupWaitMs: 30 * s,
       groupIntervalMs: 5 * m,

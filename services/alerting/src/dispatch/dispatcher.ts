@@ -8,6 +8,9 @@ import type { GroupMeta, GroupState } from './group-state.js';
 export interface RoutedGroup {
   readonly routeId: string;
   readonly receiver: string;
+  /** What the group is stored under: unique per route (see `groupId` in routing). */
+  readonly groupId: string;
+  /** Alertmanager's group key, which notifications carry. */
   readonly groupKey: string;
   readonly groupLabels: Labels;
   readonly groupWaitMs: number;
@@ -60,7 +63,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       for (const r of routes) {
         await deps.groups.upsert(
           {
-            key: r.groupKey,
+            key: r.groupId,
+            groupKey: r.groupKey,
             routeId: r.routeId,
             receiver: r.receiver,
             groupLabels: r.groupLabels,
@@ -123,7 +127,8 @@ export function createDispatcher(deps: DispatcherDeps) {
         // content gets the same id (stored once), one with different content is a new notification.
         id: `${key}@${scheduledAt}:${contentHash(included)}`,
         receiver: meta.receiver,
-        groupKey: key,
+        // A group stored before group keys followed Alertmanager, if the start-up migration could not name its route.
+        groupKey: meta.groupKey ?? key,
         groupLabels: meta.groupLabels,
         commonLabels: commonLabels(included),
         status: firing.length > 0 ? 'firing' : 'resolved',

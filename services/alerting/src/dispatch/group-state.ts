@@ -4,7 +4,10 @@ import type { Labels } from '../matching/label-matcher.js';
 
 /** What the dispatcher keeps per aggregation group, in Redis so a restart or replica sees it. */
 export interface GroupMeta {
+  /** The group's id in Redis (route id and group labels). */
   readonly key: string;
+  /** Alertmanager's group key; absent on groups stored before identities followed Alertmanager. */
+  readonly groupKey?: string;
   readonly routeId: string;
   readonly receiver: string;
   readonly groupLabels: Labels;
@@ -55,6 +58,17 @@ type GroupRedis = Redis & {
   twReleaseLease(lease: string, owner: string): Promise<number>;
 };
 
+/** The Redis keys of the layout above. */
+export function groupStateKeys(prefix: string) {
+  return {
+    meta: (key: string) => `${prefix}g:{${key}}`,
+    alerts: (key: string) => `${prefix}g:{${key}}:a`,
+    due: `${prefix}due`,
+    lease: (key: string) => `${prefix}lease:{${key}}`,
+    firing: `${prefix}firing`,
+  };
+}
+
 export function createGroupState(redis: Redis, prefix: string) {
   redis.defineCommand('twAfterFlush', { numberOfKeys: 3, lua: afterFlushScript });
   redis.defineCommand('twReleaseLease', {
@@ -62,13 +76,7 @@ export function createGroupState(redis: Redis, prefix: string) {
     lua: "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
   });
   const r = redis as GroupRedis;
-  const k = {
-    meta: (key: string) => `${prefix}g:{${key}}`,
-    alerts: (key: string) => `${prefix}g:{${key}}:a`,
-    due: `${prefix}due`,
-    lease: (key: string) => `${prefix}lease:{${key}}`,
-    firing: `${prefix}firing`,
-  };
+  const k = groupStateKeys(prefix);
   return {
     /** Adds or updates an alert in its group; a new group is created due at `firstFlushAt`. */
     async upsert(meta: Omit<GroupMeta, 'lastFiring' | 'lastNotifiedAt'>, alert: Alert, firstFlushAt: number): Promise<void> {

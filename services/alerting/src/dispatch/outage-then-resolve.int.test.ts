@@ -83,7 +83,8 @@ describe('a group that fires and resolves while its webhook refuses connections'
         {
           routeId: '0',
           receiver: 'oncall',
-          groupKey: '0:{alertname="ModelDriftDetected",model="fraud-demo"}',
+          groupId: '0:{alertname="ModelDriftDetected",model="fraud-demo"}',
+          groupKey: '{}:{alertname="ModelDriftDetected", model="fraud-demo"}',
           groupLabels: { alertname: 'ModelDriftDetected', model: 'fraud-demo' },
           groupWaitMs: 0,
           groupIntervalMs: 1000,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadAlertingConfig } from './alerting-config.js';
-import { compileRouteTree, groupKey, groupLabels, matchRoutes, type MatchedRoute } from './route-tree.js';
+import { compileRouteTree, groupId, groupKey, groupLabels, matchRoutes, routeKeyById, type MatchedRoute } from './route-tree.js';
 
 const receiverNames = ['def', 'A', 'testing', 'prodA', 'prodB', 'BC', 'oncall', 'fraud', 'pagerduty', 'heartbeat'];
 const receivers = receiverNames.map((name) => `  - { name: ${name}, webhook_configs: [{ url: "http://127.0.0.1:9/${name}" }] }`).join('\n');
@@ -51,14 +51,30 @@ route:
 describe('matchRoutes (Alertmanager routing algorithm)', () => {
   it('falls back to the root, which matches every alert', () => {
     expect(matchRoutes(alertmanagerTree, { owner: 'team-X' })).toEqual([
-      { id: '0', receiver: 'def', groupBy: ['alertname'], groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 14_400_000 },
+      {
+        id: '0',
+        key: '{}',
+        receiver: 'def',
+        groupBy: ['alertname'],
+        groupWaitMs: 30_000,
+        groupIntervalMs: 300_000,
+        repeatIntervalMs: 14_400_000,
+      },
     ]);
     expect(summary(matchRoutes(alertmanagerTree, {}))).toEqual(['0:def']);
   });
 
   it('returns the matching parent itself when none of its children matches', () => {
     expect(matchRoutes(alertmanagerTree, { owner: 'team-A' })).toEqual([
-      { id: '0.0', receiver: 'A', groupBy: ['alertname'], groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 14_400_000 },
+      {
+        id: '0.0',
+        key: '{}/{owner="team-A"}',
+        receiver: 'A',
+        groupBy: ['alertname'],
+        groupWaitMs: 30_000,
+        groupIntervalMs: 300_000,
+        repeatIntervalMs: 14_400_000,
+      },
     ]);
   });
 
@@ -96,6 +112,7 @@ route:
     const [route] = matchRoutes(alertmanagerTree, { group_by: 'role', env: 'testing', wait: 'long' });
     expect(route).toEqual({
       id: '0.2.0.0',
+      key: '{}/{group_by="role"}/{env="testing"}/{wait="long"}', // as in Alertmanager's route_test.go
       receiver: 'testing', // from 0.2.0
       groupBy: ['role'], // from 0.2
       groupWaitMs: 120_000, // its own
@@ -149,9 +166,49 @@ route:
   });
 });
 
-describe('groupLabels and groupKey', () => {
+describe('route keys (Alertmanager dispatch/route_test.go TestRouteMatchers)', () => {
+  const tree = treeOf(`
+route:
+  receiver: def
+  routes:
+    - matchers: ['{owner="team-A"}', '{level!="critical"}']
+      receiver: A
+      routes:
+        - matchers: ['{env="testing"}', '{baz!~".*quux"}']
+          receiver: testing
+        - matchers: ['{env="production"}']
+          receiver: prodA
+          continue: true
+        - matchers: [env=~"produ.*", job=~".*"]
+          receiver: prodB
+    - matchers: [owner=~"team-(B|C)"]
+      receiver: BC
+`);
+  const keys = (labels: Record<string, string>) => matchRoutes(tree, labels).map((r) => r.key);
+
+  it('joins the sorted matchers of every route from the root, as Route.Key does', () => {
+    expect(keys({ owner: 'team-A' })).toEqual(['{}/{level!="critical",owner="team-A"}']);
+    expect(keys({ owner: 'team-C' })).toEqual(['{}/{owner=~"team-(B|C)"}']);
+    expect(keys({ owner: 'team-A', env: 'testing' })).toEqual(['{}/{level!="critical",owner="team-A"}/{baz!~".*quux",env="testing"}']);
+    expect(keys({ owner: 'team-A', env: 'production' })).toEqual([
+      '{}/{level!="critical",owner="team-A"}/{env="production"}',
+      '{}/{level!="critical",owner="team-A"}/{env=~"produ.*",job=~".*"}',
+    ]);
+    expect(keys({})).toEqual(['{}']);
+  });
+
+  it('finds a route key by route id', () => {
+    expect(routeKeyById(tree, '0.0.1')).toBe('{}/{level!="critical",owner="team-A"}/{env="production"}');
+    expect(routeKeyById(tree, '0')).toBe('{}');
+    expect(routeKeyById(tree, '0.7')).toBeUndefined();
+    expect(routeKeyById(tree, '0.0.x')).toBeUndefined();
+  });
+});
+
+describe('groupLabels, groupKey and groupId', () => {
   const route = (groupBy: MatchedRoute['groupBy'], id = '0.1'): MatchedRoute => ({
     id,
+    key: '{}/{team="risk"}',
     receiver: 'def',
     groupBy,
     groupWaitMs: 1,
@@ -167,17 +224,26 @@ describe('groupLabels and groupKey', () => {
     expect(groupLabels(route(['team']), { team: '' })).toEqual({});
   });
 
-  it('is stable: same route and group labels give the same key whatever the label order', () => {
+  it("makes Alertmanager's group key: the route key and the group labels", () => {
     const r = route(['model', 'alertname']);
     const key = groupKey(r, labels);
-    expect(key).toBe('0.1:{alertname="ModelDriftDetected",model="fraud"}');
+    expect(key).toBe('{}/{team="risk"}:{alertname="ModelDriftDetected", model="fraud"}');
     expect(groupKey(r, { severity: 'critical', model: 'fraud', alertname: 'ModelDriftDetected' })).toBe(key);
-    expect(groupKey(route(['model', 'alertname'], '0.2'), labels)).not.toBe(key);
-    expect(groupKey(route([]), labels)).toBe('0.1:{}');
+    expect(groupKey(route([]), labels)).toBe('{}/{team="risk"}:{}');
+    // Two routes with the same matchers share the group key, as in Alertmanager; not the group id.
+    expect(groupKey(route(['model', 'alertname'], '0.2'), labels)).toBe(key);
+    expect(groupId(route(['model', 'alertname'], '0.2'), labels)).not.toBe(groupId(r, labels));
+  });
+
+  it('stores groups by an id stable across releases: route id and group labels', () => {
+    const r = route(['model', 'alertname']);
+    expect(groupId(r, labels)).toBe('0.1:{alertname="ModelDriftDetected",model="fraud"}');
+    expect(groupId(route([]), labels)).toBe('0.1:{}');
   });
 
   it('cannot be confused by label values holding quotes or commas', () => {
     const r = route('all');
-    expect(groupKey(r, { a: '1",b="2' })).not.toBe(groupKey(r, { a: '1', b: '2' }));
+    expect(groupKey(r, { a: '1", b="2' })).not.toBe(groupKey(r, { a: '1', b: '2' }));
+    expect(groupId(r, { a: '1",b="2' })).not.toBe(groupId(r, { a: '1', b: '2' }));
   });
 });

@@ -1,3 +1,4 @@
+import { alertmanagerGroupKey, routeKey } from '../identity/group-key.js';
 import { compileMatcher, matchesAll, type LabelMatcher, type Labels } from '../matching/label-matcher.js';
 import type { GroupBy, RootRouteConfig, RouteConfig } from './alerting-config.js';
 
@@ -5,6 +6,8 @@ import type { GroupBy, RootRouteConfig, RouteConfig } from './alerting-config.js
 export interface MatchedRoute {
   /** Stable path in the tree: '0' is the root, '0.1.0' the first child of the root's second child. */
   readonly id: string;
+  /** Alertmanager's key for the route: the matchers from the root down, `{}/{severity="critical"}`. */
+  readonly key: string;
   readonly receiver: string;
   readonly groupBy: GroupBy;
   readonly groupWaitMs: number;
@@ -25,9 +28,9 @@ export interface RouteTree {
   readonly root: RouteNode;
 }
 
-type Settings = Omit<MatchedRoute, 'id'>;
+type Settings = Omit<MatchedRoute, 'id' | 'key'>;
 
-function compileNode(config: RouteConfig, id: string, parent: Settings): RouteNode {
+function compileNode(config: RouteConfig, id: string, parent: Settings, parentKey?: string): RouteNode {
   // As Alertmanager's NewRoute: start from the parent's options and override what this route sets.
   const settings: Settings = {
     receiver: config.receiver ?? parent.receiver,
@@ -36,11 +39,13 @@ function compileNode(config: RouteConfig, id: string, parent: Settings): RouteNo
     groupIntervalMs: config.groupIntervalMs ?? parent.groupIntervalMs,
     repeatIntervalMs: config.repeatIntervalMs ?? parent.repeatIntervalMs,
   };
+  const matchers = config.matchers.map((m) => compileMatcher(m));
+  const key = routeKey(parentKey, matchers);
   return Object.freeze({
-    route: Object.freeze({ id, ...settings }),
-    matchers: Object.freeze(config.matchers.map((m) => compileMatcher(m))),
+    route: Object.freeze({ id, key, ...settings }),
+    matchers: Object.freeze(matchers),
     continue: config.continue,
-    children: Object.freeze(config.routes.map((child, i) => compileNode(child, `${id}.${i}`, settings))),
+    children: Object.freeze(config.routes.map((child, i) => compileNode(child, `${id}.${i}`, settings, key))),
   });
 }
 
@@ -88,11 +93,29 @@ export function groupLabels(route: MatchedRoute, labels: Labels): Labels {
   return out;
 }
 
+/** Alertmanager's key of a route by its id in the tree, if the tree has it. */
+export function routeKeyById(tree: RouteTree, id: string): string | undefined {
+  let node: RouteNode | undefined = tree.root;
+  for (const i of id.split('.').slice(1)) node = node?.children[Number(i)];
+  return node?.route.id === id ? node.route.key : undefined;
+}
+
 /**
- * The key of the aggregation group an alert joins on `route`: the route id and the sorted
- * group labels, e.g. `0.1:{alertname="HighDrift",model="fraud"}`. Stable across restarts.
+ * The key of the aggregation group an alert joins on `route`, as Alertmanager makes it: the route
+ * key and the group labels, `{}/{team="risk"}:{alertname="X", team="risk"}`. Notifications carry it
+ * (webhook `groupKey`, PagerDuty `dedup_key` hashed). Two routes with the same matchers share it,
+ * as in Alertmanager, which is why groups are stored by `groupId`.
  */
 export function groupKey(route: MatchedRoute, labels: Labels): string {
+  return alertmanagerGroupKey(route.key, groupLabels(route, labels));
+}
+
+/**
+ * The id a group is stored under in Redis: the route's place in the tree and the sorted group
+ * labels, e.g. `0.1:{alertname="HighDrift",model="fraud"}`, unique per route (unlike the group key)
+ * and stable across restarts and releases.
+ */
+export function groupId(route: MatchedRoute, labels: Labels): string {
   const group = groupLabels(route, labels);
   const pairs = Object.keys(group)
     .sort()
