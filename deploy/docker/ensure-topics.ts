@@ -1,5 +1,5 @@
-import type { Admin, ITopicConfig } from 'kafkajs';
 import { defineErrors } from '@tidewater/errors';
+import type { KafkaAdmin, TopicCreation } from '@tidewater/kafka';
 import type { TopicSpec } from '@tidewater/schemas';
 
 export const topicSetupErrors = defineErrors('TW_TOPICS_', {
@@ -11,7 +11,7 @@ export const topicSetupErrors = defineErrors('TW_TOPICS_', {
 });
 
 /** The CreateTopics entries for the manifest's topics: partitions, cleanup policy and retention as topic configs. */
-export function topicCreationRequests(topics: readonly TopicSpec[], replicationFactor: number): ITopicConfig[] {
+export function topicCreationRequests(topics: readonly TopicSpec[], replicationFactor: number): TopicCreation[] {
   return topics.map((t) => ({
     topic: t.name,
     numPartitions: t.partitions,
@@ -34,7 +34,7 @@ export interface EnsureTopicsResult {
  * operator's decision, and more partitions than listed is harmless. Safe to run on every start.
  */
 export async function ensureTopics(
-  admin: Admin,
+  admin: KafkaAdmin,
   topics: readonly TopicSpec[],
   opts: { replicationFactor: number },
 ): Promise<EnsureTopicsResult> {

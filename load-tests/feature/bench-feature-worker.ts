@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { createApp, defaultFeatureSetPath, loadFeatureSet, type FeatureDeps } from '@tidewater/feature';
 import { createDeadLetterWriter, createKafkaClient, createProducer } from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
-import { capFetchBytes, featureFetchMaxBytes } from './fetch-cap.js';
+import { featureFetchMaxBytes, fetchCap } from './fetch-cap.js';
 
 /** What the bench passes to each worker. */
 export interface BenchWorkerInput {
@@ -30,10 +30,12 @@ const port = parentPort!;
 const post = (m: BenchWorkerMessage) => port.postMessage(m);
 const logger = pino({ level: 'silent' });
 // The bench's fetch cap (fetch-cap.ts), as for the instance in the main thread.
-const kafka = capFetchBytes(
-  createKafkaClient({ brokers: [...input.brokers], clientId: `bench-feature-${input.index}`, logger }),
-  featureFetchMaxBytes,
-);
+const kafka = createKafkaClient({
+  brokers: [...input.brokers],
+  clientId: `bench-feature-${input.index}`,
+  logger,
+  ...fetchCap(featureFetchMaxBytes),
+});
 const producer = createProducer({ kafka, logger });
 await producer.start();
 const redis = new Redis(input.redisUrl);

@@ -58,7 +58,7 @@ import { avroTopicWriter } from '@tidewater/service-runtime';
 import { runBarePipe } from '../kafka/bare-pipe.js';
 import { formatCpuSplit, processCpuSeconds, roundedShares } from '../kafka/process-cpu.js';
 import type { BenchWorkerInput, BenchWorkerMessage } from './bench-feature-worker.js';
-import { capFetchBytes, featureFetchMaxBytes } from './fetch-cap.js';
+import { featureFetchMaxBytes, fetchCap } from './fetch-cap.js';
 import type { ServingLoadInput, ServingLoadResult } from './serving-load.js';
 import { printBenchResult } from '../bench-results/record.js';
 
@@ -203,10 +203,12 @@ async function main(): Promise<void> {
       { name: topic('dlq'), partitions: 1 },
       { name: topic('pipe'), partitions: 6 },
     ]);
-    const kafka = capFetchBytes(
-      createKafkaClient({ brokers: env['KAFKA_BROKERS']!.split(','), clientId: 'bench-feature', logger }),
-      featureFetchMaxBytes,
-    );
+    const kafka = createKafkaClient({
+      brokers: env['KAFKA_BROKERS']!.split(','),
+      clientId: 'bench-feature',
+      logger,
+      ...fetchCap(featureFetchMaxBytes),
+    });
     const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
     const producer = createProducer({ kafka, logger });
     await producer.start();

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { KafkaClientSettings } from '@tidewater/kafka';
 
 /**
  * The fetch size bench:feature gives the service's consumer (bytes per partition per fetch):
@@ -9,10 +9,7 @@ import type { Kafka } from 'kafkajs';
  */
 export const featureFetchMaxBytes = Number(process.env['BENCH_FETCH_MAX_BYTES_PER_PARTITION'] ?? 0);
 
-/** Makes every consumer `kafka` creates fetch at most `maxBytesPerPartition` per partition; 0 changes nothing. */
-export function capFetchBytes(kafka: Kafka, maxBytesPerPartition: number): Kafka {
-  if (maxBytesPerPartition <= 0) return kafka;
-  const consumer = kafka.consumer.bind(kafka);
-  kafka.consumer = (config) => consumer({ ...config, maxBytesPerPartition });
-  return kafka;
+/** Client settings making every consumer fetch at most `maxBytesPerPartition` per partition; 0 changes nothing. */
+export function fetchCap(maxBytesPerPartition: number): Pick<KafkaClientSettings, 'consumerDefaults'> {
+  return maxBytesPerPartition <= 0 ? {} : { consumerDefaults: { maxBytesPerPartition } };
 }

@@ -1,4 +1,5 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin } from './admin.js';
+import type { KafkaClient } from './kafka-client.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { kafkaMetrics } from './kafka-metrics.js';
@@ -6,7 +7,7 @@ import { DEFAULT_LAG_PROBE_INTERVAL_MS, type ConsumerLagProbe } from './consumer
 import { createTimedProbe } from './timed-probe.js';
 
 export interface ClusterLagProbeOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   /**
    * Which groups to report. Every group in the cluster would include one-off consumers (console
    * consumers, tests) that Kafka keeps for its offsets retention, a week by default, each a set of
@@ -33,14 +34,14 @@ export function createClusterLagProbe(opts: ClusterLagProbeOptions): ConsumerLag
   const log = opts.logger.child({ component: 'cluster-lag' });
   let reported = new Map<string, { group: string; topic: string; partition: string }>();
 
-  async function probeOnce(client: Admin): Promise<void> {
+  async function probeOnce(client: KafkaAdmin): Promise<void> {
     const { groups } = await client.listGroups();
     const topics = (await client.listTopics()).filter((t) => !t.startsWith('__'));
     const watermarks = new Map<string, Map<number, { high: number; low: number }>>();
     const next = new Map<string, { group: string; topic: string; partition: string }>();
     for (const { groupId, protocolType } of groups) {
       if ((protocolType !== 'consumer' && protocolType !== '') || !opts.groups.test(groupId)) continue;
-      let committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
+      let committed: Awaited<ReturnType<KafkaAdmin['fetchOffsets']>>;
       try {
         committed = await client.fetchOffsets({ groupId, topics });
       } catch (err) {

@@ -1,11 +1,12 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin } from './admin.js';
+import type { KafkaClient } from './kafka-client.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { kafkaMetrics } from './kafka-metrics.js';
 import { createTimedProbe, type TimedProbe } from './timed-probe.js';
 
 export interface ConsumerLagProbeOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly registry: Registry;
@@ -35,7 +36,7 @@ export function createConsumerLagProbe(opts: ConsumerLagProbeOptions): ConsumerL
    * kafkajs's admin does not retry OffsetFetch when the group's coordinator moved or is still
    * loading (both retriable in Kafka's protocol), which is common just after a broker starts.
    */
-  async function fetchCommitted(client: Admin, isClosed: () => boolean) {
+  async function fetchCommitted(client: KafkaAdmin, isClosed: () => boolean) {
     for (let attempt = 1; ; attempt++) {
       try {
         return await client.fetchOffsets({ groupId: opts.groupId, topics: [...opts.topics] });
@@ -47,7 +48,7 @@ export function createConsumerLagProbe(opts: ConsumerLagProbeOptions): ConsumerL
     }
   }
 
-  async function probeOnce(client: Admin, isClosed: () => boolean): Promise<void> {
+  async function probeOnce(client: KafkaAdmin, isClosed: () => boolean): Promise<void> {
     const committed = await fetchCommitted(client, isClosed);
     const next = new Set<string>();
     // Every subscribed topic, not just those in the answer: a group that never committed gets none back.

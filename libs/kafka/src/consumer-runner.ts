@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
-import type { Consumer, ConsumerConfig, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -8,8 +8,10 @@ import { kafkaMetrics } from './kafka-metrics.js';
 import { createConsumerLagProbe } from './consumer-lag.js';
 import { describeError, type DeadLetter, type DeadLetterWriter } from './dead-letter.js';
 import { kafkaErrors } from './errors.js';
-import { kafkaServer } from './kafka-client.js';
+import type { KafkaConsumerOptions } from './consumer.js';
+import { consumerDefaultsOf, kafkajsOf, type KafkaClient } from './kafka-client.js';
 import { startProcessSpan } from './trace-context.js';
+import type { KafkaHeaders, KafkaRecord, TopicPartitions } from './types.js';
 
 /** A consumed record after decoding, with its process span. */
 export interface ConsumedRecord<T> {
@@ -18,8 +20,8 @@ export interface ConsumedRecord<T> {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: T;
-  readonly headers: IHeaders;
-  readonly message: KafkaMessage;
+  readonly headers: KafkaHeaders;
+  readonly message: KafkaRecord;
   readonly span: Span;
   /** Context holding the process span; pass it to outgoing records to continue the trace. */
   readonly context: Context;
@@ -41,22 +43,26 @@ function isPoison(err: unknown): boolean {
   return err instanceof TidewaterError && !err.retriable;
 }
 
+/** The consumer settings a service may tune. */
+export type ConsumerTuning = Partial<Omit<KafkaConsumerOptions, 'groupId'>>;
+
 export interface ConsumerRunnerOptions<T> {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly logger: Logger;
   readonly registry: Registry;
   /** Decodes one message; throwing a non-retriable error dead-letters it with the error's code. */
-  readonly decode: (message: KafkaMessage, topic: string) => T;
+  readonly decode: (message: KafkaRecord, topic: string) => T;
   /** Optional async warm-up per batch (fetch unknown schema ids) so `decode` stays synchronous. */
-  readonly prepare?: (messages: readonly KafkaMessage[], topic: string) => Promise<void>;
+  readonly prepare?: (messages: readonly KafkaRecord[], topic: string) => Promise<void>;
   /** Processes decoded records; resolve only once outputs are acknowledged by Kafka. */
   readonly handle: (records: readonly ConsumedRecord<T>[], tools: BatchTools<T>) => Promise<void>;
   readonly deadLetters: DeadLetterWriter;
   readonly fromBeginning?: boolean;
   readonly retry?: { readonly retries?: number; readonly minTimeoutMs?: number; readonly maxTimeoutMs?: number };
-  readonly consumer?: Partial<ConsumerConfig>;
+  /** Fetch and session settings over the runner's defaults (250 ms fetch wait, 10 s session). */
+  readonly consumer?: ConsumerTuning;
   readonly partitionsConsumedConcurrently?: number;
   /** How often to probe the group's lag (`tw_kafka_consumer_lag`); 0 turns the probe off. Default 15 s. */
   readonly lagProbeIntervalMs?: number;
@@ -66,11 +72,15 @@ export interface ConsumerRunner {
   start(): Promise<void>;
   /** Resolves once this member has been assigned partitions for the first time. */
   assigned(): Promise<void>;
-  /** Resolves with the error when the consumer crashed and kafkajs will not restart it. */
+  /** Calls `listener` each time this member joins its group, with or without partitions. */
+  onGroupJoin(listener: () => void): void;
+  /** Resolves with the error when the consumer crashed and the client will not restart it. */
   crashed(): Promise<unknown>;
+  /** Stops fetching these partitions (records already fetched are still handed over) until resumed. */
+  pause(partitions: readonly TopicPartitions[]): void;
+  resume(partitions: readonly TopicPartitions[]): void;
   /** Stops fetching, finishes the in-flight batch, commits, leaves the group; idempotent. */
   close(): Promise<void>;
-  readonly consumer: Consumer;
 }
 
 /**
@@ -80,7 +90,7 @@ export interface ConsumerRunner {
  * commits processed offsets only (at-least-once).
  */
 export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): ConsumerRunner {
-  const consumer = opts.kafka.consumer({
+  const consumer = kafkajsOf(opts.kafka).consumer({
     groupId: opts.groupId,
     // Short timeouts make rebalances take seconds, not the ~30 s of kafkajs's defaults.
     sessionTimeout: 10_000,
@@ -89,10 +99,11 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     // kafkajs waits up to 5 s on an empty fetch by default; each hop of the pipeline would add it.
     maxWaitTimeInMs: 250,
     allowAutoTopicCreation: false,
+    ...consumerDefaultsOf(opts.kafka),
     ...opts.consumer,
   });
   const metrics = kafkaMetrics(opts.registry);
-  const server = kafkaServer(opts.kafka);
+  const server = opts.kafka.server;
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
   const lag = createConsumerLagProbe({
     kafka: opts.kafka,
@@ -239,8 +250,8 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     }
   }
 
+  const partitionsOf = (parts: readonly TopicPartitions[]) => parts.map((p) => ({ topic: p.topic, partitions: [...p.partitions] }));
   return {
-    consumer,
     start() {
       started ??= (async () => {
         // Started before connecting, so a broker that cannot be reached shows as probe failures too.
@@ -258,7 +269,10 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
       return started;
     },
     assigned: () => assignedOnce,
+    onGroupJoin: (listener) => void consumer.on(consumer.events.GROUP_JOIN, () => listener()),
     crashed: () => crashedOnce,
+    pause: (parts) => consumer.pause(partitionsOf(parts)),
+    resume: (parts) => consumer.resume(partitionsOf(parts)),
     close() {
       closed ??= (async () => {
         // A close during start must not race it: let start finish (or fail) first.
@@ -276,7 +290,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
   };
 }
 
-function toLetter(message: KafkaMessage, topic: string, partition: number, error: DeadLetter['error']): DeadLetter {
+function toLetter(message: KafkaRecord, topic: string, partition: number, error: DeadLetter['error']): DeadLetter {
   return {
     key: message.key,
     value: message.value,

@@ -1,4 +1,4 @@
-import type { IHeaders } from 'kafkajs';
+import type { KafkaHeaders } from './types.js';
 import { TidewaterError } from '@tidewater/errors';
 import type { Registry } from 'prom-client';
 import { kafkaMetrics } from './kafka-metrics.js';
@@ -27,7 +27,7 @@ export interface DeadLetter {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   /** The original headers (trace context included) are kept. */
-  readonly headers?: IHeaders;
+  readonly headers?: KafkaHeaders;
   readonly source: DeadLetterSource;
   readonly error: { readonly code: string; readonly message: string; readonly retriable: boolean };
 }

@@ -1,13 +1,20 @@
-export { createKafkaClient, kafkaReadinessCheck, kafkaServer } from './kafka-client.js';
-export type { KafkaClientSettings } from './kafka-client.js';
+export { createKafkaClient, kafkaReadinessCheck } from './kafka-client.js';
+export type { KafkaClient, KafkaClientLogLevel, KafkaClientSettings } from './kafka-client.js';
+export type { KafkaHeaders, KafkaRecord, RecordAck, TopicPartitionOffset, TopicPartitions } from './types.js';
+export type { GroupTopicOffsets, KafkaAdmin, PartitionWatermarks, TopicCreation, TopicMetadata } from './admin.js';
+export type { ConsumerBatch, KafkaConsumer, KafkaConsumerOptions, KafkaConsumerRun } from './consumer.js';
 export { createProducer } from './producer.js';
 export type { OutgoingRecord, TidewaterProducer } from './producer.js';
+export { connectTransactionalProducer } from './transactional-producer.js';
+export type { KafkaTransaction, TransactionalProducer } from './transactional-producer.js';
+export { committedOffsetsReader } from './committed-offsets.js';
+export type { CommittedOffsetsReader } from './committed-offsets.js';
 export { createConsumerRunner } from './consumer-runner.js';
 export { createConsumerLagProbe, DEFAULT_LAG_PROBE_INTERVAL_MS } from './consumer-lag.js';
 export type { ConsumerLagProbe, ConsumerLagProbeOptions } from './consumer-lag.js';
 export { CLUSTER_PROBE_GROUP, createClusterLagProbe } from './cluster-lag.js';
 export type { ClusterLagProbeOptions } from './cluster-lag.js';
-export type { BatchTools, ConsumedRecord, ConsumerRunner, ConsumerRunnerOptions } from './consumer-runner.js';
+export type { BatchTools, ConsumedRecord, ConsumerRunner, ConsumerRunnerOptions, ConsumerTuning } from './consumer-runner.js';
 export { createDeadLetterWriter, deadLetterHeaders, describeError } from './dead-letter.js';
 export type { DeadLetter, DeadLetterSource, DeadLetterWriter } from './dead-letter.js';
 export { kafkaErrors } from './errors.js';
@@ -15,6 +22,7 @@ export type { KafkaErrorCode } from './errors.js';
 export { kafkaMetrics } from './kafka-metrics.js';
 export type { KafkaMetrics } from './kafka-metrics.js';
 export { endSendSpans, extractTraceContext, startProcessSpan, startSendSpan, traceHeaders } from './trace-context.js';
+export type { SpanServer } from './trace-context.js';
 export { headerText } from './header-text.js';
 export {
   MAGIC_BYTE,

@@ -1,5 +1,48 @@
-import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { KafkaAdmin } from './admin.js';
+import type { KafkaConsumer, KafkaConsumerOptions } from './consumer.js';
+import { kafkajsAdmin } from './kafkajs/admin.js';
+import { kafkajsConsumer } from './kafkajs/consumer.js';
+import type { SpanServer } from './trace-context.js';
+
+/** How much of the client library's own logging to keep. */
+export type KafkaClientLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+
+export interface KafkaClientSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Where the client library's own log lines go; without one it logs nothing. */
+  readonly logger?: Logger;
+  /** The library's verbosity; `warn` by default, since kafkajs's INFO lines describe every rebalance step. */
+  readonly logLevel?: KafkaClientLogLevel;
+  /** Connection retries (milliseconds); by default 8 retries from 200 ms. */
+  readonly retry?: { readonly retries?: number; readonly initialRetryTime?: number; readonly maxRetryTime?: number };
+  /** Settings for every consumer of this client, over the consumer runner's defaults and under its options. */
+  readonly consumerDefaults?: Partial<Omit<KafkaConsumerOptions, 'groupId'>>;
+}
+
+/**
+ * A connection to one cluster, from which producers, consumer runners and admins are made. Opaque:
+ * the library behind it (kafkajs today; issue 19 adds a second) stays inside this package.
+ */
+export interface KafkaClient {
+  readonly clientId: string;
+  /** The first bootstrap broker, for the `server.address`/`server.port` span attributes. */
+  readonly server: SpanServer | undefined;
+  /** A new admin client (connect it before use, disconnect it after). */
+  admin(): KafkaAdmin;
+  /** A new plain consumer, for tools and tests that read topics themselves; services use a consumer runner. */
+  consumer(opts: KafkaConsumerOptions): KafkaConsumer;
+}
+
+const levels: Record<KafkaClientLogLevel, logLevel> = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+};
 
 const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -18,44 +61,58 @@ function pinoLogCreator(logger: Logger): logCreator {
     };
 }
 
-export interface KafkaClientSettings {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly logger: Logger;
-  /** kafkajs's own verbosity; WARN by default since its INFO lines describe every rebalance step. */
-  readonly logLevel?: logLevel;
-  readonly extra?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator' | 'logLevel'>;
+// The kafkajs instance behind each client and its consumer defaults, for this package's factories only.
+const kafkajsClients = new WeakMap<KafkaClient, { kafka: Kafka; consumerDefaults: KafkaClientSettings['consumerDefaults'] }>();
+
+function internals(client: KafkaClient) {
+  const found = kafkajsClients.get(client);
+  if (!found) throw new TypeError('not a client made by createKafkaClient');
+  return found;
 }
 
-// kafkajs does not say which brokers a client was given; spans name the first as `server.address`.
-const bootstrapOf = new WeakMap<Kafka, { address: string; port: number | undefined }>();
+/** The kafkajs client behind `client`; internal to this package. */
+export function kafkajsOf(client: KafkaClient): Kafka {
+  return internals(client).kafka;
+}
 
-/** A kafkajs client wired to the service logger. */
-export function createKafkaClient(settings: KafkaClientSettings): Kafka {
+/** The client's `consumerDefaults`; internal to this package. */
+export function consumerDefaultsOf(client: KafkaClient): KafkaClientSettings['consumerDefaults'] {
+  return internals(client).consumerDefaults;
+}
+
+function firstBroker(brokers: readonly string[]): SpanServer | undefined {
+  const first = brokers[0];
+  if (!first) return undefined;
+  const colon = first.lastIndexOf(':');
+  const port = colon > 0 ? Number(first.slice(colon + 1)) : undefined;
+  return { address: colon > 0 ? first.slice(0, colon) : first, port: Number.isInteger(port) ? port : undefined };
+}
+
+/** A Kafka client wired to the service logger. */
+export function createKafkaClient(settings: KafkaClientSettings): KafkaClient {
+  const level = settings.logger ? (settings.logLevel ?? 'warn') : 'nothing';
   const kafka = new Kafka({
     brokers: [...settings.brokers],
     clientId: settings.clientId,
-    logLevel: settings.logLevel ?? logLevel.WARN,
-    logCreator: pinoLogCreator(settings.logger),
-    retry: { initialRetryTime: 200, retries: 8 },
-    ...settings.extra,
+    logLevel: levels[level],
+    ...(settings.logger ? { logCreator: pinoLogCreator(settings.logger) } : {}),
+    retry: { initialRetryTime: 200, retries: 8, ...settings.retry },
   });
-  const first = settings.brokers[0];
-  if (first) {
-    const colon = first.lastIndexOf(':');
-    const port = colon > 0 ? Number(first.slice(colon + 1)) : undefined;
-    bootstrapOf.set(kafka, { address: colon > 0 ? first.slice(0, colon) : first, port: Number.isInteger(port) ? port : undefined });
-  }
-  return kafka;
-}
-
-/** The client's first bootstrap broker, for the `server.address`/`server.port` span attributes. */
-export function kafkaServer(kafka: Kafka): { address: string; port: number | undefined } | undefined {
-  return bootstrapOf.get(kafka);
+  const client: KafkaClient = {
+    clientId: settings.clientId,
+    server: firstBroker(settings.brokers),
+    admin: () => kafkajsAdmin(kafka.admin()),
+    consumer: (opts) => kafkajsConsumer(kafka, { ...settings.consumerDefaults, ...opts }),
+  };
+  kafkajsClients.set(client, { kafka, consumerDefaults: settings.consumerDefaults });
+  return client;
 }
 
 /** Readiness probe: the cluster answers a metadata request for the given topics. `close` disconnects its admin client. */
-export function kafkaReadinessCheck(kafka: Kafka, topics: readonly string[]): { check: () => Promise<void>; close: () => Promise<void> } {
+export function kafkaReadinessCheck(
+  kafka: KafkaClient,
+  topics: readonly string[],
+): { check: () => Promise<void>; close: () => Promise<void> } {
   const admin = kafka.admin();
   let connected: Promise<void> | undefined;
   return {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApacheKafka, type ApacheKafka } from '@tidewater/dev-kafka';
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from './admin.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaClient } from './kafka-client.js';
@@ -24,7 +24,7 @@ const TOPIC = 'replicated';
  */
 describe('createProducer when a partition leader dies mid-send', () => {
   let kafka: ApacheKafka;
-  let admin: Admin | undefined;
+  let admin: KafkaAdmin | undefined;
   let producer: TidewaterProducer | undefined;
 
   beforeAll(async () => {

@@ -1,31 +1,28 @@
-import type { Context, Span } from '@opentelemetry/api';
-import { Partitioners, type IHeaders, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+import type { Span } from '@opentelemetry/api';
+import { Partitioners, type RecordMetadata } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { chunkBySize, recordBytes } from './request-chunks.js';
-import { kafkaServer } from './kafka-client.js';
-import { endSendSpans, startSendSpan, traceHeaders, type SpanServer } from './trace-context.js';
+import { kafkajsOf, type KafkaClient } from './kafka-client.js';
+import { endingSpans, toMessage, type OutgoingRecord } from './outgoing.js';
+import type { RecordAck } from './types.js';
 
-/** A record to produce: bytes already encoded, plus the trace context it continues. */
-export interface OutgoingRecord {
-  readonly key: Buffer | string | null;
-  readonly value: Buffer | null;
-  readonly headers?: IHeaders;
-  /** The context of the span that produced this record; injected as traceparent. */
-  readonly context?: Context;
-  readonly timestamp?: string;
-}
+export type { OutgoingRecord } from './outgoing.js';
 
 export interface TidewaterProducer {
+  /**
+   * Connects; resolves once connected. Shared by concurrent callers; after a failure (Kafka
+   * unreachable past the client's retries) the next call tries again.
+   */
   start(): Promise<void>;
   /** Produces to one topic and resolves once Kafka acknowledged every record (acks=all). */
-  send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordAck[]>;
   /**
    * Produces to several topics: in one request when the records fit in `maxRequestBytes`, else in
    * consecutive requests (each partition keeps its order; a failure after the first request leaves
    * the earlier ones written, so a caller's redelivery may duplicate them, never lose them).
    */
-  sendMany(batches: readonly { topic: string; records: readonly OutgoingRecord[] }[]): Promise<RecordMetadata[]>;
+  sendMany(batches: readonly { topic: string; records: readonly OutgoingRecord[] }[]): Promise<RecordAck[]>;
   /**
    * Makes sends waiting out an outage give up now: called when shutdown starts, so a consumer
    * draining its in-flight batch is not held by Kafka being down past the shutdown deadline.
@@ -33,33 +30,6 @@ export interface TidewaterProducer {
   stopResending(): void;
   /** Disconnects after in-flight sends; idempotent. */
   close(): Promise<void>;
-  readonly raw: Producer;
-}
-
-// Runs once per produced record: no spread copies where a record has no headers of its own. A
-// record that continues a trace gets a send span, pushed to `spans` for the caller to end on ack.
-function toMessage(topic: string, r: OutgoingRecord, spans: Span[], server?: SpanServer) {
-  let trace: Record<string, string> | undefined;
-  if (r.context) {
-    const send = startSendSpan(topic, r.key, r.context, server);
-    spans.push(send.span);
-    trace = traceHeaders(send.context);
-  }
-  const headers = trace && r.headers ? { ...r.headers, ...trace } : (trace ?? r.headers);
-  return r.timestamp ? { key: r.key, value: r.value, headers, timestamp: r.timestamp } : { key: r.key, value: r.value, headers };
-}
-
-/** Runs `send`, then ends the records' send spans with its outcome. */
-async function endingSpans<R>(spans: readonly Span[], send: () => Promise<R>): Promise<R> {
-  if (spans.length === 0) return send();
-  try {
-    const result = await send();
-    endSendSpans(spans);
-    return result;
-  } catch (err) {
-    endSendSpans(spans, err);
-    throw err;
-  }
 }
 
 // kafkajs error names (its own classes, stable across 2.x) meaning "no broker answered".
@@ -85,10 +55,10 @@ function gaveUpOnOutage(err: unknown): boolean {
 /** Default bound of one produce request's records: half the broker's default `message.max.bytes`. */
 export const DEFAULT_MAX_REQUEST_BYTES = 512 * 1024;
 
-export function createProducer(opts: { kafka: Kafka; logger: Logger; maxRequestBytes?: number }): TidewaterProducer {
+export function createProducer(opts: { kafka: KafkaClient; logger: Logger; maxRequestBytes?: number }): TidewaterProducer {
   const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-  const server = kafkaServer(opts.kafka);
-  const producer = opts.kafka.producer({
+  const server = opts.kafka.server;
+  const producer = kafkajsOf(opts.kafka).producer({
     idempotent: true,
     maxInFlightRequests: 1,
     // murmur2 on the key bytes, like the Java client: a key lands on the same partition whichever
@@ -115,9 +85,11 @@ export function createProducer(opts: { kafka: Kafka; logger: Logger; maxRequestB
       },
     });
   return {
-    raw: producer,
     start() {
-      started ??= producer.connect();
+      started ??= producer.connect().catch((err: unknown) => {
+        started = undefined;
+        throw err;
+      });
       return started;
     },
     async send(topic, records) {

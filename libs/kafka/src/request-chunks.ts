@@ -1,7 +1,7 @@
-import type { IHeaders } from 'kafkajs';
+import type { KafkaHeaders } from './types.js';
 
 /** The bytes a record adds to a produce request, near enough: key, value, headers and ~70 of framing. */
-export function recordBytes(r: { key: Buffer | string | null; value: Buffer | null; headers?: IHeaders | undefined }): number {
+export function recordBytes(r: { key: Buffer | string | null; value: Buffer | null; headers?: KafkaHeaders | undefined }): number {
   let bytes = 70 + (r.key === null ? 0 : typeof r.key === 'string' ? Buffer.byteLength(r.key) : r.key.length) + (r.value?.length ?? 0);
   if (r.headers) {
     for (const [name, value] of Object.entries(r.headers)) {

@@ -26,7 +26,7 @@ describe('createTimedProbe', () => {
   });
 
   it('counts a failed run and runs again on the next call', async () => {
-    const kafka = createKafkaClient({ brokers: ['127.0.0.1:1'], clientId: 'timed-probe-test', logger, extra: { retry: { retries: 0 } } });
+    const kafka = createKafkaClient({ brokers: ['127.0.0.1:1'], clientId: 'timed-probe-test', logger, retry: { retries: 0 } });
     let failures = 0;
     const probe = createTimedProbe({
       kafka,

@@ -1,4 +1,5 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin } from './admin.js';
+import type { KafkaClient } from './kafka-client.js';
 import type { Logger } from 'pino';
 
 /** How long `close()` waits for a run in flight before disconnecting under it. */
@@ -20,14 +21,14 @@ export interface TimedProbe {
  * streak is logged, since a broker outage would otherwise log every interval.
  */
 export function createTimedProbe(opts: {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly logger: Logger;
   readonly what: string;
   readonly intervalMs: number;
-  readonly run: (admin: Admin, isClosed: () => boolean) => Promise<void>;
+  readonly run: (admin: KafkaAdmin, isClosed: () => boolean) => Promise<void>;
   readonly onFailure: () => void;
 }): TimedProbe {
-  let admin: Admin | undefined;
+  let admin: KafkaAdmin | undefined;
   let connected: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
@@ -35,7 +36,7 @@ export function createTimedProbe(opts: {
   let failing = false;
   const isClosed = () => closed !== undefined;
 
-  async function connectedAdmin(): Promise<Admin> {
+  async function connectedAdmin(): Promise<KafkaAdmin> {
     admin ??= opts.kafka.admin();
     const client = admin;
     connected ??= client.connect().catch((err: unknown) => {

@@ -9,7 +9,7 @@ import {
   type TextMapSetter,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import type { IHeaders } from 'kafkajs';
+import type { KafkaHeaders } from './types.js';
 import { headerText } from './header-text.js';
 
 /**
@@ -19,7 +19,7 @@ import { headerText } from './header-text.js';
  */
 const propagator = new W3CTraceContextPropagator();
 
-const headerGetter: TextMapGetter<IHeaders> = {
+const headerGetter: TextMapGetter<KafkaHeaders> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => headerText(carrier, key),
 };
@@ -31,7 +31,7 @@ const headerSetter: TextMapSetter<Record<string, string>> = {
 };
 
 /** The context a record's producer put in its headers (or the root context when none). */
-export function extractTraceContext(headers: IHeaders | undefined): Context {
+export function extractTraceContext(headers: KafkaHeaders | undefined): Context {
   return headers ? propagator.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT;
 }
 
@@ -61,7 +61,7 @@ function setServer(span: Span, server: SpanServer | undefined): void {
  * and attributed per the OpenTelemetry messaging conventions ("<destination> process").
  */
 export function startProcessSpan(
-  record: { topic: string; partition: number; offset: string; headers?: IHeaders; key?: Buffer | null },
+  record: { topic: string; partition: number; offset: string; headers?: KafkaHeaders; key?: Buffer | null },
   groupId: string,
   server?: SpanServer,
 ): { span: Span; context: Context } {

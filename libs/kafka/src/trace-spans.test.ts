@@ -65,15 +65,15 @@ describe('send and process spans', () => {
   });
 });
 
-describe('kafkaServer', () => {
+describe('KafkaClient.server', () => {
   it('names the first bootstrap broker of a client made by createKafkaClient', async () => {
-    const { createKafkaClient, kafkaServer } = await import('./kafka-client.js');
+    const { createKafkaClient } = await import('./kafka-client.js');
     const { pino } = await import('pino');
     const kafka = createKafkaClient({
       brokers: ['kafka-0.kafka:9093', 'kafka-1.kafka:9093'],
       clientId: 't',
       logger: pino({ level: 'silent' }),
     });
-    expect(kafkaServer(kafka)).toEqual({ address: 'kafka-0.kafka', port: 9093 });
+    expect(kafka.server).toEqual({ address: 'kafka-0.kafka', port: 9093 });
   });
 });

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, IHeaders, Kafka } from 'kafkajs';
+import type { KafkaAdmin } from '../src/admin.js';
+import type { KafkaClient } from '../src/kafka-client.js';
+import type { KafkaHeaders } from '../src/types.js';
 
 /** One record as read back from a topic, for assertions. */
 export interface ReadRecord {
@@ -8,7 +10,7 @@ export interface ReadRecord {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: IHeaders;
+  readonly headers: KafkaHeaders;
 }
 
 /** A consumer collecting everything written to some topics, for tests to assert on. */
@@ -23,7 +25,7 @@ export interface TopicTap {
  * partitions. Joining a group takes seconds on the mock cluster, so tests start taps alongside
  * the consumers under test rather than reading afterwards.
  */
-export async function tapTopics(kafka: Kafka, topics: readonly string[]): Promise<TopicTap> {
+export async function tapTopics(kafka: KafkaClient, topics: readonly string[]): Promise<TopicTap> {
   const consumer = kafka.consumer({
     groupId: `tap-${topics[0] ?? 'none'}-${Date.now()}`,
     sessionTimeout: 6000,
@@ -32,9 +34,6 @@ export async function tapTopics(kafka: Kafka, topics: readonly string[]): Promis
     maxWaitTimeInMs: 100,
   });
   const records: ReadRecord[] = [];
-  let onJoined: () => void = () => undefined;
-  const joined = new Promise<void>((resolve) => (onJoined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => onJoined());
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
   await consumer.run({
@@ -42,7 +41,7 @@ export async function tapTopics(kafka: Kafka, topics: readonly string[]): Promis
       records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} });
     },
   });
-  await joined;
+  await consumer.joined();
   let closed: Promise<void> | undefined;
   return {
     async read(topic, count, timeoutMs = 15_000) {
@@ -62,14 +61,14 @@ export async function tapTopics(kafka: Kafka, topics: readonly string[]): Promis
 }
 
 /** Sum of the partitions' high watermarks: how many records a fresh topic holds. */
-export async function recordCount(admin: Admin, topic: string): Promise<number> {
+export async function recordCount(admin: KafkaAdmin, topic: string): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return offsets.reduce((sum, p) => sum + Number(p.high), 0);
 }
 
 /** The group's committed offset and the high watermark of every partition of `topic`. */
 export async function committedVsHigh(
-  admin: Admin,
+  admin: KafkaAdmin,
   groupId: string,
   topic: string,
 ): Promise<{ committed: Record<number, string>; high: Record<number, string> }> {

@@ -1,6 +1,5 @@
 import type { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import type { KafkaMessage } from 'kafkajs';
-import { createAvroDecoder, createAvroEncoder, type AvroDecoder, type AvroEncoder } from '@tidewater/kafka';
+import { createAvroDecoder, createAvroEncoder, type AvroDecoder, type AvroEncoder, type KafkaRecord } from '@tidewater/kafka';
 import { loadSchema, type SchemaName, type SchemaTypes } from '@tidewater/schemas';
 
 /** Encoders for a topic's Avro key (the entity key) and value, resolved once at start. */
@@ -38,7 +37,7 @@ const empty = Buffer.alloc(0);
 export function avroConsumerCodec<N extends SchemaName>(registry: SchemaRegistryClient, schema: N) {
   const reader = avroReader(registry, schema);
   return {
-    prepare: (messages: readonly KafkaMessage[]) => reader.prepare(messages.map((m) => m.value)),
-    decode: (message: KafkaMessage): SchemaTypes[N] => reader.decode(message.value ?? empty),
+    prepare: (messages: readonly KafkaRecord[]) => reader.prepare(messages.map((m) => m.value)),
+    decode: (message: KafkaRecord): SchemaTypes[N] => reader.decode(message.value ?? empty),
   };
 }

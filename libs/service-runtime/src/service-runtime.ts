@@ -1,7 +1,6 @@
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
-import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import {
   createDeadLetterWriter,
@@ -11,6 +10,7 @@ import {
   kafkaReadinessCheck,
   type ConsumerRunner,
   type DeadLetterWriter,
+  type KafkaClient,
   type TidewaterProducer,
 } from '@tidewater/kafka';
 import { createShutdown, exitOnSignals, type Shutdown } from '@tidewater/lifecycle';
@@ -35,7 +35,7 @@ export interface ServiceRuntime {
   readonly logger: Logger;
   readonly tracing: TracingHandle;
   readonly metrics: Registry;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly schemaRegistry: SchemaRegistryClient;
   readonly producer: TidewaterProducer;
   readonly shutdown: Shutdown;
@@ -51,7 +51,7 @@ export interface ServiceRuntime {
    */
   connectRedis(url: string): Promise<Redis>;
   /**
-   * Makes the consumer the first thing shutdown stops, and turns a consumer crash that kafkajs
+   * Makes the consumer the first thing shutdown stops, and turns a consumer crash that the client
    * will not restart into readiness failing and a shutdown with exit code 1 (a live process
    * that consumes nothing would look healthy forever).
    */
@@ -178,7 +178,7 @@ function connectInBackground(producer: TidewaterProducer, logger: Logger, closin
   void (async () => {
     for (let attempt = 1; !stopped && !closing(); attempt++) {
       try {
-        await producer.raw.connect();
+        await producer.start();
         if (attempt > 1) logger.info({ attempt }, 'producer connected to Kafka');
         return;
       } catch (err) {

@@ -1,13 +1,13 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@tidewater/kafka';
 import { avroReader } from '@tidewater/service-runtime';
 import type { FeatureVector, Prediction } from '@tidewater/schemas';
 import { featureErrors } from './errors.js';
 
 export interface TrainingExportOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly registry: SchemaRegistryClient;
   readonly featuresTopic: string;
   readonly predictionsTopic: string;
@@ -170,7 +170,7 @@ async function readRange(opts: TrainingExportOptions, topic: string, onBatch: (v
   const done = new Promise<void>((resolve) => (finish = resolve));
   try {
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch }) => {
         const last = remaining.get(batch.partition);

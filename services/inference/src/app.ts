@@ -1,5 +1,10 @@
-import type { Producer } from 'kafkajs';
-import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner, type OutgoingRecord } from '@tidewater/kafka';
+import {
+  createConsumerRunner,
+  type ConsumedRecord,
+  type ConsumerRunner,
+  type OutgoingRecord,
+  type TransactionalProducer,
+} from '@tidewater/kafka';
 import { avroConsumerCodec, avroTopicWriter, type AvroTopicWriter, type ServiceRuntime } from '@tidewater/service-runtime';
 import type { FeatureVector, Prediction } from '@tidewater/schemas';
 import type { InferenceConfig } from './config.js';
@@ -37,7 +42,7 @@ export type InferenceDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' 
   /** Session runs of one model at once: the pool size when `scorer` is a pool. */
   readonly maxConcurrentRuns?: number;
   /** Exactly-once mode: a connected transactional producer; predictions and offsets commit in one transaction. */
-  readonly transactionalProducer?: Producer;
+  readonly transactionalProducer?: TransactionalProducer;
   /**
    * Exactly-once mode: reads the group's committed offsets. With it, a batch is done only once the
    * offsets its transaction committed read back (up to EXACTLY_ONCE_OFFSETS_WAIT_MS), so that a
@@ -166,7 +171,7 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
     },
   });
   const backpressure = createBackpressure({
-    consumer: consumer.consumer,
+    consumer,
     maxInFlight: config.MAX_IN_FLIGHT,
     metrics,
     logger: deps.logger,

@@ -1,4 +1,5 @@
 import { loadConfig } from '@tidewater/config';
+import { committedOffsetsReader, connectTransactionalProducer } from '@tidewater/kafka';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
 import { registerAdminRoutes } from './admin/index.js';
 import { createApp, type InferenceApp } from './app.js';
@@ -7,8 +8,6 @@ import { modelErrors } from './model/index.js';
 import { registerOipRoutes } from './oip/index.js';
 import { ModelRepository } from './repository/index.js';
 import { createScoringPool, type ScoringPool } from './scoring-pool/scoring-pool.js';
-import { adminOffsetsReader } from './stream/offsets-visible.js';
-import { connectTransactionalProducer } from './stream/transactional-producer.js';
 
 try {
   const config = loadConfig(inferenceConfigSchema);
@@ -53,12 +52,12 @@ try {
   let exactlyOnce;
   if (config.EXACTLY_ONCE) {
     const transactionalId = config.TRANSACTIONAL_ID ?? config.KAFKA_CLIENT_ID ?? `${config.CONSUMER_GROUP}-worker`;
-    const producer = await connectTransactionalProducer(rt.kafka, transactionalId);
-    rt.shutdown.add('transactional-producer', () => producer.disconnect());
+    const producer = await connectTransactionalProducer({ kafka: rt.kafka, transactionalId, logger: rt.logger });
+    rt.shutdown.add('transactional-producer', () => producer.close());
     const admin = rt.kafka.admin();
     await admin.connect();
     rt.shutdown.add('offsets-admin', () => admin.disconnect());
-    exactlyOnce = { transactionalProducer: producer, committedOffsets: adminOffsetsReader(admin, config.CONSUMER_GROUP) };
+    exactlyOnce = { transactionalProducer: producer, committedOffsets: committedOffsetsReader(admin, config.CONSUMER_GROUP) };
     rt.logger.info({ transactionalId }, 'exactly-once mode: predictions and offsets commit in one transaction');
   }
   registerAdminRoutes(rt.http, repository, { token: config.ADMIN_TOKEN });

@@ -1,6 +1,5 @@
-import type { IHeaders, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { deadLetterHeaders, headerText, type TidewaterProducer } from '@tidewater/kafka';
+import { deadLetterHeaders, headerText, type KafkaClient, type KafkaHeaders, type TidewaterProducer } from '@tidewater/kafka';
 
 /** Which dead letters to replay; every given condition must hold. */
 export interface ReplayFilter {
@@ -30,7 +29,7 @@ export interface DeadLetterRecord {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: IHeaders;
+  readonly headers: KafkaHeaders;
   readonly code: string;
 }
 
@@ -56,8 +55,8 @@ export function matchesFilter(r: DeadLetterRecord, f: ReplayFilter): boolean {
  * The headers a replayed record carries: the original ones (trace context included) without the
  * dead-letter bookkeeping, plus where it was replayed from, so a record failing again is traceable.
  */
-export function replayHeaders(r: DeadLetterRecord, dlqTopic: string, at: Date): IHeaders {
-  const out: IHeaders = {};
+export function replayHeaders(r: DeadLetterRecord, dlqTopic: string, at: Date): KafkaHeaders {
+  const out: KafkaHeaders = {};
   for (const [k, v] of Object.entries(r.headers))
     if (!k.startsWith('tw.error.') && !k.startsWith('tw.source.') && !k.startsWith('tw.dlq.')) out[k] = v;
   out['tw.replay.of'] = `${dlqTopic}/${r.partition}/${r.offset}`;
@@ -71,7 +70,7 @@ export function replayHeaders(r: DeadLetterRecord, dlqTopic: string, at: Date): 
  * them exactly as it did the first time. `dryRun` lists them without producing.
  */
 export async function replayDeadLetters(opts: {
-  kafka: Kafka;
+  kafka: KafkaClient;
   producer: TidewaterProducer;
   dlqTopic: string;
   targetTopic: string;
@@ -91,7 +90,7 @@ export async function replayDeadLetters(opts: {
     const consumer = opts.kafka.consumer({ groupId: `tidewater-dlq-replay-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 200 });
     await consumer.connect();
     try {
-      await consumer.subscribe({ topic: opts.dlqTopic, fromBeginning: true });
+      await consumer.subscribe({ topics: [opts.dlqTopic], fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         consumer
           .run({

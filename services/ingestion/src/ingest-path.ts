@@ -1,8 +1,14 @@
 import type { Context } from '@opentelemetry/api';
-import type { IHeaders } from 'kafkajs';
 import type { Logger } from 'pino';
 import { TidewaterError } from '@tidewater/errors';
-import { describeError, isConfluentWireFormat, type AvroDecoder, type DeadLetter, type DeadLetterSource } from '@tidewater/kafka';
+import {
+  describeError,
+  isConfluentWireFormat,
+  type AvroDecoder,
+  type DeadLetter,
+  type DeadLetterSource,
+  type KafkaHeaders,
+} from '@tidewater/kafka';
 import type { PaymentEvent, RawPaymentEvent } from '@tidewater/schemas';
 import type { ClaimResult, DedupeClaim, DedupeStore } from './dedupe.js';
 import { ingestErrors } from './errors.js';
@@ -14,7 +20,7 @@ import { parseJsonBytes, validateRawObject, type ValidationPolicy } from './vali
 export interface RawInput {
   readonly value: Buffer | null;
   readonly key?: Buffer | null;
-  readonly headers?: IHeaders;
+  readonly headers?: KafkaHeaders;
   readonly source: DeadLetterSource;
   /** Identity of this raw input for dedupe ownership (stable across redeliveries of the same record). */
   readonly owner: string;

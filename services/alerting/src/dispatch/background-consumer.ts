@@ -33,9 +33,13 @@ export function backgroundConsumer(opts: {
   let onCrashed: (err: unknown) => void = () => undefined;
   const crashedOnce = new Promise<unknown>((resolve) => (onCrashed = resolve));
 
+  // Registered once here and fed by every runner the loop makes.
+  const joinListeners: (() => void)[] = [];
+
   function watch(runner: ConsumerRunner): void {
-    runner.consumer.on(runner.consumer.events.GROUP_JOIN, () => {
+    runner.onGroupJoin(() => {
       hasJoined = true;
+      for (const listener of joinListeners) listener();
     });
     void runner.assigned().then(() => onAssigned());
     void runner.crashed().then((err) => onCrashed(err));
@@ -68,9 +72,9 @@ export function backgroundConsumer(opts: {
   watch(current);
   let started: Promise<void> | undefined;
   return {
-    get consumer(): ConsumerRunner['consumer'] {
-      return current.consumer;
-    },
+    onGroupJoin: (listener) => void joinListeners.push(listener),
+    pause: (partitions) => current.pause(partitions),
+    resume: (partitions) => current.resume(partitions),
     start() {
       started ??= loop();
       return started;

@@ -1,4 +1,4 @@
-import type { Consumer } from 'kafkajs';
+import type { ConsumerRunner } from '@tidewater/kafka';
 import type { Logger } from 'pino';
 import type { InferenceMetrics } from './inference-metrics.js';
 
@@ -19,7 +19,7 @@ export interface Backpressure {
  * logged once per burst.
  */
 export function createBackpressure(opts: {
-  consumer: Pick<Consumer, 'pause' | 'resume'>;
+  consumer: Pick<ConsumerRunner, 'pause' | 'resume'>;
   maxInFlight: number;
   metrics: Pick<InferenceMetrics, 'inFlight' | 'pausedPartitions' | 'pauses'>;
   logger: Logger;

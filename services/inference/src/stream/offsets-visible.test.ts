@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { adminOffsetsReader, offsetsVisible, type CommittedOffsetsReader } from './offsets-visible.js';
+import { offsetsVisible, type CommittedOffsetsReader } from './offsets-visible.js';
 
 const committed = (entries: Record<string, number>) => new Map(Object.entries(entries).map(([k, v]) => [k, BigInt(v)]));
 const offsets = [
@@ -51,22 +51,5 @@ describe('offsetsVisible', () => {
     await expect(offsetsVisible(offsets, { read, timeoutMs: 0 })).resolves.toBe(true);
     await expect(offsetsVisible([], { read, timeoutMs: 1000 })).resolves.toBe(true);
     expect(read).not.toHaveBeenCalled();
-  });
-});
-
-describe('adminOffsetsReader', () => {
-  it("reads the group's offsets per topic-partition, leaving out partitions without a commit", async () => {
-    const fetchOffsets = vi.fn(async () => [
-      {
-        topic: 'features',
-        partitions: [
-          { partition: 0, offset: '12', metadata: null },
-          { partition: 1, offset: '-1', metadata: null },
-        ],
-      },
-    ]);
-    const read = adminOffsetsReader({ fetchOffsets }, 'inference');
-    expect(await read(['features'])).toEqual(new Map([['features:0', 12n]]));
-    expect(fetchOffsets).toHaveBeenCalledWith({ groupId: 'inference', topics: ['features'] });
   });
 });

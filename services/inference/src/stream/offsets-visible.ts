@@ -1,19 +1,7 @@
-import type { Admin } from 'kafkajs';
+import type { CommittedOffsetsReader } from '@tidewater/kafka';
 import type { NextOffset } from './outbox.js';
 
-/** The group's committed next offset of each partition of `topics`, keyed `topic:partition`. */
-export type CommittedOffsetsReader = (topics: readonly string[]) => Promise<ReadonlyMap<string, bigint>>;
-
-/** Reads committed offsets with OffsetFetch, as a consumer joining the group does. */
-export function adminOffsetsReader(admin: Pick<Admin, 'fetchOffsets'>, groupId: string): CommittedOffsetsReader {
-  return async (topics) => {
-    const result = new Map<string, bigint>();
-    for (const t of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
-      for (const p of t.partitions) if (p.offset !== '-1') result.set(`${t.topic}:${p.partition}`, BigInt(p.offset));
-    }
-    return result;
-  };
-}
+export type { CommittedOffsetsReader } from '@tidewater/kafka';
 
 export interface OffsetsVisibleOptions {
   readonly read: CommittedOffsetsReader;

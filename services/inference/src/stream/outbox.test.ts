@@ -1,6 +1,5 @@
-import type { Producer, RecordMetadata } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
-import type { TidewaterProducer } from '@tidewater/kafka';
+import type { RecordAck, TidewaterProducer, TopicPartitionOffset, TransactionalProducer } from '@tidewater/kafka';
 import { createProducerOutbox, createTransactionalOutbox, type NextOffset } from './outbox.js';
 
 /** Records what one producer request carried; acknowledges after `delayMs`. */
@@ -10,7 +9,7 @@ function recordingProducer(delayMs: number) {
     async sendMany(batches) {
       requests.push(batches.map((b) => ({ topic: b.topic, values: b.records.map((r) => String(r.value)) })));
       await new Promise((r) => setTimeout(r, delayMs));
-      return [] as RecordMetadata[];
+      return [] as RecordAck[];
     },
   };
   return { producer: producer as TidewaterProducer, requests };
@@ -50,7 +49,7 @@ describe('producer outbox', () => {
     const producer = {
       async sendMany() {
         if (fail) throw new Error('broker gone');
-        return [] as RecordMetadata[];
+        return [] as RecordAck[];
       },
     } as unknown as TidewaterProducer;
     const outbox = createProducerOutbox(producer);
@@ -70,11 +69,11 @@ function recordingTransactions() {
   const producer = {
     async transaction() {
       return {
-        async sendBatch({ topicMessages }: { topicMessages: { topic: string; messages: unknown[] }[] }) {
-          steps.push(`send ${topicMessages.map((t) => `${t.topic}:${t.messages.length}`).join(',')}`);
+        async send(batches: readonly { topic: string; records: readonly unknown[] }[]) {
+          steps.push(`send ${batches.map((t) => `${t.topic}:${t.records.length}`).join(',')}`);
         },
-        async sendOffsets({ topics }: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) {
-          steps.push(`offsets ${topics.flatMap((t) => t.partitions.map((p) => `${t.topic}:${p.partition}@${p.offset}`)).join(',')}`);
+        async sendOffsets(_groupId: string, offsets: readonly TopicPartitionOffset[]) {
+          steps.push(`offsets ${offsets.map((o) => `${o.topic}:${o.partition}@${o.offset}`).join(',')}`);
         },
         async commit() {
           if (state.failCommit) {
@@ -89,7 +88,7 @@ function recordingTransactions() {
       };
     },
   };
-  return { producer: producer as unknown as Producer, steps, state };
+  return { producer: producer as Pick<TransactionalProducer, 'transaction'>, steps, state };
 }
 
 describe('transactional outbox', () => {

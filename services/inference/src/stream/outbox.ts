@@ -1,5 +1,4 @@
-import type { Producer } from 'kafkajs';
-import { endSendSpans, startSendSpan, traceHeaders, type OutgoingRecord, type TidewaterProducer } from '@tidewater/kafka';
+import type { OutgoingRecord, TidewaterProducer, TopicPartitionOffset, TransactionalProducer } from '@tidewater/kafka';
 import { inferenceErrors } from '../batching/errors.js';
 
 /** Records for one topic. */
@@ -9,11 +8,7 @@ export interface TopicRecords {
 }
 
 /** The next offset to consume of one input partition (last processed + 1). */
-export interface NextOffset {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-}
+export type NextOffset = TopicPartitionOffset;
 
 export interface Outbox {
   /**
@@ -93,7 +88,7 @@ export function createProducerOutbox(producer: TidewaterProducer): Outbox {
  * offsets-visible.ts); it must not reject, since a committed batch must not be retried.
  */
 export function createTransactionalOutbox(
-  producer: Producer,
+  producer: Pick<TransactionalProducer, 'transaction'>,
   groupId: string,
   afterCommit?: (offsets: readonly NextOffset[]) => Promise<void>,
 ): Outbox {
@@ -108,39 +103,19 @@ export function createTransactionalOutbox(
         if (!seen || BigInt(seen.offset) < BigInt(o.offset)) partitions.set(o.partition, o);
       }
     }
+    const committed = [...offsets.values()].flatMap((partitions) => [...partitions.values()]);
+    // The records' send spans end when the transaction commits (or aborts): that is when readers can see them.
     const txn = await producer.transaction();
-    // Send spans end when the transaction commits (or aborts): that is when readers can see the records.
-    const spans: ReturnType<typeof startSendSpan>['span'][] = [];
-    const withSendSpan = (topic: string, r: OutgoingRecord) => {
-      if (!r.context) return r.headers;
-      const send = startSendSpan(topic, r.key, r.context);
-      spans.push(send.span);
-      return { ...r.headers, ...traceHeaders(send.context) };
-    };
     try {
-      await txn.sendBatch({
-        acks: -1,
-        topicMessages: batches.map((b) => ({
-          topic: b.topic,
-          messages: b.records.map((r) => ({ key: r.key, value: r.value, headers: withSendSpan(b.topic, r) })),
-        })),
-      });
-      await txn.sendOffsets({
-        consumerGroupId: groupId,
-        topics: [...offsets].map(([topic, partitions]) => ({
-          topic,
-          partitions: [...partitions.values()].map((p) => ({ partition: p.partition, offset: p.offset })),
-        })),
-      });
+      await txn.send(batches);
+      await txn.sendOffsets(groupId, committed);
       await txn.commit();
-      endSendSpans(spans);
     } catch (cause) {
-      await txn.abort().catch(() => undefined);
-      endSendSpans(spans, cause);
+      await txn.abort(cause).catch(() => undefined);
       throw inferenceErrors.create('TW_INFER_TRANSACTION_FAILED', 'the transaction of a prediction batch failed and was aborted', {
         cause,
       });
     }
-    await afterCommit?.([...offsets.values()].flatMap((partitions) => [...partitions.values()]));
+    await afterCommit?.(committed);
   });
 }
