@@ -13,6 +13,10 @@
  * differently: its `getLatestSchemaMetadata` re-parses the JSON keys of every stored version.
  * So the bench also runs the official serde once more with the real HTTP client against a tiny
  * read-only registry on 127.0.0.1 and counts the HTTP requests made while timing (expected: 0).
+ *
+ * The `fv` cases decode one feature vector (23 features) with avsc's own map reader, with ours
+ * (avro-map-type.ts) and with a record per feature-set version, each against avsc's map reader
+ * (docs/adr/0007-feature-vector-map-decoding.md).
  */
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { loadSchema } from '@tidewater/schemas';
@@ -21,6 +25,7 @@ import { measureCases } from './measure.js';
 import type { CaseResult } from './measure.js';
 import { startReadOnlyRegistry } from './read-only-registry.js';
 import { avscCases, benchSink, officialCases, tidewaterCases } from './serde-cases.js';
+import { FV_BASELINE, featureVectorCases, featureVectorSink } from './feature-vector-cases.js';
 import type { Workload } from './serde-cases.js';
 import { printBenchResult } from '../bench-results/record.js';
 
@@ -54,12 +59,14 @@ async function main(): Promise<void> {
 
   const http = await startReadOnlyRegistry([{ subject, id: schemaId, schema: workload.schema.text }]);
   const httpClient = new SchemaRegistryClient({ baseURLs: [http.url], maxRetries: 0 });
+  const fv = featureVectorCases();
   try {
     const cases = [
       ...(await tidewaterCases(workload, mock)),
       ...avscCases(workload),
       ...(await officialCases(workload, mock, '')),
       ...(await officialCases(workload, httpClient, ' (HTTP client)')),
+      ...fv.cases,
     ];
     const requestsBefore = http.requests();
     const started = Date.now();
@@ -68,6 +75,7 @@ async function main(): Promise<void> {
     report(results, {
       schemaId,
       bodyBytes: workload.schema.type.toBuffer(prediction).length,
+      fvBytes: fv.bytes,
       httpRequestsWhileMeasuring,
       seconds: (Date.now() - started) / 1000,
     });
@@ -79,7 +87,13 @@ async function main(): Promise<void> {
 
 function report(
   results: CaseResult[],
-  run: { schemaId: number; bodyBytes: number; httpRequestsWhileMeasuring: number; seconds: number },
+  run: {
+    schemaId: number;
+    bodyBytes: number;
+    fvBytes: { map: number; record: number };
+    httpRequestsWhileMeasuring: number;
+    seconds: number;
+  },
 ): void {
   const rate = (name: string) => results.find((r) => r.name === name)?.medianPerSecond ?? Number.NaN;
   const ours = { encode: rate('tidewater encode'), decode: rate('tidewater decode') };
@@ -97,7 +111,7 @@ function report(
     fmt(r.medianPerSecond),
     fmt(Math.min(...r.rates)),
     fmt(Math.max(...r.rates)),
-    (r.medianPerSecond / (r.op === 'encode' ? avsc.encode : avsc.decode)).toFixed(2),
+    (r.medianPerSecond / (r.baseline !== undefined ? rate(r.baseline) : r.op === 'encode' ? avsc.encode : avsc.decode)).toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -107,6 +121,19 @@ function report(
   console.log(
     `\nours/avsc: encode ${ratio(ours.encode, avsc.encode)}, decode ${ratio(ours.decode, avsc.decode)}` +
       `   ours/official: encode ${ratio(ours.encode, official.encode)}, decode ${ratio(ours.decode, official.decode)}`,
+  );
+  const us = (name: string) => round2(1e6 / rate(name));
+  const fv = {
+    avscMap: us(FV_BASELINE),
+    fastMap: us('fv fast map (override)'),
+    fastMapAlternating: us('fv fast map, 2 versions alternating'),
+    record: us('fv record per version'),
+    recordOlderReader: us('fv record, reader one version older'),
+  };
+  console.log(
+    `feature vector (${run.fvBytes.map} bytes as a map, ${run.fvBytes.record} as a record), us per decode: ` +
+      `avsc map ${fv.avscMap}, fast map ${fv.fastMap} (${ratio(fv.avscMap, fv.fastMap)} faster; ${fv.fastMapAlternating} with 2 versions alternating), ` +
+      `record per version ${fv.record}, reader one version older ${fv.recordOlderReader}`,
   );
   console.log(
     `HTTP requests made by the official HTTP client while timing: ${run.httpRequestsWhileMeasuring}; measured in ${run.seconds.toFixed(1)} s`,
@@ -129,9 +156,17 @@ function report(
       decode_vs_avsc: round2(ours.decode / avsc.decode),
       encode_vs_official: round2(ours.encode / official.encode),
       decode_vs_official: round2(ours.decode / official.decode),
+      fv_map_bytes: run.fvBytes.map,
+      fv_record_bytes: run.fvBytes.record,
+      fv_avsc_map_decode_us: fv.avscMap,
+      fv_fast_map_decode_us: fv.fastMap,
+      fv_fast_map_alternating_decode_us: fv.fastMapAlternating,
+      fv_record_decode_us: fv.record,
+      fv_record_older_reader_decode_us: fv.recordOlderReader,
+      fv_fast_vs_avsc_map: round2(fv.avscMap / fv.fastMap),
       rounds: ROUNDS,
       node: process.version,
-      sink: benchSink() > 0,
+      sink: benchSink() > 0 && featureVectorSink() > 0,
     }),
   );
 }

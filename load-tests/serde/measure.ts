@@ -3,12 +3,15 @@ export interface BenchCase {
   readonly name: string;
   /** Which raw avsc case it compares with. */
   readonly op: 'encode' | 'decode';
+  /** The case it compares with instead, by name. */
+  readonly baseline?: string;
   run(n: number): void | Promise<void>;
 }
 
 export interface CaseResult {
   readonly name: string;
   readonly op: BenchCase['op'];
+  readonly baseline?: string;
   /** Messages per timed round, sized from the warm-up so a round lasts about `roundMs`. */
   readonly messagesPerRound: number;
   /** msgs/s of each round, in the order run. */
@@ -41,7 +44,14 @@ export async function measureCases(cases: readonly BenchCase[], opts: MeasureOpt
   }
   return cases.map((c) => {
     const caseRates = rates.get(c.name) ?? [];
-    return { name: c.name, op: c.op, messagesPerRound: sizes.get(c.name) ?? 0, rates: caseRates, medianPerSecond: median(caseRates) };
+    return {
+      name: c.name,
+      op: c.op,
+      baseline: c.baseline,
+      messagesPerRound: sizes.get(c.name) ?? 0,
+      rates: caseRates,
+      medianPerSecond: median(caseRates),
+    };
   });
 }
 
