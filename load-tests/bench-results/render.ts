@@ -120,7 +120,7 @@ function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** A small SVG, one panel per bench: its headline figure against run order, min and max labelled. */
+/** A small SVG, one panel per bench: its headline figure against run order, from zero to its maximum. */
 export function renderPlot(records: readonly BenchRecord[]): string {
   const groups = [...byBench(records)];
   const columns = Math.min(2, Math.max(1, groups.length));
@@ -142,20 +142,20 @@ export function renderPlot(records: readonly BenchRecord[]): string {
     const bottom = y0 + PANEL_H - PAD.bottom;
     parts.push(`<polyline fill="none" stroke="#999" points="${left},${top} ${left},${bottom} ${right},${bottom}"/>`);
     if (points.length === 0) return;
-    const min = Math.min(...points.map((p) => p.v));
+    // The axis starts at zero (or the lowest value, if negative), so a small change does not look like a large one.
+    const lo = Math.min(0, ...points.map((p) => p.v));
     const max = Math.max(...points.map((p) => p.v));
-    const span = max - min || Math.abs(max) || 1;
-    const lo = max === min ? min - span / 2 : min;
+    const hi = max > lo ? max : lo + 1;
     const x = (j: number) => (runs.length === 1 ? (left + right) / 2 : left + ((right - left) * j) / (runs.length - 1));
-    const y = (v: number) => bottom - ((bottom - top) * (v - lo)) / span;
+    const y = (v: number) => bottom - ((bottom - top) * (v - lo)) / (hi - lo);
     const coords = points.map((p) => `${x(p.j).toFixed(1)},${y(p.v).toFixed(1)}`);
     parts.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${coords.join(' ')}"/>`);
     for (const c of coords) {
       const [cx, cy] = c.split(',');
       parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="#1f77b4"/>`);
     }
-    parts.push(`<text x="${left - 4}" y="${y(max).toFixed(1)}" text-anchor="end">${escapeXml(formatFigure(max))}</text>`);
-    if (max !== min) parts.push(`<text x="${left - 4}" y="${y(min).toFixed(1)}" text-anchor="end">${escapeXml(formatFigure(min))}</text>`);
+    parts.push(`<text x="${left - 4}" y="${y(hi).toFixed(1)}" text-anchor="end">${escapeXml(formatFigure(hi))}</text>`);
+    parts.push(`<text x="${left - 4}" y="${y(lo).toFixed(1)}" text-anchor="end">${escapeXml(formatFigure(lo))}</text>`);
     parts.push(`<text x="${right}" y="${bottom + 16}" text-anchor="end">${runs.length} run${runs.length === 1 ? '' : 's'}</text>`);
   });
   return [
