@@ -423,7 +423,7 @@ async function main(): Promise<void> {
     console.log(`    POST /v1/features:batchGet (${BATCH_GET_SIZE} ids), 1 connection:   ${line(batchSingle)}`);
     const verdict = (p99: number) => `${p99 < 5 ? 'met' : 'NOT met'} (p99 ${fmt(p99, 2)} ms)`;
     // Read from wrk where it runs: autocannon's Node process takes about 0.45 of the two cores from
-    // the server it measures, and rounds to whole milliseconds (README, "Tests and benchmark").
+    // the server it measures, and rounds to whole milliseconds (docs/benchmarks/feature.md).
     const autocannonVerdicts = `GET ${verdict(serving.p99)}, batchGet ${verdict(batchGet.p99)}`;
     let verdicts = `autocannon ${autocannonVerdicts}`;
     if (wrkGet && wrkBatch && wrkFloor && floor) {

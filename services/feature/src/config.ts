@@ -21,9 +21,8 @@ export const featureConfigSchema = z.object({
    * so its events stay in order, and each event's update is atomic anyway (and a compare-and-set,
    * should keys and entities ever differ). With 1, the Node thread idles about a quarter of the
    * time waiting on each batch's round trips (state, online store, produce); a second partition's
-   * batch fills it. On the 2-core dev machine 2 measured 1.04x to 1.38x the events/s of 1 at about
-   * twice the per-batch p99 (README, "Tests and benchmark"); 1 suits a deployment that prefers
-   * batch latency to throughput.
+   * batch fills it: more events/s for a higher per-batch p99 (figures in docs/benchmarks/feature.md);
+   * 1 suits a deployment that prefers batch latency to throughput.
    */
   PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(defaultPartitionsConcurrently),
   /** How often a background SCAN counts the keys under the prefix for tw_feature_state_keys. */

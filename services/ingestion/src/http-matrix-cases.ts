@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 // The HTTP bad-input matrix of issue #4 as data, for http-matrix.int.test.ts: each request whose items are read,
-// with every item's bytes as sent and its documented fate (README "HTTP API" and "Errors").
+// with every item's bytes as sent and its documented fate (docs/ingestion/http-api.md and the README's "Errors").
 
 /** What an item must become: accepted, a duplicate, or rejected with this code. */
 export type Fate = 'accepted' | 'duplicate' | `TW_INGEST_${string}`;

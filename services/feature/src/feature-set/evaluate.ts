@@ -70,8 +70,7 @@ interface EvaluationPlan {
   /**
    * The output features' object from their values: an object literal, so every vector's features
    * get one hidden class. Built by assignment, 23 features left V8 a hash table ("dictionary
-   * mode"), slower to fill, to encode to Avro and to walk (build and encode of a card-fraud vector:
-   * about 4.3 µs against 2.4 µs).
+   * mode"), slower to fill, to encode to Avro and to walk (measured in docs/benchmarks/feature.md).
    */
   readonly build: (values: FeatureValue[]) => Record<string, FeatureValue>;
 }

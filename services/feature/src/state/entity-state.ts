@@ -218,7 +218,7 @@ export function encodeState(featureSet: FeatureSet, layout: number, s: EntitySta
 
 /**
  * Applies one event to its entity's state and returns what its vector reads: the semantics of
- * README "Semantics" (late beyond the allowed lateness, already-applied ids skipped, windows of
+ * docs/feature/semantics.md (late beyond the allowed lateness, already-applied ids skipped, windows of
  * `buckets` buckets ending with the event's bucket, or the newest event's for a late event).
  */
 export function applyEvent(featureSet: FeatureSet, s: EntityState, e: StateEvent): EventState {
