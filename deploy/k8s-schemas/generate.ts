@@ -3,12 +3,12 @@
 // (<version>-standalone-strict/<kind>-<group>-<version>.json), so that
 // `kubeconform -strict -kubernetes-version <version> -schema-location deploy/k8s-schemas` finds them.
 //
-// Sources, both Go modules from the module proxy (`go mod download`): the OpenAPI v2 document of
-// k8s.io/kubernetes (api/openapi-spec/swagger.json) for built-in kinds, and the CRDs that KEDA
-// ships in its module. The conversion is the one yannh/openapi2jsonschema does for kubeconform:
-// $refs inlined, additionalProperties false wherever properties are listed (unknown fields are
-// errors), int-or-string and quantities as string-or-number. Descriptions are dropped: only
-// validation matters here, and they are most of the bytes.
+// Sources, all Go modules from the module proxy (`go mod download`): the OpenAPI v2 document of
+// k8s.io/kubernetes (api/openapi-spec/swagger.json) for built-in kinds, and the CRDs that KEDA and
+// prometheus-operator ship in theirs. The conversion is the one openapi2jsonschema does for
+// kubeconform: $refs inlined, additionalProperties false wherever properties are listed (unknown
+// fields are errors), int-or-string and quantities as string-or-number. Descriptions are dropped:
+// only validation matters here, and they are most of the bytes.
 //
 //   npx tsx deploy/k8s-schemas/generate.ts
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,6 @@ import { parse } from 'yaml';
 
 /** The Kubernetes release the schemas describe; kubeconform's -kubernetes-version must match. */
 export const kubernetesVersion = '1.34.4';
-const kedaModule = 'github.com/kedacore/keda/v2@v2.18.3';
 const outDir = fileURLToPath(new URL(`./v${kubernetesVersion}-standalone-strict/`, import.meta.url));
 
 /** Built-in kinds the manifests use, as swagger definition names. */
@@ -36,8 +35,14 @@ const builtIn = [
   'io.k8s.api.networking.v1.NetworkPolicy',
   'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler',
 ];
-/** CRDs, as paths inside KEDA's module. */
-const kedaCrds = ['config/crd/bases/keda.sh_scaledobjects.yaml'];
+/** CRDs, as paths inside the Go modules of the projects that define them. */
+const crds: Readonly<Record<string, readonly string[]>> = {
+  'github.com/kedacore/keda/v2@v2.18.3': ['config/crd/bases/keda.sh_scaledobjects.yaml'],
+  'github.com/prometheus-operator/prometheus-operator@v0.85.0': [
+    'example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml',
+    'example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml',
+  ],
+};
 
 type Schema = { [key: string]: unknown };
 const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -129,14 +134,16 @@ async function main(): Promise<void> {
     );
   }
 
-  const kedaDir = moduleDir(kedaModule);
-  for (const path of kedaCrds) {
-    const crd = parse(readFileSync(join(kedaDir, path), 'utf8')) as {
-      spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
-    };
-    for (const v of crd.spec.versions) {
-      const none = (): undefined => undefined;
-      await write(crd.spec.group, v.name, crd.spec.names.kind, convert(v.schema.openAPIV3Schema, none, []), `${kedaModule} ${path}`);
+  for (const [module, paths] of Object.entries(crds)) {
+    const dir = moduleDir(module);
+    for (const path of paths) {
+      const crd = parse(readFileSync(join(dir, path), 'utf8')) as {
+        spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
+      };
+      for (const v of crd.spec.versions) {
+        const none = (): undefined => undefined;
+        await write(crd.spec.group, v.name, crd.spec.names.kind, convert(v.schema.openAPIV3Schema, none, []), `${module} ${path}`);
+      }
     }
   }
 }

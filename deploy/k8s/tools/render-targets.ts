@@ -38,6 +38,7 @@ export const renderTargets: readonly RenderTarget[] = [
   { name: 'overlays/prod', render: () => kustomizeBuild(join(k8sDir, 'overlays/prod')) },
   { name: 'base', render: () => kustomizeBuild(join(k8sDir, 'base')) },
   { name: 'base + components/hpa', render: () => buildWithComponent('hpa') },
+  { name: 'monitoring', render: () => kustomizeBuild(join(k8sDir, 'monitoring')) },
   {
     name: 'base/inference-exactly-once.yaml',
     render: () => readFile(join(k8sDir, 'base/inference-exactly-once.yaml'), 'utf8'),
