@@ -55,7 +55,7 @@ import {
 import { createDeadLetterWriter, createKafkaClient, createProducer } from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroTopicWriter } from '@tidewater/service-runtime';
-import { runBarePipe } from '../kafka/bare-pipe.js';
+import { barePipeClient, runBarePipe } from '../kafka/bare-pipe.js';
 import { formatCpuSplit, processCpuSeconds, roundedShares } from '../kafka/process-cpu.js';
 import type { BenchWorkerInput, BenchWorkerMessage } from './bench-feature-worker.js';
 import { featureFetchMaxBytes, fetchCap } from './fetch-cap.js';
@@ -339,7 +339,9 @@ async function main(): Promise<void> {
     for (let r = 0; r < PIPE_ROUNDS; r++) {
       pipes.push(
         await runBarePipe({
-          kafka,
+          // The same fetch cap as the service's consumer (fetch-cap.ts).
+          kafka: barePipeClient(env['KAFKA_BROKERS']!.split(','), 'bench-feature-pipe'),
+          ...(featureFetchMaxBytes > 0 ? { consumer: { maxBytesPerPartition: featureFetchMaxBytes } } : {}),
           input: topic('events'),
           output: topic('pipe'),
           records: EVENTS,

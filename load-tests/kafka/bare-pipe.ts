@@ -14,8 +14,14 @@
  * full 1 MiB fetch would come close to that; a batch estimated past MAX_SEND_BYTES goes out in
  * consecutive sends under it.
  */
-import { Partitioners, type ConsumerConfig, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ConsumerConfig, type KafkaMessage, type Message } from 'kafkajs';
 import { meterCpu, type CpuSplit } from './process-cpu.js';
+
+/** A plain kafkajs client for the pipe, for benches whose services reach Kafka through @tidewater/kafka. */
+export function barePipeClient(brokers: readonly string[], clientId = 'bare-pipe'): Kafka {
+  // The retry settings of @tidewater/kafka's createKafkaClient, so only the pipe differs.
+  return new Kafka({ brokers: [...brokers], clientId, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, retries: 8 } });
+}
 
 export interface BarePipeOptions {
   readonly kafka: Kafka;

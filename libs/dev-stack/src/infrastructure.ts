@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { connectMockKafkaControl, startApacheKafka, startMockKafka } from '@tidewater/dev-kafka';
+import { createKafkaClient } from '@tidewater/kafka';
 import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
 import { APICURIO_CCOMPAT_PATH, apicurioCommand, ensureApicurioDistribution, findJava } from '@tidewater/dev-schema-registry';
 import { freePort, httpOk, isAlive, spawnDetached, spawnTypeScript, waitUntil } from './detached-process.js';
@@ -174,9 +174,9 @@ export async function kafkaAnswers(kafka: StackState['kafka']): Promise<boolean>
       await control.close();
     }
   }
-  const admin = new Kafka({
-    brokers: [...kafka.bootstrapServers],
-    logLevel: logLevel.NOTHING,
+  const admin = createKafkaClient({
+    brokers: kafka.bootstrapServers,
+    clientId: 'tidewater-dev-stack',
     retry: { retries: 0 },
     connectionTimeout: 1000,
   }).admin();

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
-import { createAvroDecoder, deadLetterHeaders, headerText } from '@tidewater/kafka';
+import {
+  createAvroDecoder,
+  createKafkaClient,
+  deadLetterHeaders,
+  headerText,
+  type KafkaConsumer,
+  type KafkaHeaders,
+} from '@tidewater/kafka';
 import { loadSchema, type Alert, type DriftReport, type Prediction } from '@tidewater/schemas';
 
 export interface DeadLetterSeen {
   readonly code: string;
   readonly value: Buffer | null;
-  readonly headers: IHeaders;
+  readonly headers: KafkaHeaders;
 }
 
 export interface PipelineTopics {
@@ -40,7 +46,7 @@ export function watchPipeline(opts: { brokers: readonly string[]; registryUrl: s
     report: createAvroDecoder<DriftReport>({ registry, readerSchema: loadSchema('driftReport') }),
     alert: createAvroDecoder<Alert>({ registry, readerSchema: loadSchema('alert') }),
   };
-  const kafka = new Kafka({ brokers: [...opts.brokers], clientId: 'tidewater-watcher', logLevel: logLevel.NOTHING });
+  const kafka = createKafkaClient({ brokers: opts.brokers, clientId: 'tidewater-watcher' });
   const out: PipelineOutputs = {
     predictions: [],
     predictionTraceparents: [],
@@ -49,7 +55,7 @@ export function watchPipeline(opts: { brokers: readonly string[]; registryUrl: s
     reports: [],
     alerts: [],
   };
-  let consumer: Consumer | undefined;
+  let consumer: KafkaConsumer | undefined;
 
   return {
     outputs: out,
@@ -61,7 +67,6 @@ export function watchPipeline(opts: { brokers: readonly string[]; registryUrl: s
         heartbeatInterval: 500,
       });
       await consumer.connect();
-      const joined = new Promise<void>((resolve) => consumer!.on(consumer!.events.GROUP_JOIN, () => resolve()));
       const t = opts.topics;
       await consumer.subscribe({ topics: [t.predictions, t.dlq, t.reports, t.alerts], fromBeginning: false });
       await consumer.run({
@@ -87,7 +92,7 @@ export function watchPipeline(opts: { brokers: readonly string[]; registryUrl: s
           }
         },
       });
-      await joined;
+      await consumer.joined();
       // A just-joined consumer with fromBeginning false starts at the log end once it has fetched offsets.
       await new Promise((r) => setTimeout(r, 1000));
     },

@@ -1,5 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { connectMockKafkaControl } from '@tidewater/dev-kafka';
+import { createKafkaClient } from '@tidewater/kafka';
 import type { StackState } from './stack-layout.js';
 
 /** A topic for a test or benchmark run. */
@@ -23,7 +23,7 @@ export async function createStackTopics(kafka: StackState['kafka'], topics: read
     }
     return;
   }
-  const admin = new Kafka({ brokers: [...kafka.bootstrapServers], clientId: 'tidewater-dev-stack', logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafkaClient({ brokers: kafka.bootstrapServers, clientId: 'tidewater-dev-stack' }).admin();
   await admin.connect();
   try {
     await admin.createTopics({

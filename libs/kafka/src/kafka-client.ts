@@ -18,6 +18,8 @@ export interface KafkaClientSettings {
   readonly logLevel?: KafkaClientLogLevel;
   /** Connection retries (milliseconds); by default 8 retries from 200 ms. */
   readonly retry?: { readonly retries?: number; readonly initialRetryTime?: number; readonly maxRetryTime?: number };
+  /** How long to wait for a broker connection, in milliseconds (kafkajs's default is 1 s). */
+  readonly connectionTimeout?: number;
   /** Settings for every consumer of this client, over the consumer runner's defaults and under its options. */
   readonly consumerDefaults?: Partial<Omit<KafkaConsumerOptions, 'groupId'>>;
 }
@@ -97,6 +99,7 @@ export function createKafkaClient(settings: KafkaClientSettings): KafkaClient {
     logLevel: levels[level],
     ...(settings.logger ? { logCreator: pinoLogCreator(settings.logger) } : {}),
     retry: { initialRetryTime: 200, retries: 8, ...settings.retry },
+    ...(settings.connectionTimeout === undefined ? {} : { connectionTimeout: settings.connectionTimeout }),
   });
   const client: KafkaClient = {
     clientId: settings.clientId,

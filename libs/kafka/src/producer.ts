@@ -55,7 +55,8 @@ function gaveUpOnOutage(err: unknown): boolean {
 /** Default bound of one produce request's records: half the broker's default `message.max.bytes`. */
 export const DEFAULT_MAX_REQUEST_BYTES = 512 * 1024;
 
-export function createProducer(opts: { kafka: KafkaClient; logger: Logger; maxRequestBytes?: number }): TidewaterProducer {
+/** `logger` gets the outage warnings; a tool without one (the demo) produces silently. */
+export function createProducer(opts: { kafka: KafkaClient; logger?: Logger; maxRequestBytes?: number }): TidewaterProducer {
   const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const server = opts.kafka.server;
   const producer = kafkajsOf(opts.kafka).producer({
@@ -81,7 +82,7 @@ export function createProducer(opts: { kafka: KafkaClient; logger: Logger; maxRe
       maxTimeout: 5000,
       shouldRetry: ({ error }) => resending && gaveUpOnOutage(error),
       onFailedAttempt: ({ error, attemptNumber }) => {
-        if (resending && gaveUpOnOutage(error)) opts.logger.warn({ err: error, attemptNumber }, 'Kafka unreachable; resending');
+        if (resending && gaveUpOnOutage(error)) opts.logger?.warn({ err: error, attemptNumber }, 'Kafka unreachable; resending');
       },
     });
   return {
@@ -128,7 +129,7 @@ export function createProducer(opts: { kafka: KafkaClient; logger: Logger; maxRe
     },
     close() {
       resending = false;
-      closed ??= producer.disconnect().then(() => opts.logger.debug('producer disconnected'));
+      closed ??= producer.disconnect().then(() => opts.logger?.debug('producer disconnected'));
       return closed;
     },
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient, createProducer } from '@tidewater/kafka';
 import type { CapturedSlackMessage } from '../slack-capture-server.js';
 import { watchPipeline } from '../pipeline-watcher.js';
 import { stackDir } from '../stack-layout.js';
@@ -54,9 +54,8 @@ async function streamAndReport(
   await watcher.start();
   const slackBefore = captureFile && existsSync(captureFile) ? readFileSync(captureFile, 'utf8').split('\n').filter(Boolean).length : 0;
 
-  const kafka = new Kafka({ brokers: [...brokers], clientId: 'tidewater-demo', logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = createProducer({ kafka: createKafkaClient({ brokers, clientId: 'tidewater-demo' }) });
+  await producer.start();
   const out = watcher.outputs;
   // Distinct event ids: delivery is at-least-once, so a redelivered event may be scored twice.
   const mine = () => ({
@@ -70,11 +69,10 @@ async function streamAndReport(
   let sent = 0;
   for (const stretch of stretches(events)) {
     for (let i = 0; i < stretch.length; i += 250) {
-      await producer.send({
-        topic: 'events.raw',
-        acks: -1,
-        messages: stretch.slice(i, i + 250).map((e) => ({ key: e.key, value: e.value, headers: { 'demo-run': runId } })),
-      });
+      await producer.send(
+        'events.raw',
+        stretch.slice(i, i + 250).map((e) => ({ key: e.key, value: e.value, headers: { 'demo-run': runId } })),
+      );
     }
     sent += stretch.length;
     console.log(`sent ${stretch.length} ${stretch[0]!.phase} events to events.raw (run ${runId})`);
@@ -82,7 +80,7 @@ async function streamAndReport(
     while (Date.now() < deadline && mine().predictions + mine().dlq < sent) await sleep(250);
     await sleep(4000);
   }
-  await producer.disconnect();
+  await producer.close();
   const scoredIn = Date.now() - t0;
   // Every full window's report (and any alert it raised) reaches the watcher before we print.
   const windows = Math.floor(mine().predictions / windowSize);
