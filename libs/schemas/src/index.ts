@@ -1,6 +1,6 @@
 export { loadSchema, schemaFiles, schemaNameForFile } from './avro-schemas.js';
 export type { LoadedSchema, SchemaName } from './avro-schemas.js';
-export { alertFingerprint } from './alert-fingerprint.js';
+export { alertFingerprint, labelNamesInGoOrder } from './alert-fingerprint.js';
 export { mapValueBuilder } from './avro-map-type.js';
 export { idProblem, isWellFormedText, maxIdLength } from './id-contract.js';
 export { loadTopicsManifest, schemasErrors } from './topics-manifest.js';

@@ -1,6 +1,5 @@
 import type { TidewaterError } from '@tidewater/errors';
-import type { Alert } from '@tidewater/schemas';
-import { alertmanagerFingerprint } from './identity/index.js';
+import { alertFingerprint, type Alert } from '@tidewater/schemas';
 import type { Notification } from './notification.js';
 
 /**
@@ -12,7 +11,7 @@ export function deliveryFailedAlert(n: Notification, err: TidewaterError, now: n
   const receiver = n.receiver.split('/')[0] ?? n.receiver;
   const labels = { alertname: 'AlertDeliveryFailed', severity: 'critical', receiver, integration: n.receiver };
   return {
-    fingerprint: alertmanagerFingerprint(labels),
+    fingerprint: alertFingerprint(labels),
     status: 'firing',
     labels,
     annotations: {

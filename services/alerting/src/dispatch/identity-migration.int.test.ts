@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertFingerprint, type Alert } from '@tidewater/schemas';
 import { stackEndpoints, uniqueName } from '@tidewater/test-support';
-import { alertmanagerFingerprint, identifyAlert } from '../identity/index.js';
+import { identifyAlert } from '../identity/index.js';
 import type { Notification } from '../notification.js';
 import { createDispatcher } from './dispatcher.js';
 import { createGroupState, groupStateKeys, type GroupMeta } from './group-state.js';
@@ -24,8 +25,8 @@ describe('re-keying state stored under the old fingerprints', () => {
   });
 
   const labels = { alertname: 'ModelDriftDetected', model: 'fraud', feature: '' };
-  const oldFp = alertFingerprint(labels); // what the previous release stored
-  const newFp = alertmanagerFingerprint({ alertname: 'ModelDriftDetected', model: 'fraud' });
+  const oldFp = previousReleaseFingerprint(labels);
+  const newFp = alertFingerprint({ alertname: 'ModelDriftDetected', model: 'fraud' });
   const stored: Alert = {
     fingerprint: oldFp,
     status: 'firing',
@@ -118,3 +119,12 @@ describe('re-keying state stored under the old fingerprints', () => {
     expect(await redis.hlen(k.firing)).toBe(0);
   });
 });
+
+/** What releases before the Alertmanager-exact identities stored: sha256 over sorted `k=v` pairs. */
+function previousReleaseFingerprint(labels: Readonly<Record<string, string>>): string {
+  const canonical = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join('\u0000');
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}

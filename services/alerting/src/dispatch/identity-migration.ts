@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Alert } from '@tidewater/schemas';
-import { alertmanagerFingerprint, alertmanagerGroupKey, identifyAlert } from '../identity/index.js';
+import { alertFingerprint, type Alert } from '@tidewater/schemas';
+import { alertmanagerGroupKey, identifyAlert } from '../identity/index.js';
 import type { Labels } from '../matching/label-matcher.js';
 import { groupStateKeys, type GroupMeta } from './group-state.js';
 
@@ -82,7 +82,7 @@ export async function migrateAlertIdentities(
       }
     }
   }
-  const firing = rekey(await redis.hgetall(k.firing), (json) => nonEmpty(JSON.parse(json) as Labels), alertmanagerFingerprint);
+  const firing = rekey(await redis.hgetall(k.firing), (json) => nonEmpty(JSON.parse(json) as Labels), alertFingerprint);
   if (firing.length > 0) await redis.eval(migrateFiringScript, 1, k.firing, ...firing.flat());
   return { groups, alerts, firing: firing.length };
 }

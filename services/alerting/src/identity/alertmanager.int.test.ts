@@ -5,7 +5,7 @@ import { identityCases, identityRoutingYaml } from '../../test/identity-cases.js
 import { startFakeWebhook, type FakeWebhook } from '../../test/fake-webhook.js';
 import { pagerDutyDedupKey } from '../delivery/index.js';
 import { compileRouteTree, groupKey, loadAlertingConfig, matchRoutes, type MatchedRoute } from '../routing/index.js';
-import { sortedNames } from './fingerprint.js';
+import { labelNamesInGoOrder } from '@tidewater/schemas';
 import { goQuote } from './go-quote.js';
 import { identifyAlert } from './identify-alert.js';
 
@@ -97,7 +97,7 @@ describe('alert identities against a real Alertmanager', () => {
 function expectedKey(route: MatchedRoute, labels: Record<string, string>, [major, minor]: readonly number[]): string {
   const current = groupKey(route, labels);
   if (major! > 0 || minor! >= 28) return current;
-  const names = route.groupBy === 'all' ? sortedNames(labels) : route.groupBy.filter((l) => labels[l] !== undefined);
+  const names = route.groupBy === 'all' ? labelNamesInGoOrder(labels) : route.groupBy.filter((l) => labels[l] !== undefined);
   const pairs = names.map((l) => `${l}=${goQuote(labels[l]!)}`).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return `${route.key}:{${pairs.join(', ')}}`;
 }

@@ -1,5 +1,5 @@
 import type { Labels, MatchType } from '../matching/label-matcher.js';
-import { sortedNames } from './fingerprint.js';
+import { labelNamesInGoOrder } from '@tidewater/schemas';
 import { goQuote } from './go-quote.js';
 
 /**
@@ -9,7 +9,7 @@ import { goQuote } from './go-quote.js';
  * which differs only when one label name is another followed by a digit (`model`, `model2`).
  */
 export function labelSetString(labels: Labels): string {
-  return `{${sortedNames(labels)
+  return `{${labelNamesInGoOrder(labels)
     .map((name) => `${name}=${goQuote(labels[name] ?? '')}`)
     .join(', ')}}`;
 }

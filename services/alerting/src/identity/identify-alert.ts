@@ -1,5 +1,5 @@
 import type { Alert } from '@tidewater/schemas';
-import { alertmanagerFingerprint } from './fingerprint.js';
+import { alertFingerprint } from '@tidewater/schemas';
 
 /**
  * An alert as Alertmanager's API takes it in: labels with an empty value dropped (an empty label
@@ -9,6 +9,6 @@ import { alertmanagerFingerprint } from './fingerprint.js';
 export function identifyAlert(alert: Alert): Alert {
   const entries = Object.entries(alert.labels);
   const labels = entries.every(([, v]) => v !== '') ? alert.labels : Object.fromEntries(entries.filter(([, v]) => v !== ''));
-  const fingerprint = alertmanagerFingerprint(labels);
+  const fingerprint = alertFingerprint(labels);
   return fingerprint === alert.fingerprint && labels === alert.labels ? alert : { ...alert, labels, fingerprint };
 }

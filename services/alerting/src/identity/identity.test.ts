@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '@tidewater/schemas';
+import { alertFingerprint, type Alert } from '@tidewater/schemas';
 import { identityCases, identityRoutingYaml } from '../../test/identity-cases.js';
 import { pagerDutyDedupKey } from '../delivery/index.js';
 import { compileRouteTree, groupKey, loadAlertingConfig, matchRoutes } from '../routing/index.js';
-import { alertmanagerFingerprint, goQuote, identifyAlert, labelSetString, matchersString } from './index.js';
+import { goQuote, identifyAlert, labelSetString, matchersString } from './index.js';
 
 // What a real Alertmanager 0.25.0 (Debian) answered for identityCases: fingerprints from
 // GET /api/v2/alerts, group keys from its webhooks, dedup keys from its PagerDuty events.
@@ -50,14 +50,14 @@ const identified = (name: string) => identifyAlert(alert(identityCases[name]!));
 describe('alert identities as Alertmanager makes them', () => {
   it('fingerprints: FNV-1a 64 over sorted names and values, 0xff after each', () => {
     for (const [name, fp] of Object.entries(fingerprints)) expect({ name, fp: identified(name).fingerprint }).toEqual({ name, fp });
-    expect(alertmanagerFingerprint({})).toBe('cbf29ce484222325'); // FNV-1a's offset basis: nothing hashed
-    expect(alertmanagerFingerprint({ b: '2', a: '1' })).toBe(alertmanagerFingerprint({ a: '1', b: '2' }));
-    expect(alertmanagerFingerprint({ a: 'bc', d: '' })).not.toBe(alertmanagerFingerprint({ a: 'b', cd: '' }));
+    expect(alertFingerprint({})).toBe('cbf29ce484222325'); // FNV-1a's offset basis: nothing hashed
+    expect(alertFingerprint({ b: '2', a: '1' })).toBe(alertFingerprint({ a: '1', b: '2' }));
+    expect(alertFingerprint({ a: 'bc', d: '' })).not.toBe(alertFingerprint({ a: 'b', cd: '' }));
   });
 
   it('drops empty label values before identifying, as its API does', () => {
     expect(identified('emptyish').labels).toEqual({ alertname: 'EmptyIsh', space: ' ', zero: '0', dash: '-', quotes: '""' });
-    const same = alert({ alertname: 'X' }, alertmanagerFingerprint({ alertname: 'X' }));
+    const same = alert({ alertname: 'X' }, alertFingerprint({ alertname: 'X' }));
     expect(identifyAlert(same)).toBe(same);
   });
 

@@ -1,4 +1,3 @@
-export { alertmanagerFingerprint } from './fingerprint.js';
 export { alertmanagerGroupKey, labelSetString, matchersString, routeKey, type KeyMatcher } from './group-key.js';
 export { goQuote } from './go-quote.js';
 export { identifyAlert } from './identify-alert.js';
