@@ -1,11 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects. Unit tests need nothing running. Integration tests run on Apache Kafka (the dev
-// stack's default: one KRaft node from Maven Central), sharing one stack started by the global
-// setup and running files one at a time because they share a broker and a 2-core machine.
-// Tests that need what only librdkafka's mock cluster does (broker down/up, injected request
-// errors, RTT, leader moves) live in `*.mock-kafka.int.test.ts` and run after the others on a
-// mock stack of their own.
+// Projects by what their tests need (docs/testing.md):
+// - unit: nothing. No Redis, no compiler or other binary beyond node, no network beyond servers a
+//   test starts itself on 127.0.0.1. `npm run test:unit` passes on a bare machine.
+// - redis: a Redis; the global setup uses REDIS_URL when it answers, else starts a redis-server.
+// - tools: binaries of their own, no stack: gcc and librdkafka-dev (the mock cluster), promtool.
+// - integration: the dev stack on Apache Kafka, started once by the global setup; files run one at
+//   a time because they share a broker and a 2-core machine.
+// - integration-mock-kafka: tests that need what only librdkafka's mock cluster does (broker
+//   down/up, injected request errors, RTT, leader moves), after the others on a mock stack.
+const roots = ['libs/*/src/**/', 'services/*/src/**/', 'load-tests/**/', 'deploy/**/'];
+const under = (suffix: string) => roots.map((root) => `${root}*${suffix}`);
+
 const integration = {
   globalSetup: ['./test/global-setup.ts'],
   fileParallelism: false,
@@ -19,16 +25,28 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          // A stopgap: some unit files still need Redis (see the setup file).
-          globalSetup: ['./test/unit-redis-setup.ts'],
-          include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'load-tests/**/*.test.ts', 'deploy/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          include: under('.test.ts'),
+          exclude: ['**/*.int.test.ts', '**/*.redis.test.ts', '**/*.tools.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'redis',
+          globalSetup: ['./test/redis-setup.ts'],
+          include: under('.redis.test.ts'),
+        },
+      },
+      {
+        test: {
+          name: 'tools',
+          include: under('.tools.test.ts'),
+          testTimeout: 60_000,
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['libs/*/src/**/*.int.test.ts', 'services/*/src/**/*.int.test.ts', 'test/**/*.int.test.ts', 'deploy/**/*.int.test.ts'],
+          include: [...under('.int.test.ts'), 'test/**/*.int.test.ts'],
           exclude: ['**/*.mock-kafka.int.test.ts', '**/node_modules/**'],
           sequence: { groupOrder: 1 },
           ...integration,
@@ -37,7 +55,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration-mock-kafka',
-          include: ['libs/*/src/**/*.mock-kafka.int.test.ts', 'services/*/src/**/*.mock-kafka.int.test.ts'],
+          include: under('.mock-kafka.int.test.ts'),
           sequence: { groupOrder: 2 },
           ...integration,
         },

@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { redisAnswers, stopStackProcess, startRedis } from '@tidewater/dev-stack';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The Redis this project's unit files use: REDIS_URL when it answers, else one started here. */
-    redisUrl: string;
-  }
-}
-
 /**
- * Ten unit-test files still talk to a real Redis; until they move to in-memory fakes or to the
- * integration project (the house-in-order issue), this setup gives them one and hands its URL
- * over with `provide('redisUrl')`: REDIS_URL when it answers, else a redis-server of its own on a
- * free port. Nothing assumes a Redis at 127.0.0.1:6379, which no machine of ours starts.
+ * The `redis` project's Redis, handed to its files as `inject('redisUrl')` (declared in
+ * libs/test-support/src/provided-context.ts): REDIS_URL when it answers, else a redis-server of
+ * its own on a free port in a temp directory. Nothing assumes a Redis at 127.0.0.1:6379.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const wanted = process.env['REDIS_URL'];
@@ -23,7 +15,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('redisUrl', wanted);
     return async () => undefined;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'tw-unit-redis-'));
+  const dir = mkdtempSync(join(tmpdir(), 'tw-test-redis-'));
   // startRedis spawns redis-server on a free port unless the URL it is given answers.
   const redis = await startRedis(dir, 'redis://127.0.0.1:1');
   project.provide('redisUrl', redis.url);

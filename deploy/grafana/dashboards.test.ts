@@ -1,12 +1,8 @@
 // The Grafana dashboards in deploy/grafana/dashboards/: each file is a dashboard model Grafana can
 // import (schema version, unique panel ids on a grid that does not overlap, the ${datasource}
 // variable on every panel and query), uids and titles unique across files, and every metric a
-// panel or variable queries is one the services register (or Prometheus or our rules write).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
+// panel or variable queries is one the services register (or Prometheus or our rules write). That
+// the queries are valid PromQL is checked by promtool, in dashboards.tools.test.ts.
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,77 +12,9 @@ import {
   promqlMetricNames,
   recordedNames,
   registeredTidewaterMetrics,
-  repoRoot,
 } from '../prometheus/metric-contract.js';
 import { pendingMetrics } from '../prometheus/pending-metrics.js';
-
-const dir = join(repoRoot, 'deploy', 'grafana', 'dashboards');
-const datasourceRef = z.object({ type: z.literal('prometheus'), uid: z.literal('${datasource}') });
-const gridPos = z.object({
-  x: z.number().int().min(0),
-  y: z.number().int().min(0),
-  w: z.number().int().min(1).max(24),
-  h: z.number().int().min(1),
-});
-const target = z.looseObject({ refId: z.string().min(1), expr: z.string().min(1), datasource: datasourceRef });
-type Panel = {
-  id: number;
-  type: string;
-  title: string;
-  gridPos: z.infer<typeof gridPos>;
-  datasource?: unknown;
-  targets?: unknown;
-  panels?: Panel[];
-};
-const panel: z.ZodType<Panel> = z.lazy(() =>
-  z.looseObject({
-    id: z.number().int().positive(),
-    type: z.string().min(1),
-    title: z.string().min(1),
-    gridPos,
-    datasource: z.unknown().optional(),
-    targets: z.unknown().optional(),
-    panels: z.array(panel).optional(),
-  }),
-);
-const variable = z.looseObject({
-  name: z.string().min(1),
-  type: z.string().min(1),
-  datasource: z.unknown().optional(),
-  query: z.unknown().optional(),
-});
-const dashboardSchema = z.looseObject({
-  uid: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
-  title: z.string().min(1),
-  schemaVersion: z.number().int().min(36),
-  tags: z.array(z.string()),
-  time: z.object({ from: z.string(), to: z.string() }),
-  templating: z.object({ list: z.array(variable) }),
-  panels: z.array(panel).min(1),
-});
-type Dashboard = z.infer<typeof dashboardSchema>;
-
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-const dashboards: [string, Dashboard][] = files.map((f) => [f, dashboardSchema.parse(JSON.parse(readFileSync(join(dir, f), 'utf8')))]);
-const grafanaBuiltIns = new Set(['__rate_interval', '__interval', '__range', '__range_s', '__interval_ms', '__dashboard']);
-
-function allPanels(d: Dashboard): Panel[] {
-  return d.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
-}
-
-function queries(d: Dashboard): { where: string; expr: string }[] {
-  const out: { where: string; expr: string }[] = [];
-  for (const p of allPanels(d)) {
-    if (p.type === 'row') continue;
-    for (const t of z.array(target).parse(p.targets)) out.push({ where: `panel ${p.id} "${p.title}" ${t.refId}`, expr: t.expr });
-  }
-  for (const v of d.templating.list) {
-    if (v.type !== 'query') continue;
-    const q = typeof v.query === 'string' ? v.query : z.object({ query: z.string() }).parse(v.query).query;
-    out.push({ where: `variable ${v.name}`, expr: q });
-  }
-  return out;
-}
+import { allPanels, dashboards, datasourceRef, files, grafanaBuiltIns, queries, target } from './dashboard-model.js';
 
 describe('Grafana dashboards', () => {
   it('exist: the pipeline overview, one per service, drift and alert delivery', () => {
@@ -148,30 +76,6 @@ describe('Grafana dashboards', () => {
     }
     expect(undefinedVars).toEqual([]);
   });
-
-  it('query valid PromQL (promtool check rules, with Grafana variables filled in)', () => {
-    const rules = dashboards.flatMap(([file, d]) =>
-      queries(d).map(({ where, expr }, i) => ({
-        record: `dashboard:check:${i}`,
-        expr: expr
-          .replace(/^label_values\((.+),\s*[A-Za-z_][A-Za-z0-9_]*\)$/s, '$1')
-          .replace(/\$__rate_interval|\$__interval|\$__range/g, '5m')
-          .replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, '.*'),
-        labels: { file, where },
-      })),
-    );
-    const tmp = mkdtempSync(join(tmpdir(), 'tw-dashboards-'));
-    try {
-      const path = join(tmp, 'dashboards.rules.yml');
-      writeFileSync(path, stringify({ groups: [{ name: 'dashboards', rules }] }));
-      const promtool = process.env['PROMTOOL'] ?? 'promtool';
-      const r = spawnSync(promtool, ['check', 'rules', path], { encoding: 'utf8', timeout: 55_000 });
-      if (r.error) throw new Error(`cannot run ${promtool} (${r.error.message}): install Debian's prometheus package or set PROMTOOL`);
-      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }, 60_000);
 
   it('query only metrics that the services register, Prometheus writes or the rules record', async () => {
     const known = new Set([

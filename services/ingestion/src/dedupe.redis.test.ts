@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from './dedupe.js';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { describeDedupeRules } from '../test/dedupe-contract.js';
+import { createRedisDedupe } from './dedupe.js';
 
-const redisUrl = inject('redisUrl');
 const prefix = `tw:test:ingestion-dedupe:${randomUUID()}:`;
 let redis: Redis;
 
 beforeAll(() => {
-  redis = new Redis(redisUrl);
+  redis = new Redis(inject('redisUrl'));
 });
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
@@ -16,71 +17,8 @@ afterAll(async () => {
   await redis.quit();
 });
 
-// The Redis scripts and the in-memory fake follow the same rules; both are checked against them.
-describe.each<[string, (pendingMs: number) => DedupeStore]>([
-  ['redis', (pendingMs) => createRedisDedupe(redis, { prefix: `${prefix}${randomUUID()}:`, windowMs: 60_000, pendingMs })],
-  ['memory', (pendingMs) => createMemoryDedupe({ windowMs: 60_000, pendingMs })],
-])('dedupe store (%s)', (_name, make) => {
-  const a = { eventId: 'e1', owner: 'kafka:raw:0:10' };
-  const b = { eventId: 'e1', owner: 'http:req-2:0' };
-
-  it('passes the first occurrence, reports a second owner as in flight until confirmed, then as a duplicate', async () => {
-    const store = make(5000);
-    expect(await store.claim([a])).toEqual(['new']);
-    expect(await store.claim([b])).toEqual(['in_flight']);
-    await store.confirm([a]);
-    expect(await store.claim([b])).toEqual(['duplicate']);
-    // Even the same raw record redelivered after its publish was confirmed is a duplicate: it was published.
-    expect(await store.claim([a])).toEqual(['duplicate']);
-  });
-
-  it('lets the same raw record (Kafka redelivery of one offset) claim again while its claim is pending', async () => {
-    const store = make(5000);
-    expect(await store.claim([a])).toEqual(['new']);
-    // The process died before publishing: the redelivered offset must not be dropped as a duplicate.
-    expect(await store.claim([a])).toEqual(['new']);
-  });
-
-  it('frees the id when the publish failed, so the retry passes', async () => {
-    const store = make(5000);
-    await store.claim([a]);
-    await store.release([a]);
-    expect(await store.claim([b])).toEqual(['new']);
-    // A release by an owner that does not hold the claim changes nothing.
-    await store.release([a]);
-    expect(await store.claim([a])).toEqual(['in_flight']);
-  });
-
-  it('lets a pending claim of a crashed owner expire', async () => {
-    const store = make(1000);
-    await store.claim([a]);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect(await store.claim([b])).toEqual(['new']);
-  });
-
-  it('keeps a pending claim alive while its owner renews it, and only its owner can', async () => {
-    const store = make(1000);
-    await store.claim([a]);
-    await new Promise((r) => setTimeout(r, 600));
-    await store.renew([a]);
-    await store.renew([b]); // not b's claim: no effect, and it must not take it over
-    await new Promise((r) => setTimeout(r, 600));
-    // 1.2 s after the claim, beyond the 1 s pending TTL: still pending thanks to the renewal.
-    expect(await store.claim([b])).toEqual(['in_flight']);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await store.claim([b])).toEqual(['new']);
-  });
-
-  it('answers a batch in order', async () => {
-    const store = make(5000);
-    await store.claim([{ eventId: 'x', owner: 'o1' }]);
-    await store.confirm([{ eventId: 'x', owner: 'o1' }]);
-    expect(
-      await store.claim([
-        { eventId: 'y', owner: 'o2' },
-        { eventId: 'x', owner: 'o2' },
-        { eventId: 'z', owner: 'o2' },
-      ]),
-    ).toEqual(['new', 'duplicate', 'new']);
-  });
+// The TTLs are Redis's own (PEXPIRE on its clock), so the lease tests let real time pass.
+describeDedupeRules('redis', {
+  make: (pendingMs) => createRedisDedupe(redis, { prefix: `${prefix}${randomUUID()}:`, windowMs: 60_000, pendingMs }),
+  elapse: (ms) => sleep(ms),
 });
