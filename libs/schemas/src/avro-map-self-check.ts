@@ -101,7 +101,7 @@ export function checkFastMapReader(create: CreateMapType, version = installedAvs
         const expected = outcome(() => plain.fromBuffer(buf, pr));
         const actual = outcome(() => fast.fromBuffer(buf, fr));
         if (!same(actual, expected)) {
-          return `decoded ${buf.toString('hex')} (${JSON.stringify(schema)}) as ${JSON.stringify(actual)}, avsc as ${JSON.stringify(expected)}`;
+          return `decoded ${Buffer.from(buf).toString('hex')} (${JSON.stringify(schema)}) as ${JSON.stringify(actual)}, avsc as ${JSON.stringify(expected)}`;
         }
       }
     }
