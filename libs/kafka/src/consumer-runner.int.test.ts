@@ -1,18 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { committedVsHigh, headerText, recordCount, tapTopics, waitUntil, type ReadRecord, type TopicTap } from '../test/topic-tap.js';
 import { createConsumerRunner, type ConsumedRecord, type ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner.js';
 import { createDeadLetterWriter, deadLetterHeaders } from './dead-letter.js';
-import { createKafkaClient } from './kafka-client.js';
+import type { KafkaAdmin } from './admin.js';
+import { createKafkaClient, type KafkaClient } from './kafka-client.js';
 import { createProducer, type OutgoingRecord, type TidewaterProducer } from './producer.js';
 import { kafkaErrors } from './errors.js';
 import { serdeErrors } from './serde/errors.js';
 import { traceHeaders } from './trace-context.js';
+import type { KafkaRecord } from './types.js';
 
 const logger = pino({ level: 'silent' });
 // Rebalance in seconds rather than kafkajs's default tens of seconds.
@@ -33,7 +34,7 @@ function testRecord(seq: number, bad: boolean): OutgoingRecord {
   };
 }
 
-function decodeTestValue(message: KafkaMessage): TestValue {
+function decodeTestValue(message: KafkaRecord): TestValue {
   const value = message.value;
   if (!value || value[0] !== 0x7b) {
     const seq = Number(headerText(message.headers ?? {}, 'x-seq'));
@@ -43,8 +44,8 @@ function decodeTestValue(message: KafkaMessage): TestValue {
 }
 
 describe('createConsumerRunner on the dev stack', () => {
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {

@@ -30,7 +30,7 @@ describe('createProducer while every broker is down (mock Kafka: broker down/up)
     // kafkajs's cluster-level reconnect retries run out after ~50 s with production defaults; a client whose
     // retries run out within the outage shows what a longer outage does to the service's producer.
     const impatient = await startProducer(
-      createKafkaClient({ ...clientSettings(), extra: { retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 300 } } }),
+      createKafkaClient({ ...clientSettings(), retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 300 } }),
     );
     // A first record while the cluster is healthy: metadata and producer ids are in place before the outage.
     await producer.send(topic, [{ key: 'before', value: Buffer.from('before the outage') }]);

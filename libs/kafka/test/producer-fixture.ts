@@ -1,14 +1,14 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin } from '../src/admin.js';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { stackEndpoints, uniqueName } from '@tidewater/test-support';
-import { createKafkaClient } from '../src/kafka-client.js';
+import { createKafkaClient, type KafkaClient } from '../src/kafka-client.js';
 import { createProducer, type TidewaterProducer } from '../src/producer.js';
 import { tapTopics, type TopicTap } from './topic-tap.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
-/** Client settings for the test stack's Kafka, with a fresh client id. */
+/** Client settings for the test stack's KafkaClient, with a fresh client id. */
 export function clientSettings() {
   return { brokers: stackEndpoints().brokers, clientId: uniqueName('kafka-producer-int'), logger: silentLogger };
 }
@@ -18,8 +18,8 @@ export function clientSettings() {
  * the suite, and producers and taps that are closed after each test.
  */
 export function producerFixture() {
-  let kafka: Kafka | undefined;
-  let admin: Admin | undefined;
+  let kafka: KafkaClient | undefined;
+  let admin: KafkaAdmin | undefined;
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
@@ -36,17 +36,17 @@ export function producerFixture() {
     await admin?.disconnect();
   });
 
-  const client = (): Kafka => {
+  const client = (): KafkaClient => {
     if (!kafka) throw new Error('producerFixture: used outside a test');
     return kafka;
   };
   return {
     kafka: client,
-    admin: (): Admin => {
+    admin: (): KafkaAdmin => {
       if (!admin) throw new Error('producerFixture: used outside a test');
       return admin;
     },
-    async startProducer(on: Kafka = client()): Promise<TidewaterProducer> {
+    async startProducer(on: KafkaClient = client()): Promise<TidewaterProducer> {
       const producer = createProducer({ kafka: on, logger: silentLogger });
       cleanups.push(() => producer.close());
       await producer.start();

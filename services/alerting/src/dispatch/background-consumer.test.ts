@@ -7,11 +7,10 @@ import { backgroundConsumer } from './background-consumer.js';
 /** A runner whose start fails (Kafka unreachable) or succeeds, and whose consumer can announce a group join. */
 function fakeRunner(outcome: 'fails' | 'runs' | 'pending') {
   const emitter = new EventEmitter();
-  const events = { GROUP_JOIN: 'consumer.group_join' };
   let closed = false;
   let settle: () => void = () => undefined;
   const runner = {
-    consumer: { events, on: (event: string, fn: () => void) => emitter.on(event, fn) },
+    onGroupJoin: (fn: () => void) => void emitter.on('group-join', fn),
     start: () =>
       outcome === 'fails'
         ? Promise.reject(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9'))
@@ -24,7 +23,7 @@ function fakeRunner(outcome: 'fails' | 'runs' | 'pending') {
   };
   return {
     runner: runner as unknown as ConsumerRunner,
-    join: () => emitter.emit(events.GROUP_JOIN, { payload: { memberAssignment: {} } }),
+    join: () => emitter.emit('group-join'),
     closed: () => closed,
     settle: () => settle(),
   };
