@@ -44,14 +44,8 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createStackTopics, runningStack, stackDown, stackEnv, stackUp } from '@tidewater/dev-stack';
-import {
-  createApp,
-  createWindowState,
-  defaultFeatureSetPath,
-  featureConfigSchema,
-  loadFeatureSet,
-  samplePaymentEvents,
-} from '@tidewater/feature';
+import { createApp, createWindowState, featureConfigSchema, samplePaymentEvents } from '@tidewater/feature';
+import { defaultFeatureSetPath, loadFeatureSet } from '@tidewater/feature-set';
 import { createDeadLetterWriter, createKafkaClient, createProducer } from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroTopicWriter } from '@tidewater/service-runtime';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { featureErrors } from '../errors.js';
+import { featureSetErrors } from './errors.js';
 import { defaultFeatureSetPath, defineFeatureSet, loadFeatureSet, type FeatureSetFile } from './definition.js';
 
 const cardFraudDoc = () => parse(readFileSync(defaultFeatureSetPath, 'utf8')) as FeatureSetFile;
@@ -10,7 +10,7 @@ function problems(doc: unknown): string[] {
   try {
     defineFeatureSet(doc);
   } catch (err) {
-    if (featureErrors.is(err, 'TW_FEATURE_INVALID_DEFINITION')) return (err.details?.['problems'] as string[]) ?? [];
+    if (featureSetErrors.is(err, 'TW_FEATURE_INVALID_DEFINITION')) return (err.details?.['problems'] as string[]) ?? [];
     throw err;
   }
   return [];

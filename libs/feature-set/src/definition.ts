@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { featureErrors } from '../errors.js';
+import { featureSetErrors } from './errors.js';
 import { compileExpression, type CompiledExpression } from './expression.js';
 
 /** PaymentEvent fields a feature set may read, by type. */
@@ -92,7 +92,7 @@ export interface FeatureSet {
 }
 
 const invalid = (problems: readonly string[]) =>
-  featureErrors.create('TW_FEATURE_INVALID_DEFINITION', `invalid feature set:\n- ${problems.join('\n- ')}`, { details: { problems } });
+  featureSetErrors.create('TW_FEATURE_INVALID_DEFINITION', `invalid feature set:\n- ${problems.join('\n- ')}`, { details: { problems } });
 
 /** Validates a parsed feature-set document and derives its version. */
 export function defineFeatureSet(document: unknown): FeatureSet {
@@ -183,10 +183,12 @@ export function loadFeatureSet(path: string): FeatureSet {
   try {
     document = parseYaml(readFileSync(path, 'utf8'));
   } catch (cause) {
-    throw featureErrors.create('TW_FEATURE_INVALID_DEFINITION', `cannot read feature set ${path}: ${(cause as Error).message}`, { cause });
+    throw featureSetErrors.create('TW_FEATURE_INVALID_DEFINITION', `cannot read feature set ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   return defineFeatureSet(document);
 }
 
 /** The feature set the service ships with. */
-export const defaultFeatureSetPath = new URL('../../feature-sets/card-fraud.yaml', import.meta.url).pathname;
+export const defaultFeatureSetPath = new URL('../feature-sets/card-fraud.yaml', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PaymentEvent } from '@tidewater/schemas';
-import { computeFeatures } from './compute-features.js';
+import { computeFeatures } from './demo-model.js';
 
 function event(overrides: Partial<PaymentEvent>): PaymentEvent {
   return {

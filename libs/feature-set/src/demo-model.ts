@@ -1,6 +1,6 @@
 import type { PaymentEvent } from '@tidewater/schemas';
-import { defaultFeatureSetPath, loadFeatureSet } from './feature-set/definition.js';
-import { evaluateFeatures } from './feature-set/evaluate.js';
+import { defaultFeatureSetPath, loadFeatureSet } from './definition.js';
+import { evaluateFeatures } from './evaluate.js';
 
 /** The count and amount sum of a card's one-hour window, the event itself included. */
 export interface WindowAggregate {

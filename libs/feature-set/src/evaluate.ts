@@ -1,5 +1,5 @@
 import { mapValueBuilder } from '@tidewater/schemas';
-import type { EventState, StateEvent, WindowStats } from '../state/window-state.js';
+import type { EventState, StateEvent, WindowStats } from './window-types.js';
 import type { AggregateFn, FeatureSet, FeatureSpec } from './definition.js';
 import type { FeatureValue } from './expression.js';
 

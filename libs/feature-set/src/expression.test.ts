@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { featureErrors } from '../errors.js';
+import { featureSetErrors } from './errors.js';
 import { compileExpression, type FeatureValue } from './expression.js';
 
 const run = (source: string, values: Record<string, FeatureValue> = {}) => compileExpression(source).evaluate((n) => values[n] ?? null);
@@ -37,7 +37,7 @@ describe('compileExpression', () => {
       compileExpression('a +');
       expect.unreachable();
     } catch (err) {
-      expect(featureErrors.is(err, 'TW_FEATURE_INVALID_EXPRESSION')).toBe(true);
+      expect(featureSetErrors.is(err, 'TW_FEATURE_INVALID_EXPRESSION')).toBe(true);
     }
   });
 });

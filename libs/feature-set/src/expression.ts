@@ -1,5 +1,5 @@
 import jsep from 'jsep';
-import { featureErrors } from '../errors.js';
+import { featureSetErrors } from './errors.js';
 
 /** A feature value as the FeatureVector's map holds it. */
 export type FeatureValue = number | string | boolean | null;
@@ -63,11 +63,11 @@ export function compileExpression(source: string): CompiledExpression {
   try {
     tree = jsep(source);
   } catch (cause) {
-    throw featureErrors.create('TW_FEATURE_INVALID_EXPRESSION', `cannot parse "${source}": ${(cause as Error).message}`, { cause });
+    throw featureSetErrors.create('TW_FEATURE_INVALID_EXPRESSION', `cannot parse "${source}": ${(cause as Error).message}`, { cause });
   }
   const references = new Set<string>();
   const fail = (why: string): never => {
-    throw featureErrors.create('TW_FEATURE_INVALID_EXPRESSION', `"${source}": ${why}`);
+    throw featureSetErrors.create('TW_FEATURE_INVALID_EXPRESSION', `"${source}": ${why}`);
   };
 
   const compile = (node: Node): Evaluator => {

@@ -5,8 +5,7 @@ import { avroConsumerCodec, avroReader, avroTopicWriter, type ServiceRuntime } f
 import type { FeatureVector, PaymentEvent } from '@tidewater/schemas';
 import { defaultPartitionsConcurrently, type FeatureConfig } from './config.js';
 import { featureErrors } from './errors.js';
-import { loadFeatureSet, type FeatureSet } from './feature-set/definition.js';
-import { evaluateFeatures } from './feature-set/evaluate.js';
+import { defaultFeatureSetPath, evaluateFeatures, loadFeatureSet, type FeatureSet } from '@tidewater/feature-set';
 import { featureMetrics } from './metrics.js';
 import { registerServingRoutes } from './serving/routes.js';
 import { createOnlineStore, type OnlineStore } from './state/online-store.js';
@@ -45,8 +44,7 @@ export interface FeatureApp {
 export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
   const { config } = deps;
   const now = deps.now ?? Date.now;
-  const featureSet =
-    deps.featureSet ?? loadFeatureSet(config.FEATURE_SET_FILE ?? new URL('../feature-sets/card-fraud.yaml', import.meta.url).pathname);
+  const featureSet = deps.featureSet ?? loadFeatureSet(config.FEATURE_SET_FILE ?? defaultFeatureSetPath);
   const out = await avroTopicWriter(deps.schemaRegistry, config.TOPIC_FEATURES, 'featureVector', config.SCHEMA_AUTO_REGISTER);
   const codec = avroConsumerCodec(deps.schemaRegistry, 'paymentEvent');
   const windows = createWindowState(deps.redis, featureSet, config.REDIS_KEY_PREFIX, {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
-import { defaultFeatureSetPath } from './feature-set/definition.js';
+import { defaultFeatureSetPath } from '@tidewater/feature-set';
 
 /** PARTITIONS_CONCURRENTLY when not set (also for an app created without it). */
 export const defaultPartitionsConcurrently = 2;

@@ -1,17 +1,10 @@
 import { defineErrors } from '@tidewater/errors';
 
-/** Errors of the feature service; each code is documented in services/feature/README.md. */
+/**
+ * Errors of the feature service; each code is documented in services/feature/README.md. The
+ * feature-set definition's own codes are in @tidewater/feature-set.
+ */
 export const featureErrors = defineErrors('TW_FEATURE_', {
-  TW_FEATURE_INVALID_DEFINITION: {
-    retriable: false,
-    description:
-      'The feature-set file is not valid: unknown field, window or function, a cycle, or a duplicate name. The message lists every problem.',
-  },
-  TW_FEATURE_INVALID_EXPRESSION: {
-    retriable: false,
-    description:
-      'A feature expression does not parse or uses something the evaluator does not allow (only arithmetic, comparisons, && || !, ?: and the listed functions).',
-  },
   TW_FEATURE_MISSING_ENTITY: {
     retriable: false,
     description: "The event's entity key field is empty; the event is dead-lettered because it cannot be assigned to any state.",

@@ -1,5 +1,5 @@
 import type { PaymentEvent } from '@tidewater/schemas';
-import type { FeatureSet, NumericEventField, StringEventField } from '../src/feature-set/definition.js';
+import type { FeatureSet, NumericEventField, StringEventField } from '@tidewater/feature-set';
 
 /** One window's content computed the slow way: the events themselves. */
 export interface ExpectedWindow {

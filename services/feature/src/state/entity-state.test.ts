@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PaymentEvent } from '@tidewater/schemas';
 import { describe, expect, it } from 'vitest';
-import { defineFeatureSet } from '../feature-set/definition.js';
+import { defineFeatureSet } from '@tidewater/feature-set';
 import { applyEvent, decodeState, emptyState, encodeState, layoutOf, type EntityState } from './entity-state.js';
 
 /** Two windows, a numeric field and a distinct count: every part of the stored layout. */

@@ -1,4 +1,4 @@
-import type { FeatureSet, NumericEventField, StringEventField, WindowSpec } from '../feature-set/definition.js';
+import type { FeatureSet, NumericEventField, StringEventField, WindowSpec } from '@tidewater/feature-set';
 import { emptySketch, hash53, REGISTER_BYTES, sketchAdd, sketchCount, type DistinctSketch } from './distinct-sketch.js';
 import type { EventState, FieldStats, StateEvent, WindowStats } from './window-state.js';
 

@@ -1,4 +1,4 @@
-import type { FeatureSet } from '../feature-set/definition.js';
+import type { FeatureSet } from '@tidewater/feature-set';
 import { applyEvent, decodeState, encodeState, layoutOf } from './entity-state.js';
 import type { WindowState } from './window-state.js';
 

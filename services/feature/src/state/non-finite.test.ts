@@ -1,8 +1,7 @@
 import type { PaymentEvent } from '@tidewater/schemas';
 import { describe, expect, it } from 'vitest';
-import { applyEvent, emptyState } from '../state/entity-state.js';
-import { defaultFeatureSetPath, loadFeatureSet } from './definition.js';
-import { evaluateFeatures } from './evaluate.js';
+import { defaultFeatureSetPath, evaluateFeatures, loadFeatureSet } from '@tidewater/feature-set';
+import { applyEvent, emptyState } from './entity-state.js';
 
 // Issue 20, part 1: no feature of card-fraud is ever NaN or ±Infinity, whatever the amounts the
 // window state has seen; one that cannot be computed is null and reported.

@@ -1,15 +1,15 @@
-import { computeFeatures as servingFeatures, demoModelFeatureNames } from '@tidewater/feature';
+import { computeFeatures as servingFeatures, demoModelFeatureNames } from '@tidewater/feature-set';
 import type { SyntheticPayment } from '@tidewater/payment-simulator';
 import type { PaymentEvent } from '@tidewater/schemas';
 
-/** The demo model's input features, in tensor column order: the feature service's own list, the contract between them. */
+/** The demo model's input features, in tensor column order: the feature service's own list (@tidewater/feature-set), the contract between them. */
 export const DEMO_FEATURE_NAMES = demoModelFeatureNames;
 
 const HOUR_MS = 3_600_000;
 
 /**
  * Computes each payment's features with the feature service's own definition (`computeFeatures` of
- * @tidewater/feature), so training and serving cannot drift apart: the one-hour window is
+ * @tidewater/feature-set, which the service serves with), so training and serving cannot drift apart: the one-hour window is
  * (time - 1h, time] over the card's payments and includes the payment itself.
  * `payments` must be ordered by card, then time.
  */

@@ -1,0 +1,10 @@
+export { defaultFeatureSetPath, defineFeatureSet, loadFeatureSet } from './definition.js';
+export type { FeatureSet, FeatureSetFile, NumericEventField, StringEventField, WindowSpec } from './definition.js';
+export { evaluateFeatures } from './evaluate.js';
+export type { FeatureInputs, OnNotComputed } from './evaluate.js';
+export type { FeatureValue } from './expression.js';
+export type { EventState, FieldStats, StateEvent, WindowStats } from './window-types.js';
+export { computeFeatures, demoModelFeatureNames } from './demo-model.js';
+export type { WindowAggregate } from './demo-model.js';
+export { featureSetErrors } from './errors.js';
+export type { FeatureSetErrorCode } from './errors.js';
