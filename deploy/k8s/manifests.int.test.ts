@@ -15,6 +15,16 @@ function kindsOf(yaml: string): string[] {
   });
 }
 
+/** kind/name of every document of a YAML stream. */
+function namesOf(yaml: string): string[] {
+  return parseAllDocuments(yaml).flatMap((doc) => {
+    const value: unknown = doc.toJS();
+    if (!value || typeof value !== 'object' || !('kind' in value) || !('metadata' in value)) return [];
+    const { metadata } = value as { metadata: { name?: unknown } };
+    return [`${String(value.kind)}/${String(metadata.name)}`];
+  });
+}
+
 /** Called first in every test, so that missing tools fail each one (a failing hook would report them skipped). */
 function requireTools(): void {
   const missing = missingK8sTools();
@@ -32,6 +42,21 @@ describe.each(renderTargets.map((t) => [t.name, t] as const))('%s', (_name, targ
     const skipped = kinds.filter((k) => (unvalidatedKinds as readonly string[]).includes(k)).length;
     expect(summary).toEqual({ resources: kinds.length, valid: kinds.length - skipped, invalid: 0, errors: 0, skipped });
     expect(summary?.valid).toBeGreaterThan(0);
+  });
+});
+
+describe('components/exactly-once', () => {
+  it('replaces the inference Deployment, its Service, budget and ScaledObject with the StatefulSet', async () => {
+    requireTools();
+    const target = renderTargets.find((t) => t.name === 'base + components/keda + components/exactly-once');
+    const names = namesOf((await target?.render()) ?? '');
+    expect(names.filter((n) => n.endsWith('/inference') || n.endsWith('/inference-exactly-once')).sort()).toEqual([
+      'NetworkPolicy/inference', // selects both by app.kubernetes.io/component
+      'PodDisruptionBudget/inference-exactly-once',
+      'Service/inference-exactly-once',
+      'StatefulSet/inference-exactly-once',
+    ]);
+    expect(names).toContain('ScaledObject/feature');
   });
 });
 

@@ -12,6 +12,8 @@ import { envDefault, schemaOf, serviceNames } from '../support/service-schemas.j
 
 const k8s = join(repoRoot, 'deploy/k8s');
 const base = loadManifests(join(k8s, 'base'));
+/** The base's workloads and the exactly-once StatefulSet that replaces its inference Deployment. */
+const withExactlyOnce = [...base, ...loadManifests(join(k8s, 'components/exactly-once'))];
 const devOverlay = loadManifests(join(k8s, 'overlays/dev'));
 const labels = z.record(z.string(), z.string());
 const selector = z.looseObject({ matchLabels: labels.default({}) });
@@ -66,12 +68,12 @@ const policySchema = z.looseObject({
 
 const workloads = (docs: readonly ManifestDocument[]): Workload[] =>
   docs.filter((d) => ['Deployment', 'StatefulSet'].includes(d.object.kind)).map((d) => workloadSchema.parse(d.raw));
-const tidewater = workloads(base);
+const tidewater = workloads(withExactlyOnce);
 const selects = (sel: { matchLabels: Record<string, string> }, w: Workload) =>
   Object.entries(sel.matchLabels).every(([k, v]) => w.spec.template.metadata.labels[k] === v);
 const workload = (name: string): Workload => {
   const w = tidewater.find((x) => x.metadata.name === name);
-  if (!w) throw new Error(`deploy/k8s/base has no workload ${name}`);
+  if (!w) throw new Error(`deploy/k8s has no workload ${name}`);
   return w;
 };
 const sharedEnv = z
@@ -82,7 +84,7 @@ const policiesOf = (w: Workload) => policies.filter((p) => selects(p.spec.podSel
 /** Every workload of the base and the service whose config it runs (the exactly-once StatefulSet runs inference). */
 const services = tidewater.map((w) => [w.metadata.name, w, w.spec.template.spec.containers[0]?.name ?? ''] as const);
 
-describe('deploy/k8s/base workloads', () => {
+describe('deploy/k8s workloads', () => {
   it('are the five services plus the exactly-once inference variant', () => {
     expect(services.map(([name]) => name).sort()).toEqual([...serviceNames, 'inference-exactly-once'].sort());
   });
@@ -92,7 +94,7 @@ describe('deploy/k8s/base workloads', () => {
     const [container] = pod.containers.map((c) => containerSchema.parse(c));
 
     it('has a PodDisruptionBudget that lets a drain evict a pod but never more than one at once', () => {
-      const pdbs = ofKind(base, 'PodDisruptionBudget', pdbSchema).filter((p) => selects(p.spec.selector, w));
+      const pdbs = ofKind(withExactlyOnce, 'PodDisruptionBudget', pdbSchema).filter((p) => selects(p.spec.selector, w));
       expect(pdbs, name).toHaveLength(1);
       expect(pdbs[0]?.spec.maxUnavailable).toBe(1);
     });
@@ -236,7 +238,7 @@ describe('Secrets', () => {
   });
 
   it('every overlay and component path named in a kustomization exists', () => {
-    for (const dir of ['base', 'overlays/dev', 'overlays/prod', 'components/keda', 'components/hpa']) {
+    for (const dir of ['base', 'overlays/dev', 'overlays/prod', 'components/keda', 'components/hpa', 'components/exactly-once']) {
       const k = z
         .looseObject({ resources: z.array(z.string()).default([]), components: z.array(z.string()).default([]) })
         .parse(parse(readFileSync(join(k8s, dir, 'kustomization.yaml'), 'utf8')));

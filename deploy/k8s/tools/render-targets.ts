@@ -1,5 +1,5 @@
 // What CI validates: every way deploy/k8s is meant to be applied, rendered as kubectl would.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,16 +15,17 @@ export interface RenderTarget {
   render(): Promise<string>;
 }
 
-/** A kustomization made on the spot: the base with one component (components cannot be built alone). */
-async function buildWithComponent(component: string): Promise<string> {
+/** A kustomization made on the spot: the base with components (components cannot be built alone). */
+async function buildWithComponents(...components: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tidewater-k8s-'));
   try {
     // kustomize takes only relative paths to other kustomizations.
+    const paths = components.map((c) => JSON.stringify(relative(dir, join(k8sDir, 'components', c))));
     const kustomization = [
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
       `resources: [${JSON.stringify(relative(dir, join(k8sDir, 'base')))}]`,
-      `components: [${JSON.stringify(relative(dir, join(k8sDir, 'components', component)))}]`,
+      `components: [${paths.join(', ')}]`,
     ].join('\n');
     await writeFile(join(dir, 'kustomization.yaml'), `${kustomization}\n`);
     return await kustomizeBuild(dir);
@@ -37,12 +38,9 @@ export const renderTargets: readonly RenderTarget[] = [
   { name: 'overlays/dev', render: () => kustomizeBuild(join(k8sDir, 'overlays/dev')) },
   { name: 'overlays/prod', render: () => kustomizeBuild(join(k8sDir, 'overlays/prod')) },
   { name: 'base', render: () => kustomizeBuild(join(k8sDir, 'base')) },
-  { name: 'base + components/hpa', render: () => buildWithComponent('hpa') },
+  { name: 'base + components/hpa', render: () => buildWithComponents('hpa') },
+  { name: 'base + components/keda + components/exactly-once', render: () => buildWithComponents('keda', 'exactly-once') },
   { name: 'monitoring', render: () => kustomizeBuild(join(k8sDir, 'monitoring')) },
-  {
-    name: 'base/inference-exactly-once.yaml',
-    render: () => readFile(join(k8sDir, 'base/inference-exactly-once.yaml'), 'utf8'),
-  },
 ];
 
 /** kubeconform on one rendered stream (written to a temporary file). */
