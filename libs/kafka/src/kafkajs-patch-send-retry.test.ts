@@ -72,8 +72,9 @@ function fakeCluster(opts: { partitions?: number; leaders?: Record<number, numbe
             await Promise.resolve();
             throw new KafkaJSConnectionError('Connection error: read ECONNRESET');
           }
-          // Healthy brokers answer after the dead one failed (acks=-1 waits for the replicas).
-          await new Promise((resolve) => setTimeout(resolve, 5));
+          // Healthy brokers answer after the dead one failed (acks=-1 waits for the replicas): a failing
+          // request rejects within microtasks, and setImmediate runs only once they have all run.
+          await new Promise((resolve) => setImmediate(resolve));
           const omit = omitting.get(nodeId);
           omitting.delete(nodeId);
           return {

@@ -7,6 +7,13 @@ import { createApiKeyStore, hashApiKey, parseEnvKeys } from './api-keys.js';
 
 const logger = pino({ level: 'silent' });
 
+/** A logger that keeps the messages of its error lines, for waiting on what a reload reported. */
+function errorMessages(): { logger: typeof logger; messages: string[] } {
+  const messages: string[] = [];
+  const write = (line: string) => void messages.push((JSON.parse(line) as { msg: string }).msg);
+  return { logger: pino({ level: 'error' }, { write }), messages };
+}
+
 describe('API keys', () => {
   it('are stored as SHA-256 hex and checked by hash', () => {
     expect(hashApiKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
@@ -46,12 +53,14 @@ describe('API keys', () => {
     mkdirSync(mount);
     const file = join(mount, 'keys.json');
     writeFileSync(file, JSON.stringify({ keys: [{ id: 'a', sha256: hashApiKey('k1') }] }));
-    const store = createApiKeyStore({ envKeys: '', file, reloadMs: 100, logger });
+    const errors = errorMessages();
+    const store = createApiKeyStore({ envKeys: '', file, reloadMs: 100, logger: errors.logger });
     try {
       // The mount directory replaced by a plain file: stat answers ENOTDIR, which is not "missing".
       rmSync(mount, { recursive: true });
       writeFileSync(mount, 'not a directory');
-      await new Promise((r) => setTimeout(r, 350));
+      // Sentinel: a reload has run into it and said so.
+      await expect.poll(() => errors.messages, { timeout: 5000 }).toContain('cannot stat the API key file; keeping the previous keys');
       expect(store.check('k1')).toMatchObject({ ok: true, key: { id: 'a' } });
       rmSync(mount);
       mkdirSync(mount);

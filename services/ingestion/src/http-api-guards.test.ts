@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyStore, hashApiKey } from './api-keys.js';
-import { event, GOOD, LIMITED, logger, post, REVOKED, useHttpApiFixture } from './http-api-harness.js';
+import { event, GOOD, LIMITED, post, REVOKED, useHttpApiFixture } from './http-api-harness.js';
 
 // What guards POST /v1/events: API keys, rate limits, and backpressure when Kafka cannot take the events.
 describe('POST /v1/events guards', () => {
@@ -44,13 +45,16 @@ describe('POST /v1/events guards', () => {
     const rotated = `rotated-${randomUUID()}`;
     const file = join(dir(), `${randomUUID()}.json`);
     writeFileSync(file, JSON.stringify({ keys: [{ id: 'r', sha256: hashApiKey(rotated) }] }));
-    const store = createApiKeyStore({ envKeys: '', file, reloadMs: 100, logger });
+    const errors: string[] = [];
+    const watched = pino({ level: 'error' }, { write: (line: string) => void errors.push((JSON.parse(line) as { msg: string }).msg) });
+    const store = createApiKeyStore({ envKeys: '', file, reloadMs: 100, logger: watched });
     try {
       expect(store.check(rotated)).toMatchObject({ ok: true });
       writeFileSync(file, JSON.stringify({ keys: [{ id: 'r', sha256: hashApiKey(rotated), revoked: true }] }));
       await expect.poll(() => store.check(rotated), { timeout: 5000 }).toEqual({ ok: false, code: 'TW_INGEST_API_KEY_REVOKED' });
       writeFileSync(file, '{ not json');
-      await new Promise((r) => setTimeout(r, 400));
+      // Sentinel: the reload has read the broken file and refused it.
+      await expect.poll(() => errors, { timeout: 5000 }).toContain('cannot reload API keys; keeping the previous ones');
       expect(store.check(rotated)).toEqual({ ok: false, code: 'TW_INGEST_API_KEY_REVOKED' }); // a broken file keeps the last keys
     } finally {
       store.close();

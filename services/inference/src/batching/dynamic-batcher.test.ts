@@ -13,15 +13,33 @@ function rowsOf(values: number[]): Float32Array {
 }
 
 /** A scorer that returns each row's first column and records every run's size. */
-function recordingScorer(delayMs = 0): { scorer: Scorer; runs: number[] } {
+function recordingScorer(): { scorer: Scorer; runs: number[] } {
   const runs: number[] = [];
   return {
     runs,
     scorer: async (model, rows, n) => {
       runs.push(n);
-      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       const w = model.featureNames.length;
       return Float32Array.from({ length: n }, (_, i) => rows[i * w]!);
+    },
+  };
+}
+
+/** recordingScorer whose runs wait for `finish()`; `running` resolves when the first run starts. */
+function heldScorer(): { scorer: Scorer; runs: number[]; running: Promise<void>; finish: () => void } {
+  const { scorer: record, runs } = recordingScorer();
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  return {
+    runs,
+    running,
+    finish,
+    scorer: async (model, rows, n) => {
+      started();
+      await finished;
+      return record(model, rows, n);
     },
   };
 }
@@ -78,11 +96,12 @@ describe('dynamic batcher', () => {
   });
 
   it('queues rows behind a running batch and runs them together when it finishes', async () => {
-    const { scorer, runs } = recordingScorer(30);
+    const { scorer, runs, running, finish } = heldScorer();
     const batcher = createDynamicBatcher({ maxBatchSize: 100, maxDelayMs: 0, scorer });
     const first = batcher.score(model, rowsOf([1]), 1);
-    await new Promise((r) => setTimeout(r, 5));
+    await running;
     const rest = [2, 3, 4].map((v) => batcher.score(model, rowsOf([v]), 1));
+    finish();
     await Promise.all([first, ...rest]);
     expect(runs).toEqual([1, 3]);
   });

@@ -283,8 +283,14 @@ describe('OIP inference', () => {
       const res = await pending;
       expect(res.status).toBe(200);
       expect(res.body.model_version).toBe('1');
-      await new Promise((r) => setTimeout(r, 20));
-      await expect(scored.score(Float32Array.from(rowsOf.flat()), 2)).rejects.toMatchObject({ code: 'TW_MODEL_CLOSED' });
+      // The session closes once the request's lease is released, just after the response.
+      const model = scored;
+      const scoreOutcome = () =>
+        model.score(Float32Array.from(rowsOf.flat()), 2).then(
+          () => 'scored',
+          (err: unknown) => (err as { code?: string }).code,
+        );
+      await expect.poll(scoreOutcome, { timeout: 5000 }).toBe('TW_MODEL_CLOSED');
       expect((await infer('/v2/models/fraud-demo/versions/1/infer', tensorRequest())).status).toBe(404);
     } finally {
       scoreImpl = (model, rows, n) => model.score(rows, n);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '@tidewater/logging';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@tidewater/test-support';
 import { buildTestOnnx, logitOf, writeTestModel } from '../../test/onnx-test-models.js';
 import type { LoadedModel } from '../model/index.js';
 import type { ModelLease } from '../model-routing.js';
@@ -199,7 +200,9 @@ describe('ModelRepository open and close', () => {
     expect(await scoreOne(lease.serving)).toBeCloseTo(0.1, 6);
     let closed = false;
     void closing.then(() => (closed = true));
-    await new Promise((r) => setTimeout(r, 20));
+    // Sentinel: close has retired every version (what it does before waiting for leases), so all
+    // that can still hold it is the lease.
+    await waitFor(() => repo.versions('fraud').length === 0, { timeoutMs: 5000, what: 'close to retire fraud/1' });
     expect(closed).toBe(false);
     lease.release();
     lease.release();
@@ -215,7 +218,8 @@ describe('ModelRepository open and close', () => {
     await repo.unloadVersion('fraud', '1');
     let closed = false;
     const closing = repo.close().then(() => (closed = true));
-    await new Promise((r) => setTimeout(r, 30));
+    // Sentinel: the unleased v2 is closed, so close is past everything but the lease on v1.
+    await waitFor(() => closedModels.includes('fraud/2'), { timeoutMs: 5000, what: 'close to close fraud/2' });
     expect([closed, closedModels]).toEqual([false, ['fraud/2']]);
     expect(await scoreOne(old.serving)).toBeCloseTo(0.1, 6);
     old.release();
@@ -282,9 +286,8 @@ describe('ModelRepository hot swap', () => {
     expect(await scoreOne(v1Lease.serving)).toBeCloseTo(0.1, 6);
     expect(closedModels).not.toContain('fraud/1');
     v1Lease.release();
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => closedModels.includes('fraud/1'), { timeoutMs: 5000, what: 'fraud/1 to close on its last release' });
     await expect(scoreOne(v1Lease.serving)).rejects.toMatchObject({ code: 'TW_MODEL_CLOSED' });
-    expect(closedModels).toContain('fraud/1');
     expect(repo.versions('fraud')).toEqual(['2']);
   });
 
@@ -307,11 +310,7 @@ describe('ModelRepository hot swap', () => {
 
 describe('ModelRepository watcher', () => {
   const until = async (check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> => {
-    const deadline = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(check, { timeoutMs: ms, what: 'the watcher to apply the change' });
   };
 
   it('loads a new version directory, applies, rejects and removes policy.json, and unloads a removed version', async () => {
@@ -347,7 +346,10 @@ describe('ModelRepository watcher', () => {
     const manifest = await readFile(join(dir, 'manifest.json'), 'utf8');
     await rm(join(dir, 'manifest.json'));
     await until(() => repo.status('fraud')?.versions.some((v) => v.state === 'failed') === true);
-    await new Promise((r) => setTimeout(r, 200));
+    // Sentinel: another model's version, written now, loads only once two more scans have agreed on
+    // it, so at least two scans have passed the incomplete directory by then.
+    await writeTestModel(root, 'sentinel', '1', versionModel(1));
+    await until(() => repo.versions('sentinel').length === 1);
     const failures = await registry.getSingleMetricAsString('tw_inference_model_load_failures_total');
     expect(failures).toContain('tw_inference_model_load_failures_total{model="fraud",code="TW_MODEL_LOAD_FAILED"} 1');
     expect(await servingScore()).toEqual({ version: '1', score: expect.closeTo(0.1, 6) });

@@ -2,24 +2,32 @@ import { describe, expect, it, vi } from 'vitest';
 import type { RecordAck, TidewaterProducer, TopicPartitionOffset, TransactionalProducer } from '@tidewater/kafka';
 import { createProducerOutbox, createTransactionalOutbox, type NextOffset } from './outbox.js';
 
-/** Records what one producer request carried; acknowledges after `delayMs`. */
-function recordingProducer(delayMs: number) {
+/**
+ * Records what each producer request carried and holds requests in flight until the test calls
+ * `acknowledge()`; `inFlight` resolves when the first request has been sent.
+ */
+function recordingProducer() {
   const requests: { topic: string; values: string[] }[][] = [];
+  let acknowledge!: () => void;
+  const acknowledged = new Promise<void>((resolve) => (acknowledge = resolve));
+  let sent!: () => void;
+  const inFlight = new Promise<void>((resolve) => (sent = resolve));
   const producer: Pick<TidewaterProducer, 'sendMany'> = {
     async sendMany(batches) {
       requests.push(batches.map((b) => ({ topic: b.topic, values: b.records.map((r) => String(r.value)) })));
-      await new Promise((r) => setTimeout(r, delayMs));
+      sent();
+      await acknowledged;
       return [] as RecordAck[];
     },
   };
-  return { producer: producer as TidewaterProducer, requests };
+  return { producer: producer as TidewaterProducer, requests, inFlight, acknowledge };
 }
 
 const rec = (v: string) => ({ key: null, value: Buffer.from(v) });
 
 describe('producer outbox', () => {
   it('coalesces deliveries made meanwhile into one request per flight, keeping each caller order', async () => {
-    const { producer, requests } = recordingProducer(20);
+    const { producer, requests, inFlight, acknowledge } = recordingProducer();
     const outbox = createProducerOutbox(producer);
     const first = [
       outbox.deliver([{ topic: 'p', records: [rec('a1'), rec('a2')] }], []),
@@ -31,9 +39,10 @@ describe('producer outbox', () => {
         [],
       ),
     ];
-    await new Promise((r) => setTimeout(r, 5));
+    await inFlight;
     // Queued while the first request is in flight: they go together in the next one.
     const second = [outbox.deliver([{ topic: 'p', records: [rec('c1')] }], []), outbox.deliver([{ topic: 'p', records: [rec('d1')] }], [])];
+    acknowledge();
     await Promise.all([...first, ...second]);
     expect(requests).toEqual([
       [
