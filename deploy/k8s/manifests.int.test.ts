@@ -15,14 +15,16 @@ function kindsOf(yaml: string): string[] {
   });
 }
 
-/** kind/name of every document of a YAML stream. */
+/** `kind/name` of a parsed document. */
+function nameOf(doc: unknown): string[] {
+  if (!doc || typeof doc !== 'object' || !('kind' in doc) || !('metadata' in doc)) return [];
+  const { metadata } = doc as { metadata: { name?: unknown } };
+  return [`${String(doc.kind)}/${String(metadata.name)}`];
+}
+
+/** `kind/name` of every document of a YAML stream. */
 function namesOf(yaml: string): string[] {
-  return parseAllDocuments(yaml).flatMap((doc) => {
-    const value: unknown = doc.toJS();
-    if (!value || typeof value !== 'object' || !('kind' in value) || !('metadata' in value)) return [];
-    const { metadata } = value as { metadata: { name?: unknown } };
-    return [`${String(value.kind)}/${String(metadata.name)}`];
-  });
+  return parseAllDocuments(yaml).flatMap((doc) => nameOf(doc.toJS()));
 }
 
 /** Called first in every test, so that missing tools fail each one (a failing hook would report them skipped). */
@@ -42,6 +44,46 @@ describe.each(renderTargets.map((t) => [t.name, t] as const))('%s', (_name, targ
     const skipped = kinds.filter((k) => (unvalidatedKinds as readonly string[]).includes(k)).length;
     expect(summary).toEqual({ resources: kinds.length, valid: kinds.length - skipped, invalid: 0, errors: 0, skipped });
     expect(summary?.valid).toBeGreaterThan(0);
+  });
+});
+
+describe('the overlays as applied', () => {
+  const docsOf = (yaml: string): unknown[] => parseAllDocuments(yaml).map((d): unknown => d.toJS());
+  const render = async (name: string) => docsOf((await renderTargets.find((t) => t.name === name)?.render()) ?? '');
+  /** Secret names under `secretName` (volumes) and `secretKeyRef.name` (env), anywhere in a value. */
+  const secretRefs = (value: unknown): string[] => {
+    if (Array.isArray(value)) return value.flatMap(secretRefs);
+    if (!value || typeof value !== 'object') return [];
+    const o = value as Record<string, unknown>;
+    const own = [o['secretName'], (o['secretKeyRef'] as { name?: unknown } | undefined)?.name].filter((v) => typeof v === 'string');
+    return [...own, ...Object.values(o).flatMap(secretRefs)];
+  };
+  /** Secrets a stream's pods mount or read, and Secrets it creates. */
+  const secrets = (docs: unknown[]) => {
+    const created = docs.flatMap(nameOf).filter((n) => n.startsWith('Secret/'));
+    return { referenced: [...new Set(secretRefs(docs))].sort(), created: created.map((n) => n.slice('Secret/'.length)).sort() };
+  };
+
+  it('dev creates every Secret its pods need, so nothing waits in ContainerCreating', async () => {
+    requireTools();
+    const { referenced, created } = secrets(await render('overlays/dev'));
+    expect(referenced.length).toBeGreaterThan(0);
+    expect(created).toEqual(referenced);
+  });
+
+  it('prod creates no Secret and leaves the replicas of inference and feature to KEDA', async () => {
+    requireTools();
+    const docs = await render('overlays/prod');
+    expect(secrets(docs).created).toEqual([]);
+    const names = docs.flatMap(nameOf);
+    expect(names).toEqual(expect.arrayContaining(['ScaledObject/inference', 'ScaledObject/feature']));
+    const replicas = Object.fromEntries(
+      docs.flatMap((d) => {
+        const o = d as { kind?: string; metadata?: { name?: string }; spec?: { replicas?: number } };
+        return o.kind === 'Deployment' ? [[o.metadata?.name ?? '', o.spec?.replicas ?? 'autoscaled']] : [];
+      }),
+    );
+    expect(replicas).toEqual({ ingestion: 2, feature: 'autoscaled', inference: 'autoscaled', 'drift-monitor': 1, alerting: 1 });
   });
 });
 

@@ -212,14 +212,15 @@ describe('autoscaling', () => {
 });
 
 describe('Secrets', () => {
-  const referenced = [
-    ...new Set(
-      base.flatMap((d) => {
-        const text = JSON.stringify(d.raw);
-        return [...text.matchAll(/"(?:secretName|secretKeyRef":\{"name)":"([^"]+)"/g)].map((m) => m[1] ?? '');
-      }),
-    ),
-  ].sort();
+  /** Secret names under `secretName` (volumes) and `secretKeyRef.name` (env), anywhere in a value. */
+  const secretRefs = (value: unknown): string[] => {
+    if (Array.isArray(value)) return value.flatMap(secretRefs);
+    if (!value || typeof value !== 'object') return [];
+    const o = value as Record<string, unknown>;
+    const own = [o['secretName'], (o['secretKeyRef'] as { name?: unknown } | undefined)?.name].filter((v) => typeof v === 'string');
+    return [...own, ...Object.values(o).flatMap(secretRefs)];
+  };
+  const referenced = [...new Set(secretRefs(withExactlyOnce.map((d) => d.raw)))].sort();
   const readme = readFileSync(join(k8s, 'README.md'), 'utf8');
 
   it('are the ones the README and the dev overlay know about', () => {
