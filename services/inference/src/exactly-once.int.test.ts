@@ -2,14 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { describe, expect, it } from 'vitest';
 import { avroTopicWriter } from '@tidewater/service-runtime';
-import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
+import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName, waitFor } from '@tidewater/test-support';
 import {
   committedOffsets,
   consoleConsumer,
   lastStableOffsets,
   killMidFlight,
   tapPredictions,
-  waitFor,
   type MidFlight,
   type TappedPrediction,
 } from '../test/worker-kills.js';
@@ -129,13 +128,11 @@ async function runWithKills(exactlyOnce: boolean): Promise<Outcome> {
     // Done when the group has committed every input offset: nothing is left to redo.
     const inputEnds = await lastStableOffsets(admin, topics.features);
     await waitFor(
-      'every input offset committed',
-      180_000,
       async () => {
         const committed = await committedOffsets(admin, group, topics.features);
         return [...inputEnds].every(([p, end]) => (committed.get(p) ?? 0n) >= end);
       },
-      500,
+      { timeoutMs: 180_000, intervalMs: 500, what: 'every input offset committed' },
     );
     const ends = await observer.settled(admin, 60_000);
     const reader = await tapPredictions(kafka, registry, topics.predictions, 'read_committed');

@@ -8,23 +8,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { apacheKafkaClasspath, apacheKafkaLog4j } from '@tidewater/dev-kafka';
 import type { Prediction } from '@tidewater/schemas';
 import { avroReader } from '@tidewater/service-runtime';
-import { type RunningService, uniqueName } from '@tidewater/test-support';
-
-/** Polls `check` until it returns something other than undefined or false; throws `what` past the deadline. */
-export async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+import { type RunningService, uniqueName, waitFor } from '@tidewater/test-support';
 
 /** One record of the predictions topic as a tap read it. */
 export interface TappedPrediction {
@@ -65,15 +49,20 @@ export async function tapPredictions(
     records,
     onRecord: undefined,
     caughtUp: (ends, timeoutMs) =>
-      waitFor(`the ${isolation} tap to reach the end of ${topic}`, timeoutMs, () =>
-        [...ends].every(([partition, end]) => end === 0n || (next.get(partition) ?? 0n) >= end),
-      ).then(() => undefined),
+      waitFor(() => [...ends].every(([partition, end]) => end === 0n || (next.get(partition) ?? 0n) >= end), {
+        timeoutMs,
+        intervalMs: 100,
+        what: `the ${isolation} tap to reach the end of ${topic}`,
+      }).then(() => undefined),
     settled: (admin, timeoutMs) =>
-      waitFor(`no undecided transaction on ${topic}`, timeoutMs, async () => {
-        const stable = await lastStableOffsets(admin, topic);
-        const done = [...stable].every(([p, lso]) => lso === (highWatermark.get(p) ?? 0n) && (next.get(p) ?? 0n) >= lso);
-        return done && stable;
-      }),
+      waitFor(
+        async () => {
+          const stable = await lastStableOffsets(admin, topic);
+          const done = [...stable].every(([p, lso]) => lso === (highWatermark.get(p) ?? 0n) && (next.get(p) ?? 0n) >= lso);
+          return done && stable;
+        },
+        { timeoutMs, intervalMs: 100, what: `no undecided transaction on ${topic}` },
+      ),
     stop: () => consumer.disconnect(),
   };
   const next = new Map<number, bigint>();

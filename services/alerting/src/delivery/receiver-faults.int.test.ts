@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TidewaterError } from '@tidewater/errors';
-import { stackEndpoints } from '@tidewater/test-support';
+import { stackEndpoints, waitFor } from '@tidewater/test-support';
 import { answers, startFakeWebhook, type FakeWebhook, type ReceivedRequest } from '../../test/fake-webhook.js';
 import type { Notification } from '../notification.js';
 import { createDeliveryQueue, type DeliveryQueue, type DeliveryQueueOptions } from './delivery-queue.js';
@@ -149,8 +149,9 @@ describe('delivery against a misbehaving receiver (issue 21)', () => {
     let acceptedAt = 0;
     try {
       await q.queue.enqueue(note('Refused1', 'team'));
-      // The outage itself is the scenario's input: the receiver is back after 3 s.
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      // The outage lasts until the queue has been refused twice and is backing off.
+      const failures = () => q.lines.filter((l) => l['msg'] === 'delivery failed; will retry').length;
+      await waitFor(() => failures() >= 2, { timeoutMs: 15_000, what: () => `two refused attempts (got ${failures()})` });
     } finally {
       await webhook.accept();
       acceptedAt = Date.now();
