@@ -3,7 +3,7 @@ import { repoRoot } from '@tidewater/schemas';
 import { freePort, httpOk, isAlive, spawnTypeScript, waitUntil } from './detached-process.js';
 import { stackEnv, stackFiles, type ServiceState, type StackState } from './stack-layout.js';
 
-// As in deploy/k8s/feature.yaml: a larger young generation, since the feature service allocates per event.
+// As in deploy/k8s/base/feature.yaml: a larger young generation, since the feature service allocates per event.
 const featureNodeOptions = '--max-semi-space-size=32';
 
 /** The five services in pipeline order; `down` stops them in reverse. */
