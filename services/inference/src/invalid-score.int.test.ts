@@ -1,12 +1,19 @@
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import type { IHeaders } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeadLetterWriter, createKafkaClient, createProducer, headerText, type TidewaterProducer } from '@tidewater/kafka';
+import {
+  createDeadLetterWriter,
+  createKafkaClient,
+  createProducer,
+  headerText,
+  type KafkaClient,
+  type KafkaHeaders,
+  type TidewaterProducer,
+} from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import { repoRoot, type Prediction } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
+import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { createApp, type InferenceApp } from './app.js';
 import { inferenceConfigSchema } from './config.js';
 import { loadOnnxModel, type LoadedModel } from './model/index.js';
@@ -18,6 +25,7 @@ import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
 const logger = pino({ level: 'silent' });
 
 describe('inference with a model that answers NaN', () => {
+  let kafka: KafkaClient;
   let producer: TidewaterProducer;
   let registry: SchemaRegistryClient;
   let model: LoadedModel;
@@ -25,7 +33,8 @@ describe('inference with a model that answers NaN', () => {
 
   beforeAll(async () => {
     const { brokers, registryUrl } = stackEndpoints();
-    producer = createProducer({ kafka: createKafkaClient({ brokers, clientId: 'inference-nan', logger }), logger });
+    kafka = createKafkaClient({ brokers, clientId: 'inference-nan', logger });
+    producer = createProducer({ kafka, logger });
     await producer.start();
     registry = new SchemaRegistryClient({ baseURLs: [registryUrl] });
     model = await loadOnnxModel(`${repoRoot}models/fraud-demo/1`);
@@ -90,8 +99,8 @@ describe('inference with a model that answers NaN', () => {
     });
     await app.start();
 
-    const seen = { predictions: [] as Buffer[], letters: [] as { value: Buffer; headers: IHeaders }[] };
-    const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
+    const seen = { predictions: [] as Buffer[], letters: [] as { value: Buffer; headers: KafkaHeaders }[] };
+    const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topics: [topics.predictions, topics.dlq], fromBeginning: true });
     await consumer.run({

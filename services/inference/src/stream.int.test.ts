@@ -1,12 +1,18 @@
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeadLetterWriter, createKafkaClient, createProducer, type TidewaterProducer } from '@tidewater/kafka';
+import {
+  connectTransactionalProducer,
+  createDeadLetterWriter,
+  createKafkaClient,
+  createProducer,
+  type KafkaClient,
+  type TidewaterProducer,
+} from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import { repoRoot, type Prediction } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
+import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { createApp, type InferenceApp, type InferenceDeps } from './app.js';
 import { inferenceConfigSchema } from './config.js';
 import { loadOnnxModel, type LoadedModel } from './model/index.js';
@@ -14,7 +20,6 @@ import type { ModelRouter } from './model-routing.js';
 import { createScoringPool } from './scoring-pool/scoring-pool.js';
 import { createSingleModelRouter } from './stream/single-model-router.js';
 import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
-import { connectTransactionalProducer } from './stream/transactional-producer.js';
 
 const logger = pino({ level: 'silent' });
 const modelDir = `${repoRoot}models/fraud-demo/1`;
@@ -40,7 +45,7 @@ async function freshTopics(): Promise<Topics> {
 
 /** Reads every record of a topic until `expected` arrived or the deadline passed. */
 async function readAll(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   expected: number,
   opts: { timeoutMs?: number; settleMs?: number } = {},
@@ -48,7 +53,7 @@ async function readAll(
   const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
   const seen: { value: Buffer; partition: number; headers: Record<string, unknown> }[] = [];
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message, partition }) => {
       seen.push({ value: message.value!, partition, headers: message.headers ?? {} });
@@ -63,7 +68,7 @@ async function readAll(
 }
 
 describe('inference stream path', () => {
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   let producer: TidewaterProducer;
   let registry: SchemaRegistryClient;
   let model: LoadedModel;
@@ -135,7 +140,7 @@ describe('inference stream path', () => {
     const vectors = await produceVectors(topics.features, 3000, 'order');
     const { app, metrics, config } = await startApp(topics, { env: { MAX_BATCH_SIZE: '128', MAX_BATCH_DELAY_MS: '5' } });
     const reader = avroReader(registry, 'prediction');
-    const records = await readAll(testKafka(), topics.predictions, vectors.length);
+    const records = await readAll(kafka, topics.predictions, vectors.length);
     await reader.prepare(records.map((r) => r.value));
     const predictions = records.map((r) => ({ ...r, p: reader.decode(r.value) as Prediction }));
 
@@ -175,7 +180,7 @@ describe('inference stream path', () => {
 
     // Offsets are committed: the group is at the end of every partition.
     await app.close();
-    const admin = testKafka().admin();
+    const admin = kafka.admin();
     await admin.connect();
     const committed = await admin.fetchOffsets({ groupId: config.CONSUMER_GROUP, topics: [topics.features] });
     const ends = await admin.fetchTopicOffsets(topics.features);
@@ -188,7 +193,7 @@ describe('inference stream path', () => {
     const topics = await freshTopics();
     const vectors = await produceVectors(topics.features, 4000, 'bp');
     const { metrics } = await startApp(topics, { env: { MAX_IN_FLIGHT: '100' } });
-    const records = await readAll(testKafka(), topics.predictions, vectors.length);
+    const records = await readAll(kafka, topics.predictions, vectors.length);
     const reader = avroReader(registry, 'prediction');
     await reader.prepare(records.map((r) => r.value));
     const ids = new Set(records.map((r) => (reader.decode(r.value) as Prediction).event_id));
@@ -210,8 +215,8 @@ describe('inference stream path', () => {
       const vectors = await produceVectors(topics.features, 600, 'shadow');
       await startApp(topics, { router });
       const [served, shadowed] = await Promise.all([
-        readAll(testKafka(), topics.predictions, vectors.length),
-        readAll(testKafka(), topics.shadow, vectors.length),
+        readAll(kafka, topics.predictions, vectors.length),
+        readAll(kafka, topics.shadow, vectors.length),
       ]);
       expect(served.length).toBe(vectors.length);
       expect(shadowed.length).toBe(vectors.length);
@@ -227,7 +232,7 @@ describe('inference stream path', () => {
     try {
       const vectors = await produceVectors(topics.features, 2000, 'pool');
       await startApp(topics, { scorer: pool.score, maxConcurrentRuns: pool.size });
-      const records = await readAll(testKafka(), topics.predictions, vectors.length);
+      const records = await readAll(kafka, topics.predictions, vectors.length);
       const reader = avroReader(registry, 'prediction');
       await reader.prepare(records.map((r) => r.value));
       const predictions = records.map((r) => reader.decode(r.value) as Prediction);
@@ -249,10 +254,7 @@ describe('inference stream path', () => {
     const vectors = await produceVectors(topics.features, 100, 'poison');
     await producer.send(topics.features, [{ key: 'card-1', value: Buffer.from('not avro') }]);
     await startApp(topics);
-    const [served, letters] = await Promise.all([
-      readAll(testKafka(), topics.predictions, vectors.length),
-      readAll(testKafka(), topics.dlq, 1),
-    ]);
+    const [served, letters] = await Promise.all([readAll(kafka, topics.predictions, vectors.length), readAll(kafka, topics.dlq, 1)]);
     expect(served.length).toBe(vectors.length);
     expect(letters.length).toBe(1);
     expect(String(letters[0]!.headers['tw.error.code'])).toMatch(/^TW_SERDE_/);
@@ -260,11 +262,11 @@ describe('inference stream path', () => {
 
   it('exactly-once mode: predictions and offsets go out in transactions', async () => {
     const topics = await freshTopics();
-    const txProducer = await connectTransactionalProducer(kafka, uniqueName('tx'));
+    const txProducer = await connectTransactionalProducer({ kafka, transactionalId: uniqueName('tx') });
     try {
       const vectors = await produceVectors(topics.features, 1500, 'eos');
       const { metrics } = await startApp(topics, { transactionalProducer: txProducer, env: { EXACTLY_ONCE: 'true' } });
-      const records = await readAll(testKafka(), topics.predictions, vectors.length);
+      const records = await readAll(kafka, topics.predictions, vectors.length);
       const reader = avroReader(registry, 'prediction');
       await reader.prepare(records.map((r) => r.value));
       expect(new Set(records.map((r) => (reader.decode(r.value) as Prediction).event_id)).size).toBe(vectors.length);
@@ -272,7 +274,7 @@ describe('inference stream path', () => {
       expect(await metrics.metrics()).not.toMatch(/TW_INFER_TRANSACTION_FAILED/);
     } finally {
       for (const a of apps.splice(0)) await a.close();
-      await txProducer.disconnect();
+      await txProducer.close();
     }
   });
 });
