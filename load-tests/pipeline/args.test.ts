@@ -21,6 +21,8 @@ describe('parseLoadArgs', () => {
         '5',
         '--inference-workers',
         '3',
+        '--warmup-seconds',
+        '0',
         '--record',
       ]),
     ).toMatchObject({
@@ -30,6 +32,7 @@ describe('parseLoadArgs', () => {
       httpShare: 0,
       drainSeconds: 5,
       inferenceWorkers: 3,
+      warmupSeconds: 0,
     });
   });
 

@@ -14,12 +14,13 @@ export const DEFAULT_ARGS: LoadArgs = {
   httpShare: 0.1,
   drainSeconds: 30,
   sampleMs: 1000,
+  warmupSeconds: 10,
   inferenceWorkers: 1,
   quick: false,
 };
 
 /** `--quick`: two small steps and no ramp, about half a minute on a running stack (tests, smoke runs). */
-const QUICK: Partial<LoadArgs> = { steps: [200, 400], stepSeconds: 5, ramp: false, drainSeconds: 15, sampleMs: 500 };
+const QUICK: Partial<LoadArgs> = { steps: [200, 400], stepSeconds: 5, ramp: false, drainSeconds: 15, sampleMs: 500, warmupSeconds: 2 };
 
 function positive(name: string, text: string | undefined): number {
   const n = Number(text);
@@ -29,7 +30,7 @@ function positive(name: string, text: string | undefined): number {
 
 /**
  * `npm run load -- [--quick] [--steps 1000,2000,5000] [--step-seconds 20] [--ramp|--no-ramp]
- * [--ramp-max-steps 4] [--http-share 0.1] [--drain-seconds 30] [--inference-workers 1] [--record]`.
+ * [--ramp-max-steps 4] [--http-share 0.1] [--drain-seconds 30] [--warmup-seconds 10] [--inference-workers 1] [--record]`.
  * Explicit flags win over `--quick`; unknown flags are an error, so a typo does not run the defaults.
  */
 export function parseLoadArgs(argv: readonly string[]): LoadArgs {
@@ -68,6 +69,12 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
       case '--drain-seconds':
         args.drainSeconds = positive(flag, value());
         break;
+      case '--warmup-seconds': {
+        const seconds = Number(value());
+        if (!(seconds >= 0)) throw new RangeError('--warmup-seconds needs a number of seconds, 0 for none');
+        args.warmupSeconds = seconds;
+        break;
+      }
       case '--inference-workers':
         args.inferenceWorkers = Math.floor(positive(flag, value()));
         break;

@@ -18,6 +18,8 @@ export interface LoadOptions {
   /** How long after a step's last send its events may take to reach `predictions` or `events.dlq`. */
   readonly drainSeconds: number;
   readonly sampleMs: number;
+  /** A first stretch at the lowest step's rate, left out of the figures (0: none). */
+  readonly warmupSeconds: number;
 }
 
 /** Where the running stack is and which processes to meter. */
@@ -28,6 +30,12 @@ export interface LoadTarget {
   readonly apiKey: string;
   readonly processes: Readonly<Record<string, readonly number[]>>;
 }
+
+/** Backlog (records, all groups) under which the next step may start, and the longest wait for it. */
+const SETTLED_LAG = 500;
+const SETTLE_MS = 60_000;
+const totalLag = (s: { groups: Readonly<Record<string, number>> } | undefined) =>
+  s ? Object.values(s.groups).reduce((a, b) => a + b, 0) : 0;
 
 const STAGES = ['sender', 'ingest', 'feature', 'inference', 'deliver'] as const;
 type Stage = (typeof STAGES)[number];
@@ -41,7 +49,7 @@ const summary = (values: readonly number[]) => {
 export type StepResult = ReturnType<typeof stepResult>;
 
 interface StepRun {
-  readonly kind: 'step' | 'ramp';
+  readonly kind: 'warmup' | 'step' | 'ramp';
   readonly rate: number;
   readonly seconds: number;
   readonly startMs: number;
@@ -119,23 +127,29 @@ export async function runLoad(target: LoadTarget, opts: LoadOptions, progress: (
   const sampler = startSampler({ brokers: target.brokers, processes: target.processes, intervalMs: opts.sampleMs });
   const producer = createProducer({ kafka: createKafkaClient({ brokers: target.brokers, clientId: 'tidewater-load' }) });
   const source = rawEventSource({ runId });
-  const results: StepResult[] = [];
+  const results: (StepResult & { start_lag: number; scored_after_drain: number })[] = [];
+  const stepIds: { prefix: string; count: number }[] = [];
   const points: Timed[] = [];
   const sentTimes: number[] = [];
   const markers: ReportSeries['steps'] = [];
   await Promise.all([reader.start(), sampler.start(), producer.start()]);
   const t0 = Date.now();
   let eventNo = 0;
+  let stepNo = 0;
   try {
-    const runStep = async (kind: 'step' | 'ramp', rate: number) => {
-      const k = results.length;
+    const runStep = async (kind: 'warmup' | 'step' | 'ramp', rate: number, seconds = opts.stepSeconds) => {
+      const k = stepNo++;
       const prefix = `load-${runId}-${k}-`;
+      // A step starts once the previous one's backlog is worked off (or SETTLE_MS passed), so it measures its own rate.
+      const settleFrom = Date.now();
+      while (Date.now() - settleFrom < SETTLE_MS && totalLag(sampler.lag.at(-1)) > SETTLED_LAG) await sleep(500);
+      const startLag = totalLag(sampler.lag.at(-1));
       const startMs = Date.now() + 200;
-      const schedule = arrivalSchedule({ rate, seconds: opts.stepSeconds, startMs, httpShare: opts.httpShare });
+      const schedule = arrivalSchedule({ rate, seconds, startMs, httpShare: opts.httpShare });
       const base = eventNo;
       eventNo += schedule.length;
       markers.push({ t: (startMs - t0) / 1000, label: `${kind} ${rate}/s` });
-      progress(`${kind} ${k + 1}: ${rate} events/s for ${opts.stepSeconds} s (${schedule.length} events)`);
+      progress(`${kind} ${k + 1}: ${rate} events/s for ${seconds} s (${schedule.length} events)`);
       const log = await sendSchedule(schedule, {
         producer,
         topic: 'events.raw',
@@ -144,7 +158,7 @@ export async function runLoad(target: LoadTarget, opts: LoadOptions, progress: (
         event: (seq, at) => source.event(base + seq, `${prefix}${seq}`, at),
       });
       for (const t of log.sentAt) sentTimes.push(t);
-      const endMs = startMs + opts.stepSeconds * 1000;
+      const endMs = startMs + seconds * 1000;
       const accounted = () => {
         let n = 0;
         for (let seq = 0; seq < schedule.length; seq++)
@@ -157,7 +171,7 @@ export async function runLoad(target: LoadTarget, opts: LoadOptions, progress: (
         {
           kind,
           rate,
-          seconds: opts.stepSeconds,
+          seconds: seconds,
           startMs,
           endMs,
           prefix,
@@ -170,12 +184,16 @@ export async function runLoad(target: LoadTarget, opts: LoadOptions, progress: (
         sampler,
         points,
       );
-      results.push(r);
+      if (kind === 'warmup') return;
+      results.push({ ...r, start_lag: startLag, scored_after_drain: 0 });
+      stepIds.push({ prefix, count: schedule.length });
       progress(
         `  scored ${r.scored}, dlq ${r.dlq}, lost ${r.lost}; e2e p50 ${r.e2e_p50_ms} ms, p99 ${r.e2e_p99_ms} ms, max ${r.e2e_max_ms} ms; ` +
           `out ${r.out_events_per_s}/s; lag growth ${r.lag_growth_per_s}/s, end lag ${r.end_lag}; ${r.sustained ? 'sustained' : 'NOT sustained'}`,
       );
     };
+    // JIT and first fetches of every service and of Kafka, at the lowest rate, not counted.
+    if (opts.warmupSeconds > 0) await runStep('warmup', Math.min(...opts.steps), opts.warmupSeconds);
     for (const rate of opts.steps) await runStep('step', rate);
     for (let n = 0; opts.ramp && n < opts.rampMaxSteps; n++) {
       const { lo, hi } = rampBracket(results);
@@ -183,6 +201,12 @@ export async function runLoad(target: LoadTarget, opts: LoadOptions, progress: (
       if (next === undefined || results.some((r) => r.rate === next)) break;
       await runStep('ramp', next);
     }
+    // Events counted lost that arrived after their step's drain deadline, by the end of the run.
+    stepIds.forEach(({ prefix, count }, i) => {
+      let late = 0;
+      for (let seq = 0; seq < count; seq++) if (reader.outputs.scored.has(`${prefix}${seq}`)) late++;
+      results[i] = { ...results[i]!, scored_after_drain: late - results[i]!.scored };
+    });
   } finally {
     await producer.close();
     await sampler.stop();
