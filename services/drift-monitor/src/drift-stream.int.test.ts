@@ -2,15 +2,22 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { Redis } from 'ioredis';
-import type { Consumer, Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeadLetterWriter, createKafkaClient, createProducer, deadLetterHeaders, type TidewaterProducer } from '@tidewater/kafka';
+import {
+  createDeadLetterWriter,
+  createKafkaClient,
+  createProducer,
+  deadLetterHeaders,
+  type KafkaClient,
+  type KafkaConsumer,
+  type TidewaterProducer,
+} from '@tidewater/kafka';
 import { readModelManifest } from '@tidewater/model-manifest';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import { repoRoot, type Alert, type DriftReport } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
 import { referenceTraffic, type TrafficEvent, type TrafficShift } from '../test/reference-traffic.js';
 import { createApp } from './app.js';
 import { driftConfigSchema } from './config.js';
@@ -34,8 +41,8 @@ interface Topics {
  * stretches); the statistics then depend only on the seeded traffic.
  */
 describe('drift monitor over Kafka and Redis', () => {
+  let kafka: KafkaClient;
   let producer: TidewaterProducer;
-  let rawProducer: Producer;
   let registry: SchemaRegistryClient;
   let redis: Redis;
   const prefix = `${uniqueName('drift-int')}:`;
@@ -43,11 +50,9 @@ describe('drift monitor over Kafka and Redis', () => {
 
   beforeAll(async () => {
     const { brokers, registryUrl, redisUrl } = stackEndpoints();
-    const kafka = createKafkaClient({ brokers, clientId: 'drift-int', logger });
+    kafka = createKafkaClient({ brokers, clientId: 'drift-int', logger });
     producer = createProducer({ kafka, logger });
     await producer.start();
-    rawProducer = testKafka().producer();
-    await rawProducer.connect();
     registry = new SchemaRegistryClient({ baseURLs: [registryUrl] });
     redis = new Redis(redisUrl);
   });
@@ -57,7 +62,6 @@ describe('drift monitor over Kafka and Redis', () => {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
-    await rawProducer.disconnect();
     await producer.close();
   });
 
@@ -118,7 +122,7 @@ describe('drift monitor over Kafka and Redis', () => {
     const out = { reports: [] as DriftReport[], alerts: [] as Alert[] };
     const reports = avroReader(registry, 'driftReport');
     const alerts = avroReader(registry, 'alert');
-    const consumer: Consumer = testKafka().consumer({ groupId: uniqueName('watch'), maxWaitTimeInMs: 100 });
+    const consumer: KafkaConsumer = kafka.consumer({ groupId: uniqueName('watch'), maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topics: [topics.reports, topics.alerts], fromBeginning: true });
     await consumer.run({
@@ -139,17 +143,14 @@ describe('drift monitor over Kafka and Redis', () => {
   async function send(topics: Topics, events: readonly TrafficEvent[]): Promise<void> {
     const features = await avroTopicWriter(registry, topics.features, 'featureVector', true);
     const predictions = await avroTopicWriter(registry, topics.predictions, 'prediction', true);
-    await rawProducer.send({
-      topic: topics.features,
-      messages: events.map((e) => ({ key: features.key.encode(e.vector.entity_key), value: features.value.encode(e.vector) })),
-    });
-    await rawProducer.send({
-      topic: topics.predictions,
-      messages: events.map((e) => ({
-        key: predictions.key.encode(e.prediction.entity_key),
-        value: predictions.value.encode(e.prediction),
-      })),
-    });
+    await producer.send(
+      topics.features,
+      events.map((e) => ({ key: features.key.encode(e.vector.entity_key), value: features.value.encode(e.vector) })),
+    );
+    await producer.send(
+      topics.predictions,
+      events.map((e) => ({ key: predictions.key.encode(e.prediction.entity_key), value: predictions.value.encode(e.prediction) })),
+    );
   }
 
   async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -172,13 +173,14 @@ describe('drift monitor over Kafka and Redis', () => {
     await startApp(topics, uniqueName('drift'), { DRIFT_FIRE_AFTER: '2', DRIFT_RESOLVE_AFTER: '2', DRIFT_FEATURE_ALERTS: 'true' });
     // Schema violations upstream: ingestion's dead letters are counted, not decoded; other
     // services' dead letters on the shared DLQ are not schema violations and are not counted.
-    await rawProducer.send({
-      topic: topics.dlq,
-      messages: Array.from({ length: 15 }, (_, i) => ({
+    await producer.send(
+      topics.dlq,
+      Array.from({ length: 15 }, (_, i) => ({
+        key: null,
         value: Buffer.from(`{"broken": ${i}`),
         headers: { [deadLetterHeaders.service]: i < 12 ? 'ingestion' : 'inference' },
       })),
-    });
+    );
     const stretches: [string, TrafficShift | undefined][] = [
       ['normal-a', undefined],
       ['shifted', shifted],

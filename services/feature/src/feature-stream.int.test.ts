@@ -1,15 +1,21 @@
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
-import type { Admin, Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeadLetterWriter, createKafkaClient, createProducer, type TidewaterProducer } from '@tidewater/kafka';
+import {
+  createDeadLetterWriter,
+  createKafkaClient,
+  createProducer,
+  type KafkaAdmin,
+  type KafkaClient,
+  type TidewaterProducer,
+} from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import type { FeatureVector, PaymentEvent } from '@tidewater/schemas';
-import { createTopics, runService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
+import { createTopics, runService, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { createApp, type FeatureApp } from './app.js';
 import { featureConfigSchema } from './config.js';
 import { samplePaymentEvents } from './sample-events.js';
@@ -18,7 +24,7 @@ const logger = pino({ level: 'silent' });
 const runId = uniqueName('feat');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let kafka: Kafka;
+let kafka: KafkaClient;
 let producer: TidewaterProducer;
 let registry: SchemaRegistryClient;
 let redis: Redis;
@@ -104,7 +110,7 @@ async function groupProgress(group: string, topic = eventsTopic): Promise<{ comm
   }
 }
 
-async function progressOf(admin: Admin, group: string, topic: string): Promise<{ committed: number; done: boolean }> {
+async function progressOf(admin: KafkaAdmin, group: string, topic: string): Promise<{ committed: number; done: boolean }> {
   const ends = await admin.fetchTopicOffsets(topic);
   const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   const byPartition = new Map(committed!.partitions.map((p) => [p.partition, Math.max(0, Number(p.offset))]));
@@ -272,9 +278,9 @@ describe('feature service state', () => {
     // Read the features topic as an inference worker does.
     const reader = avroReader(registry, 'featureVector');
     const seen: FeatureVector[] = [];
-    const consumer = testKafka().consumer({ groupId: uniqueName('worker'), maxWaitTimeInMs: 50 });
+    const consumer = kafka.consumer({ groupId: uniqueName('worker'), maxWaitTimeInMs: 50 });
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch }) => {
         await reader.prepare(batch.messages.map((m) => m.value));

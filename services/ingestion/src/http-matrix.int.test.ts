@@ -7,11 +7,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import type { Consumer, Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeadLetterWriter, createKafkaClient, createProducer, headerText, type TidewaterProducer } from '@tidewater/kafka';
+import {
+  createDeadLetterWriter,
+  createKafkaClient,
+  createProducer,
+  headerText,
+  type KafkaClient,
+  type KafkaConsumer,
+  type TidewaterProducer,
+} from '@tidewater/kafka';
 import { avroReader } from '@tidewater/service-runtime';
 import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
 import { hashApiKey } from './api-keys.js';
@@ -51,10 +58,10 @@ describe('POST /v1/events bad-input matrix on the dev stack', () => {
   // Requests whose items were read (their results must be on the topics) and requests refused whole (nothing written).
   const processed: { c: Pick<ItemCase, 'framing' | 'items'>; sent: Sent }[] = [];
   const refused: { requestId: string; eventIds: string[] }[] = [];
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   let producer: TidewaterProducer;
   let redis: Redis;
-  let tap: Consumer;
+  let tap: KafkaConsumer;
 
   const writeKeys = (revocable: 'valid' | 'revoked' | 'removed') =>
     writeFileSync(

@@ -2,10 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
-import type { Consumer, Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createDeadLetterWriter, createKafkaClient, createProducer, headerText, type TidewaterProducer } from '@tidewater/kafka';
+import {
+  createDeadLetterWriter,
+  createKafkaClient,
+  createProducer,
+  headerText,
+  type KafkaClient,
+  type KafkaConsumer,
+  type TidewaterProducer,
+} from '@tidewater/kafka';
 import { avroReader } from '@tidewater/service-runtime';
 import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
 import { hashApiKey } from '../src/api-keys.js';
@@ -39,7 +46,7 @@ export interface IngestionHarness {
   readonly topics: { raw: string; valid: string; dlq: string };
   readonly apiKey: string;
   readonly hmacKey: string;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly producer: TidewaterProducer;
   readonly registry: SchemaRegistryClient;
   readonly redis: Redis;
@@ -100,7 +107,7 @@ export async function startIngestionHarness(): Promise<IngestionHarness> {
   await app.start();
   await app.consumer.assigned();
   const reader = avroReader(registry, 'paymentEvent');
-  const tap: Consumer = kafka.consumer({ groupId: uniqueName('ingestion-int-tap'), maxWaitTimeInMs: 100 });
+  const tap: KafkaConsumer = kafka.consumer({ groupId: uniqueName('ingestion-int-tap'), maxWaitTimeInMs: 100 });
   await tap.connect();
   await tap.subscribe({ topics: [topics.valid, topics.dlq], fromBeginning: true });
   await tap.run({
