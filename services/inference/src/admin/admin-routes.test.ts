@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -46,6 +46,7 @@ describe('admin API', () => {
           {
             name: 'fraud',
             policySource: 'default',
+            policyRevision: 'none',
             route: { primary: '1', shadows: [] },
             missing: [],
             versions: [{ version: '1', state: 'loaded', loadedAt: expect.any(String), leases: 0 }],
@@ -59,7 +60,7 @@ describe('admin API', () => {
 
     await call('PUT', '/admin/models/fraud/policy', { primary: '1', canary: { version: '2', percent: 25 } });
     expect((await call('GET', '/admin/models/fraud')).body).toMatchObject({
-      policySource: 'admin',
+      policySource: 'file',
       route: { primary: '1', canary: { version: '2', percent: 25 }, shadows: [] },
     });
     expect(await call('POST', '/admin/models/fraud/promote', { version: '2' })).toMatchObject({
@@ -108,6 +109,43 @@ describe('admin API', () => {
     // A PUT without a body is refused, not taken as an empty policy (resetting is DELETE).
     expect(await call('PUT', '/admin/models/fraud/policy')).toMatchObject({ status: 400, body: { code: 'TW_MODEL_POLICY_INVALID' } });
     expect((await call('GET', '/admin/models/fraud')).body).toMatchObject({ policySource: 'default', route: { primary: '1' } });
+  });
+
+  it('writes policy.json with an ETag, and answers 409 to a stale If-Match leaving the file as it was', async () => {
+    await setup();
+    await writeTestModel(root, 'fraud', '2', buildTestOnnx({ bias: logitOf(0.2) }));
+    await call('POST', '/admin/models/fraud/versions/2/load');
+    const got = await app.inject({ url: '/admin/models/fraud' });
+    expect(got.headers.etag).toBe('"none"');
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/admin/models/fraud/policy',
+      headers: { 'if-match': '"none"' },
+      payload: { primary: '1', canary: { version: '2', percent: 25 } },
+    });
+    const revision = (put.json() as { policyRevision: string }).policyRevision;
+    expect([put.statusCode, put.headers.etag]).toEqual([200, `"${revision}"`]);
+    const file = await readFile(join(root, 'fraud', 'policy.json'), 'utf8');
+    expect(JSON.parse(file)).toEqual({ primary: '1', canary: { version: '2', percent: 25 }, shadows: [] });
+
+    const stale = await app.inject({
+      method: 'POST',
+      url: '/admin/models/fraud/promote',
+      headers: { 'if-match': 'W/"none"' },
+      payload: { version: '2' },
+    });
+    expect([stale.statusCode, stale.json()]).toEqual([
+      409,
+      { code: 'TW_MODEL_POLICY_CONFLICT', message: expect.stringContaining(`revision ${revision}, not none`) },
+    ]);
+    expect(await readFile(join(root, 'fraud', 'policy.json'), 'utf8')).toBe(file);
+    const fresh = await app.inject({
+      method: 'POST',
+      url: '/admin/models/fraud/promote',
+      headers: { 'if-match': `"${revision}"` },
+      payload: { version: '2' },
+    });
+    expect(fresh.json()).toMatchObject({ policySource: 'file', route: { primary: '2', shadows: [] } });
   });
 
   it('requires the bearer token when one is configured', async () => {

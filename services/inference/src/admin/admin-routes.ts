@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TidewaterError } from '@tidewater/errors';
-import type { ModelRepository } from '../repository/index.js';
+import type { ModelRepository, PolicyChange } from '../repository/index.js';
 
 export interface AdminRoutesOptions {
   /** When set, every admin request must carry `Authorization: Bearer <token>` (else 401). */
@@ -23,6 +23,10 @@ export const adminRoutes = [
 const statusOfCode: Record<string, number> = {
   TW_MODEL_VERSION_NOT_FOUND: 404,
   TW_MODEL_POLICY_INVALID: 400,
+  // A stale If-Match, or another replica's write holding the lock.
+  TW_MODEL_POLICY_CONFLICT: 409,
+  // The deployment does not let this pod write the repository: not the request's fault, not retriable here.
+  TW_MODEL_POLICY_READONLY: 503,
   // The files are there but are not a model that fits its manifest.
   TW_MODEL_LOAD_FAILED: 422,
   TW_MODEL_SIGNATURE_MISMATCH: 422,
@@ -46,6 +50,19 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
 
 const promoteBody = z.strictObject({ version: z.string().min(1) });
 
+/** The revision an `If-Match` header names (`"rev"`, `W/"rev"` or `rev`); undefined when absent or `*` (any). */
+function ifMatch(req: FastifyRequest): string | undefined {
+  const value = req.headers['if-match']?.trim();
+  if (value === undefined || value === '' || value === '*') return undefined;
+  return value.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+}
+
+/** A policy change answers this replica's model status, its ETag the revision written. */
+function sendChange(reply: FastifyReply, change: PolicyChange) {
+  void reply.header('etag', `"${change.revision}"`);
+  return change.model;
+}
+
 interface NameParams {
   name: string;
 }
@@ -62,11 +79,13 @@ function authorized(header: string | undefined, expected: Buffer): boolean {
 }
 
 /**
- * Adds the model repository's admin API: list models with their versions, route and last load
- * errors; load (or reload) and unload a version; promote a version to primary; replace or reset a
- * model's traffic policy. Changes apply at once and hold until the files change or the process
- * restarts (policy.json on disk is not rewritten). A version that fails to load answers 422 and
- * the versions already loaded keep serving.
+ * Adds the model repository's admin API: list models with their versions, route, policy revision
+ * and last load errors; load (or reload) and unload a version on this replica; promote a version
+ * to primary; replace or reset a model's traffic policy. Policy changes rewrite policy.json in
+ * the repository (issue 17): this replica applies the file before answering, every other replica
+ * sharing the repository through its watcher. `If-Match: "<revision>"` makes a change a
+ * compare-and-swap (409 when stale). A version that fails to load answers 422 and the versions
+ * already loaded keep serving.
  */
 export function registerAdminRoutes(app: FastifyInstance, repository: ModelRepository, opts: AdminRoutesOptions = {}): void {
   const { token } = opts;
@@ -92,7 +111,12 @@ export function registerAdminRoutes(app: FastifyInstance, repository: ModelRepos
 
   app.get('/admin/models', route, async () => ({ models: repository.list() }));
 
-  app.get<{ Params: NameParams }>('/admin/models/:name', route, async (req, reply) => modelOr404(req.params.name, reply));
+  app.get<{ Params: NameParams }>('/admin/models/:name', route, async (req, reply) => {
+    const status = repository.status(req.params.name);
+    // The applied revision as the ETag: what a client sends back as If-Match.
+    if (status) void reply.header('etag', `"${status.policyRevision}"`);
+    return modelOr404(req.params.name, reply);
+  });
 
   app.post<{ Params: VersionParams }>('/admin/models/:name/versions/:version/load', route, async (req) => {
     const { name, version } = req.params;
@@ -110,7 +134,7 @@ export function registerAdminRoutes(app: FastifyInstance, repository: ModelRepos
     const body = promoteBody.safeParse(req.body);
     if (!body.success)
       return reply.code(400).send({ code: 'TW_MODEL_POLICY_INVALID', message: 'the body must be {"version": "<version>"}' });
-    return repository.promote(req.params.name, body.data.version);
+    return sendChange(reply, await repository.promote(req.params.name, body.data.version, { ifMatch: ifMatch(req) }));
   });
 
   app.put<{ Params: NameParams }>('/admin/models/:name/policy', route, async (req, reply) => {
@@ -119,8 +143,10 @@ export function registerAdminRoutes(app: FastifyInstance, repository: ModelRepos
     if (req.body === undefined || req.body === null) {
       return reply.code(400).send({ code: 'TW_MODEL_POLICY_INVALID', message: 'the body must be a traffic policy (JSON object)' });
     }
-    return repository.setPolicy(req.params.name, req.body);
+    return sendChange(reply, await repository.setPolicy(req.params.name, req.body, { ifMatch: ifMatch(req) }));
   });
 
-  app.delete<{ Params: NameParams }>('/admin/models/:name/policy', route, async (req) => repository.setPolicy(req.params.name, undefined));
+  app.delete<{ Params: NameParams }>('/admin/models/:name/policy', route, async (req, reply) =>
+    sendChange(reply, await repository.setPolicy(req.params.name, undefined, { ifMatch: ifMatch(req) })),
+  );
 }

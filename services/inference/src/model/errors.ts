@@ -46,6 +46,16 @@ export const modelErrors = defineErrors('TW_MODEL_', {
     retriable: false,
     description: "A model's policy.json or an admin policy request fails the traffic-policy schema, or names a version that is not loaded.",
   },
+  TW_MODEL_POLICY_CONFLICT: {
+    retriable: false,
+    description:
+      "An admin policy change was built on a revision of policy.json that is no longer current (If-Match), or another replica held the file's lock too long: read the policy again and retry.",
+  },
+  TW_MODEL_POLICY_READONLY: {
+    retriable: false,
+    description:
+      'An admin policy change cannot be written because the model repository is read-only for this process (EROFS, EACCES, EPERM): mount it writable or change policy.json where it is managed.',
+  },
   TW_MODEL_REPOSITORY_UNREADABLE: {
     retriable: false,
     description: 'The model repository root directory does not exist or cannot be listed.',

@@ -10,6 +10,7 @@ import type { ModelLease, ModelRouter } from '../model-routing.js';
 import { ModelRoutes } from './model-routes.js';
 import { modelStatus, type ModelStatus, type VersionStatus } from './repository-status.js';
 import { isVersionPath, scanRepository, versionFingerprint, type VersionDir } from './repository-scan.js';
+import { policyRevision, writePolicyFile, type PolicyWriteOptions } from './policy-file.js';
 import { RepositoryWatcher } from './repository-watcher.js';
 import { ServedVersion } from './served-version.js';
 import { parseTrafficPolicy, parseTrafficPolicyText, POLICY_FILE, type TrafficPolicy } from './traffic-policy.js';
@@ -30,6 +31,19 @@ export interface ModelRepositoryOptions {
    * per-model state kept elsewhere (batcher queues, worker-thread sessions).
    */
   readonly onModelClosed?: (model: LoadedModel) => void;
+  /** Lock timings of admin policy writes (tests shorten them). */
+  readonly policyWrites?: PolicyWriteOptions;
+}
+
+export interface PolicyChangeOptions {
+  /** The policy revision the change was built on (`If-Match`); a different current revision is TW_MODEL_POLICY_CONFLICT. */
+  readonly ifMatch?: string | undefined;
+}
+
+/** What an admin policy change answers: the revision written and this replica's status once it applied it. */
+export interface PolicyChange {
+  readonly revision: string;
+  readonly model: ModelStatus;
 }
 
 /**
@@ -67,6 +81,16 @@ export class ModelRepository implements ModelRouter {
       collect() {
         loaded.reset();
         for (const m of models.values()) loaded.set({ model: m.name }, m.versions.size);
+      },
+    });
+    const policies: Gauge<'model' | 'revision'> = new Gauge({
+      name: 'tw_inference_model_policy_info',
+      help: 'Always 1, labelled with the revision of the policy.json this replica applied, per model',
+      labelNames: ['model', 'revision'],
+      registers,
+      collect() {
+        policies.reset();
+        for (const m of models.values()) policies.set({ model: m.name, revision: m.policyRevision }, 1);
       },
     });
     this.#watcher = new RepositoryWatcher(
@@ -189,11 +213,15 @@ export class ModelRepository implements ModelRouter {
     });
   }
 
-  /** Makes a loaded version the primary (it stops being the canary or a shadow). */
-  async promote(name: string, version: string): Promise<ModelStatus> {
-    // Derived from the policy current when the change runs (in the queue), not when the request
-    // arrived: a policy change queued just before is built on, not overwritten.
-    return this.#replacePolicy(name, (current) => {
+  /**
+   * Makes a loaded version the primary (it stops being the canary or a shadow) by rewriting
+   * policy.json: see setPolicy.
+   */
+  async promote(name: string, version: string, opts: PolicyChangeOptions = {}): Promise<PolicyChange> {
+    // Built on the policy.json current when the lock is held, not on what this replica applied:
+    // a change another replica wrote a moment ago is built on, not overwritten.
+    return this.#writePolicy(name, opts, (base) => {
+      const current = base();
       const canary = current?.canary?.version === version ? undefined : current?.canary;
       const shadows = (current?.shadows ?? []).filter((s) => s !== version);
       return parseTrafficPolicy({ primary: version, ...(canary ? { canary } : {}), shadows }, `for model ${name}`);
@@ -201,34 +229,60 @@ export class ModelRepository implements ModelRouter {
   }
 
   /**
-   * Replaces a model's policy (a runtime override: it holds until policy.json changes on disk or
-   * the process restarts); `undefined` goes back to the default. Every version it names must be loaded.
+   * Replaces a model's policy.json (`undefined` removes it: the default policy). The repository is
+   * the only source of truth: the file is written atomically under a lock shared by every replica
+   * on the same directory, this replica applies it before answering, and the others apply it
+   * through their watcher within one to two poll intervals. Every version the policy names must
+   * be loaded here (else TW_MODEL_POLICY_INVALID); `ifMatch`, when given, must be the file's
+   * current revision (else TW_MODEL_POLICY_CONFLICT). Nothing is written when either check fails.
    */
-  async setPolicy(name: string, body: unknown): Promise<ModelStatus> {
+  async setPolicy(name: string, body: unknown, opts: PolicyChangeOptions = {}): Promise<PolicyChange> {
     const policy = body === undefined ? undefined : parseTrafficPolicy(body, `for model ${name}`);
-    return this.#replacePolicy(name, () => policy);
+    return this.#writePolicy(name, opts, () => policy);
   }
 
-  async #replacePolicy(name: string, next: (current: TrafficPolicy | undefined) => TrafficPolicy | undefined): Promise<ModelStatus> {
+  async #writePolicy(
+    name: string,
+    opts: PolicyChangeOptions,
+    next: (current: () => TrafficPolicy | undefined) => TrafficPolicy | undefined,
+  ): Promise<PolicyChange> {
     this.#assertOpen();
-    await this.#serial(async () => {
+    const modelDir = join(this.opts.root, name);
+    const written = await this.#serial(async () => {
       const m = this.#models.get(name);
-      if (!m) throw modelErrors.create('TW_MODEL_VERSION_NOT_FOUND', `model ${name} has no loaded version`);
-      const policy = next(m.policy);
-      const named = policy ? [policy.primary, policy.canary?.version, ...policy.shadows] : [];
-      const unknown = named.filter((v): v is string => v !== undefined && !m.versions.has(v));
-      if (unknown.length > 0) {
-        throw modelErrors.create(
-          'TW_MODEL_POLICY_INVALID',
-          `policy for model ${name} names versions that are not loaded: ${unknown.join(', ')}`,
-        );
-      }
-      m.policy = policy;
-      m.policySource = policy ? 'admin' : 'default';
-      m.recompute();
-      this.opts.logger.info({ model: name, policy, route: m.route }, 'traffic policy set through the admin API');
+      if (!m || m.versions.size === 0) throw modelErrors.create('TW_MODEL_VERSION_NOT_FOUND', `model ${name} has no loaded version`);
+      const file = await writePolicyFile(
+        modelDir,
+        (current) => {
+          if (opts.ifMatch !== undefined && opts.ifMatch !== current.revision) {
+            throw modelErrors.create(
+              'TW_MODEL_POLICY_CONFLICT',
+              `policy of model ${name} is at revision ${current.revision}, not ${opts.ifMatch}: read it again and retry`,
+              { details: { model: name, revision: current.revision } },
+            );
+          }
+          // Parsed only when the change builds on it (promote): a PUT may replace a file that is not valid.
+          const base = () => (current.text === undefined ? undefined : parseTrafficPolicyText(current.text, join(modelDir, POLICY_FILE)));
+          const policy = next(base);
+          const named = policy ? [policy.primary, policy.canary?.version, ...policy.shadows] : [];
+          const unknown = named.filter((v): v is string => v !== undefined && !m.versions.has(v));
+          if (unknown.length > 0) {
+            throw modelErrors.create(
+              'TW_MODEL_POLICY_INVALID',
+              `policy for model ${name} names versions that are not loaded: ${unknown.join(', ')}`,
+            );
+          }
+          return policy === undefined ? undefined : `${JSON.stringify(policy, null, 2)}\n`;
+        },
+        this.opts.policyWrites,
+      );
+      // Applied here at once; the watcher is told, so it does not apply the same file again.
+      this.#watcher.markPolicyApplied(name, file.text);
+      this.#applyPolicyFile(name, file.text);
+      return file;
     });
-    return this.status(name) as ModelStatus;
+    this.opts.logger.info({ model: name, revision: written.revision }, 'traffic policy written through the admin API');
+    return { revision: written.revision, model: this.status(name) as ModelStatus };
   }
 
   /** Takes a version out of service; close() waits for it until its session is closed. */
@@ -313,9 +367,10 @@ export class ModelRepository implements ModelRouter {
       return;
     }
     m.policySource = m.policy ? 'file' : 'default';
+    m.policyRevision = policyRevision(text);
     m.recompute();
     if (m.missing.length > 0)
       this.opts.logger.warn({ model: name, missing: m.missing }, 'traffic policy names versions that are not loaded');
-    this.opts.logger.info({ model: name, policy: m.policy, route: m.route }, 'traffic policy applied');
+    this.opts.logger.info({ model: name, policy: m.policy, revision: m.policyRevision, route: m.route }, 'traffic policy applied');
   }
 }

@@ -1,5 +1,6 @@
 import type { LoadedModel } from '../model/index.js';
 import type { ModelLease } from '../model-routing.js';
+import { NO_POLICY_REVISION } from './policy-file.js';
 import type { ServedVersion } from './served-version.js';
 import { BUCKETS, canarySeed, compareVersions, entityBucket, type TrafficPolicy } from './traffic-policy.js';
 
@@ -62,9 +63,11 @@ function lease(t: Target): ModelLease {
  */
 export class ModelRoutes {
   readonly versions = new Map<string, ServedVersion>();
-  /** The declared policy (file or admin); undefined means the default: highest version is primary. */
+  /** The policy from policy.json; undefined means the default: highest version is primary. */
   policy: TrafficPolicy | undefined;
-  policySource: 'default' | 'file' | 'admin' = 'default';
+  policySource: 'default' | 'file' = 'default';
+  /** Revision of the policy.json applied (policyRevision); a file rejected as invalid does not change it. */
+  policyRevision: string = NO_POLICY_REVISION;
   /** Last load failure per version, cleared when the version loads or is unloaded. */
   readonly failures = new Map<string, LoadFailure>();
   #route: Route | undefined;

@@ -14,7 +14,12 @@ export interface VersionStatus {
 export interface ModelStatus {
   readonly name: string;
   readonly policy: TrafficPolicy | undefined;
-  readonly policySource: 'default' | 'file' | 'admin';
+  readonly policySource: 'default' | 'file';
+  /**
+   * Revision of the policy.json this replica applied ("none": no file). Every replica that applied
+   * the same file shows the same revision: compare them to see a change has reached every one.
+   */
+  readonly policyRevision: string;
   /** Where traffic goes now; undefined when no version is loaded. */
   readonly route: EffectiveRoute | undefined;
   /** Versions the policy names that are not loaded (ignored by the route). */
@@ -31,6 +36,7 @@ export function modelStatus(m: ModelRoutes): ModelStatus {
     name: m.name,
     policy: m.policy,
     policySource: m.policySource,
+    policyRevision: m.policyRevision,
     route: m.route,
     missing: m.missing,
     versions: all.map((version) => {

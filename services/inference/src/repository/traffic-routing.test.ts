@@ -141,7 +141,7 @@ describe('traffic policy', () => {
   it('promote makes a version primary and takes it out of the canary and shadows', async () => {
     await repo.setPolicy('fraud', { primary: '1', canary: { version: '2', percent: 10 }, shadows: ['3'] });
     await repo.promote('fraud', '2');
-    expect(repo.status('fraud')).toMatchObject({ policySource: 'admin', route: { primary: '2', shadows: ['3'] } });
+    expect(repo.status('fraud')).toMatchObject({ policySource: 'file', route: { primary: '2', shadows: ['3'] } });
     await repo.promote('fraud', '3');
     expect(repo.status('fraud')?.route).toEqual({ primary: '3', shadows: [] });
     await repo.setPolicy('fraud', undefined);
