@@ -17,7 +17,7 @@ import { readModelManifest } from '@tidewater/model-manifest';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import { repoRoot, type Alert, type DriftReport } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { referenceTraffic, type TrafficEvent, type TrafficShift } from '../test/reference-traffic.js';
 import { createApp } from './app.js';
 import { driftConfigSchema } from './config.js';
@@ -256,7 +256,10 @@ describe('drift monitor over Kafka and Redis', () => {
     // The quiet window still carries its figures: amount moved, but 30 values decide nothing.
     expect(out.reports[1]!.features.find((f) => f.feature === 'amount')!.value).toBeGreaterThan(0.2);
     expect(out.reports[1]!.drifted_features).toEqual([]);
-    await sleep(1000);
+    // Sentinel: an event past t0 + 240 s closes a fourth window (the closer's); no alert came before its report.
+    await send(topics, referenceTraffic(manifest, { n: 1, seed: 65, idPrefix: 'tz', firstTime: t0 + 250_000 }));
+    await until('the sentinel window', () => out.reports.length >= 4);
+    expect(out.reports.map((r) => r.window_start - t0)).toEqual([0, 60_000, 120_000, 180_000]);
     expect(out.alerts).toEqual([]);
   }, 120_000);
 
@@ -283,7 +286,16 @@ describe('drift monitor over Kafka and Redis', () => {
     // Without the saved state the second window would hold only the 180 events sent after the restart.
     expect(out.reports.map((r) => r.sample_size)).toEqual([WINDOW, WINDOW]);
     expect(out.reports[1]!.window_start).toBe(events[WINDOW]!.prediction.event_time);
-    await sleep(1000);
-    expect(out.reports).toHaveLength(2);
+    // Sentinel: a third window of events sent after the restart; no other report came before its own.
+    const sentinel = referenceTraffic(manifest, {
+      n: WINDOW,
+      seed: 51,
+      idPrefix: 'restart-sentinel',
+      firstTime: events.at(-1)!.prediction.event_time + 1000,
+    });
+    await send(topics, sentinel);
+    await until('the sentinel report', () => out.reports.length >= 3);
+    expect(out.reports.map((r) => r.sample_size)).toEqual([WINDOW, WINDOW, WINDOW]);
+    expect(out.reports[2]!.window_start).toBe(sentinel[0]!.prediction.event_time);
   }, 120_000);
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMaxByCurrency } from './amount-limits.js';
 import { ingestionConfigSchema, validationPolicyOf } from './config.js';
 import { ingestErrors } from './errors.js';
-import { event, post, useHttpApiFixture } from './http-api-harness.js';
+import { event, post, useHttpApiFixture } from '../test/http-api-harness.js';
 import { validateRawEvent } from './validate-event.js';
 
 // Issue 20, parts 1 and 3: amounts and event times outside configured bounds are refused with a code.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyStore, hashApiKey } from './api-keys.js';
-import { event, GOOD, LIMITED, post, REVOKED, useHttpApiFixture } from './http-api-harness.js';
+import { event, GOOD, LIMITED, post, REVOKED, useHttpApiFixture } from '../test/http-api-harness.js';
 
 // What guards POST /v1/events: API keys, rate limits, and backpressure when Kafka cannot take the events.
 describe('POST /v1/events guards', () => {

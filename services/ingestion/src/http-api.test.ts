@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { event, post, useHttpApiFixture } from './http-api-harness.js';
+import { event, post, useHttpApiFixture } from '../test/http-api-harness.js';
 
 // Request handling of POST /v1/events: bodies, per-item results, the bad-input matrix, dedupe, docs.
 describe('POST /v1/events', () => {

@@ -1,6 +1,6 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { event, post, useHttpApiFixture } from './http-api-harness.js';
+import { event, post, useHttpApiFixture } from '../test/http-api-harness.js';
 
 // Issue 20, hole 5: text that cannot go out as UTF-8, and bodies in an encoding the API cannot read.
 describe('POST /v1/events: well-formed text and Content-Encoding', () => {

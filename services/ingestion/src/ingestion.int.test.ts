@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAvroEncoder } from '@tidewater/kafka';
 import { loadSchema } from '@tidewater/schemas';
-import { stackEndpoints } from '../../../test/dev-stack-fixture.js';
+import { stackEndpoints } from '@tidewater/test-support';
 import { event, startIngestionHarness, type Collected, type IngestionHarness } from '../test/ingestion-harness.js';
 import { replayDeadLetters } from './dlq-replay.js';
 

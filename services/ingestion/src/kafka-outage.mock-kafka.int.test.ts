@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mockKafkaControl } from '../../../test/dev-stack-fixture.js';
+import { mockKafkaControl } from '@tidewater/test-support';
 import { event, startIngestionHarness, type IngestionHarness } from '../test/ingestion-harness.js';
 
 // Needs the mock cluster: it takes every broker down and up again through the control port.

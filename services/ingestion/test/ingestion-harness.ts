@@ -14,7 +14,7 @@ import {
   type TidewaterProducer,
 } from '@tidewater/kafka';
 import { avroReader } from '@tidewater/service-runtime';
-import { createTopics, stackEndpoints, uniqueName } from '../../../test/dev-stack-fixture.js';
+import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { hashApiKey } from '../src/api-keys.js';
 import { createApp, type IngestionApp } from '../src/app.js';
 import { ingestionConfigSchema } from '../src/config.js';

@@ -3,23 +3,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createOpsServer } from '@tidewater/ops-server';
-import { createApiKeyStore, hashApiKey, type ApiKeyStore } from './api-keys.js';
-import { ingestionConfigSchema, validationPolicyOf, type IngestionConfig } from './config.js';
-import { createRedisDedupe } from './dedupe.js';
-import { registerHttpApi } from './http-api.js';
-import { ingestMetrics } from './ingest-metrics.js';
-import { createIngestPath } from './ingest-path.js';
-import { createMemorySink, type MemorySink } from './memory-sink.js';
-import { createRedisRateLimiter, type RateLimiter } from './rate-limit.js';
+import { createApiKeyStore, hashApiKey, type ApiKeyStore } from '../src/api-keys.js';
+import { ingestionConfigSchema, validationPolicyOf, type IngestionConfig } from '../src/config.js';
+import { createMemoryDedupe } from '../src/dedupe.js';
+import { registerHttpApi } from '../src/http-api.js';
+import { ingestMetrics } from '../src/ingest-metrics.js';
+import { createIngestPath } from '../src/ingest-path.js';
+import { createMemorySink, type MemorySink } from '../src/memory-sink.js';
+import type { RateLimiter } from '../src/rate-limit.js';
+import { createMemoryRateLimiter } from './memory-rate-limiter.js';
 
-// Shared by the HTTP API's test files: the API on the ops server the service runs it on, Kafka played by a memory sink, and the
-// real Redis (the unit project's, see test/unit-redis-setup.ts) under a prefix of its own, deleted afterwards.
-const redisUrl = inject('redisUrl');
+// Shared by the HTTP API's test files: the API on the ops server the service runs it on, Kafka played by a
+// memory sink, Redis by the in-memory dedupe store and token bucket (each checked against Redis by a shared
+// rule suite in the redis project), so these tests need nothing running.
 export const logger = pino({ level: 'silent' });
 export const now = Date.UTC(2026, 10, 23, 12);
 export const GOOD = 'good-key-0123456789';
@@ -57,7 +57,7 @@ export interface HttpApiFixture {
   harness(env?: Record<string, string>): Promise<Harness>;
   /** A directory for key files, removed after the file's tests. */
   dir(): string;
-  /** A rate limiter on the fixture's Redis and prefix, as another replica would have. */
+  /** A rate limiter sharing the fixture's buckets, as another replica on the same Redis would have. */
   limiter(): RateLimiter;
 }
 
@@ -72,13 +72,12 @@ export function post(app: FastifyInstance, body: string | Buffer, headers: Recor
 
 /** Registers the setup and teardown hooks of a test file (call it inside its describe). */
 export function useHttpApiFixture(): HttpApiFixture {
-  let redis: Redis;
   let dir: string;
-  const prefix = `tw:test:ingestion-http:${randomUUID()}:`;
+  // One set of buckets for the file's harnesses and limiter(), as one Redis is for replicas.
+  const buckets = new Map<string, { tokens: number; at: number }>();
   const harnesses: Harness[] = [];
 
   beforeAll(async () => {
-    redis = new Redis(redisUrl);
     dir = mkdtempSync(join(tmpdir(), 'ingest-keys-'));
   });
   afterEach(async () => {
@@ -88,9 +87,6 @@ export function useHttpApiFixture(): HttpApiFixture {
     }
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -130,7 +126,7 @@ export function useHttpApiFixture(): HttpApiFixture {
     const path = createIngestPath({
       policy: validationPolicyOf(config),
       protect: (e) => e,
-      dedupe: createRedisDedupe(redis, { prefix, windowMs: 60_000, pendingMs: config.DEDUPE_PENDING_MS }),
+      dedupe: createMemoryDedupe({ windowMs: 60_000, pendingMs: config.DEDUPE_PENDING_MS }),
       sink,
       metrics,
       logger,
@@ -139,7 +135,7 @@ export function useHttpApiFixture(): HttpApiFixture {
     });
     const keys = createApiKeyStore({ envKeys: config.API_KEYS, file: config.API_KEYS_FILE, reloadMs: 100, logger });
     const { app } = createOpsServer({ registry, readiness: {}, logger });
-    await registerHttpApi(app, { path, keys, limiter: createRedisRateLimiter(redis, prefix), metrics, logger, config });
+    await registerHttpApi(app, { path, keys, limiter: createMemoryRateLimiter({ buckets }), metrics, logger, config });
     const h: Harness = {
       app,
       sink,
@@ -153,5 +149,5 @@ export function useHttpApiFixture(): HttpApiFixture {
     return h;
   }
 
-  return { harness, dir: () => dir, limiter: () => createRedisRateLimiter(redis, prefix) };
+  return { harness, dir: () => dir, limiter: () => createMemoryRateLimiter({ buckets }) };
 }
