@@ -1,10 +1,13 @@
 import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '@tidewater/schemas';
-import { createTopics, type RunningService, runService, stackEndpoints, uniqueName, waitFor } from '@tidewater/test-support';
+import { repoRoot, type Prediction } from '@tidewater/schemas';
+import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
+import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName, waitFor } from '@tidewater/test-support';
 import { canarySeed, entityBucket, policyRevision, type ModelStatus } from './repository/index.js';
+import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
 
 // Issue 17, part 3: a policy change made through one replica's admin API reaches every replica.
 // Three worker processes share one repository directory, as pods share one volume.
@@ -15,12 +18,26 @@ const ENTITIES = 300;
 const CANARY_PERCENT = 30;
 const auth = { authorization: `Bearer ${TOKEN}` };
 const workers: RunningService[] = [];
+const cleanup: (() => Promise<unknown>)[] = [];
 let root: string | undefined;
 
 afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
   await Promise.all(workers.map((w) => w.stop()));
   if (root) await rm(root, { recursive: true, force: true });
 });
+
+/** Predictions a worker published to the predictions topic, per version, from its /metrics. */
+async function publishedByVersion(w: RunningService): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${w.port}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('tw_inference_predictions_total{') || !line.includes('destination="predictions"')) continue;
+    const version = /version="([^"]+)"/.exec(line)?.[1];
+    if (version !== undefined) counts[version] = (counts[version] ?? 0) + Number(line.split(' ').at(-1));
+  }
+  return counts;
+}
 
 /** Copies the committed demo model as `<root>/<MODEL>/<version>` (manifest version rewritten), renamed into place when complete. */
 async function addVersion(dir: string, version: string): Promise<void> {
@@ -138,8 +155,9 @@ describe('model policy across three inference worker processes', () => {
     }
 
     // The same split everywhere: every entity goes to the same version on all three workers, the
-    // version the policy's hash picks.
-    const keys = Array.from({ length: ENTITIES }, (_, i) => uniqueName(`card-${i}`));
+    // version the policy's hash picks. The keys are those sampleFeatureVectors gives its events,
+    // so the stream below routes the same entities.
+    const keys = Array.from({ length: ENTITIES }, (_, i) => `card-${i}`);
     const seen = await routes(keys);
     const seed = canarySeed(MODEL);
     const expected = keys.map((k) => (entityBucket(seed, k) < CANARY_PERCENT * 100 ? '2' : '1'));
@@ -148,6 +166,53 @@ describe('model policy across three inference worker processes', () => {
     const canaryShare = expected.filter((v) => v === '2').length / ENTITIES;
     expect(canaryShare).toBeGreaterThan(0.2);
     expect(canaryShare).toBeLessThan(0.4);
+
+    // The stream path too: events of every entity, in rounds until each worker (one partition
+    // each once the group settles) has published; every prediction carries the version the split
+    // picks for its entity, whichever worker scored it, and each worker published both versions.
+    const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
+    const writer = await avroTopicWriter(registry, topics.features, 'featureVector', true);
+    const kafka = testKafka();
+    const producer = kafka.producer();
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+    const reader = avroReader(registry, 'prediction');
+    const predictions: Prediction[] = [];
+    const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    cleanup.push(() => consumer.disconnect());
+    await consumer.subscribe({ topic: topics.predictions, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        await reader.prepare(batch.messages.map((m) => m.value));
+        for (const m of batch.messages) predictions.push(reader.decode(m.value!) as Prediction);
+      },
+    });
+    let sent = 0;
+    const perWorker = await waitFor(
+      async () => {
+        const counts = await Promise.all(workers.map(publishedByVersion));
+        // Distinct events: a rebalance may redeliver a batch (at-least-once), with the same event and version.
+        const scored = new Set(predictions.map((p) => p.event_id)).size;
+        if (counts.every((c) => (c['1'] ?? 0) > 0 && (c['2'] ?? 0) > 0) && scored === sent) return counts;
+        if (scored < sent) return undefined;
+        const round = sampleFeatureVectors(ENTITIES, { prefix: uniqueName('round'), entities: ENTITIES });
+        await producer.send({
+          topic: topics.features,
+          messages: round.map((v) => ({ key: writer.key.encode(v.entity_key), value: writer.value.encode(v) })),
+        });
+        sent += round.length;
+        return undefined;
+      },
+      {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        what: () => `every worker to publish both versions (${predictions.length}/${sent} predictions)`,
+      },
+    );
+    const wanted = new Map(keys.map((k, i) => [k, expected[i]]));
+    expect(predictions.filter((p) => p.model_version !== wanted.get(p.entity_key)).slice(0, 5)).toEqual([]);
+    expect(perWorker.reduce((n, c) => n + (c['1'] ?? 0) + (c['2'] ?? 0), 0)).toBeGreaterThanOrEqual(sent);
 
     // A change built on the old revision, through worker 1, is refused; nothing moves.
     const stale = await admin(workers[1]!, 'POST', '/promote', { version: '2' }, { 'if-match': `"${policyRevision(initial)}"` });
@@ -166,6 +231,7 @@ describe('model policy across three inference worker processes', () => {
     console.info(
       `policy-replicas: canary ${CANARY_PERCENT}% applied by 3 workers in ${took.join('/')} ms, ` +
         `${expected.filter((v) => v === '2').length}/${ENTITIES} entities on the canary, identical on every worker; ` +
+        `stream: ${predictions.length} predictions all on their entity's version, per worker ${JSON.stringify(perWorker)}; ` +
         `promote applied in ${tookPromote.join('/')} ms`,
     );
   });
