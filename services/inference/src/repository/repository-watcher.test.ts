@@ -92,3 +92,33 @@ describe('RepositoryWatcher', () => {
     await rm(store, { recursive: true, force: true });
   });
 });
+
+describe('RepositoryWatcher and policies written by its own process', () => {
+  it('does not settle back to the text a scan read before the admin API wrote and applied a newer one', async () => {
+    const seen: string[] = [];
+    const own: RepositoryWatcher = new RepositoryWatcher(
+      root,
+      0,
+      {
+        // The admin write lands while the scan is busy with a version: it writes policy.json and
+        // marks it applied, as ModelRepository does.
+        versionChanged: async (v) => {
+          seen.push(`changed ${v.name}/${v.version}`);
+          await writeFile(join(root, 'fraud', 'policy.json'), '{"primary": "2"}');
+          own.markPolicyApplied('fraud', '{"primary": "2"}');
+        },
+        versionRemoved: async () => undefined,
+        policyChanged: async (name, text) => void seen.push(`policy ${name} ${text ?? 'absent'}`),
+      },
+      logger,
+    );
+    own.start(await scanRepository(root));
+    await writeFile(join(root, 'fraud', 'policy.json'), '{"primary": "1"}');
+    await writeTestModel(root, 'fraud', '2', buildTestOnnx());
+    await own.scan(); // both seen once: pending
+    await own.scan(); // version 2 settles (the write happens); the policy text it read is now stale
+    await own.scan();
+    await own.stop();
+    expect(seen).toEqual(['changed fraud/2']);
+  });
+});

@@ -34,8 +34,6 @@ export class RepositoryWatcher {
   readonly #missing = new Set<string>();
   readonly #appliedPolicies = new Map<string, string>();
   readonly #pendingPolicies = new Map<string, string>();
-  /** Bumped by markPolicyApplied: a scan that read the tree before a policy was written skips policies. */
-  #policyMarks = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -57,8 +55,9 @@ export class RepositoryWatcher {
   /** Records the policy text applied: the one the repository started from, or one the admin API wrote and applied. */
   markPolicyApplied(name: string, text: string | undefined): void {
     this.#appliedPolicies.set(name, text ?? ABSENT);
+    // A scan that read the older text before this process wrote the new one sees it once more
+    // only: starting over from no pending text, it can never settle back to it.
     this.#pendingPolicies.delete(name);
-    this.#policyMarks++;
   }
 
   /** Accepts `snapshot` as the state already applied (the repository loaded it at open) and starts polling. */
@@ -90,7 +89,6 @@ export class RepositoryWatcher {
 
   /** One scan: what the timer runs; called directly by tests (with the interval at 0) to step it. */
   async scan(): Promise<void> {
-    const policyMarks = this.#policyMarks;
     let snapshot: RepositorySnapshot;
     try {
       snapshot = await scanRepository(this.root);
@@ -127,10 +125,6 @@ export class RepositoryWatcher {
       const [name = '', version = ''] = k.split('/');
       await this.actions.versionRemoved(name, version);
     }
-    // A policy written and applied by this process while the scan listed the tree (or applied the
-    // versions) would be compared with the older text the scan read, and settled back to it: the
-    // next scan sees the file as it is now.
-    if (policyMarks !== this.#policyMarks) return;
     const names = new Set([...snapshot.policies.keys(), ...this.#appliedPolicies.keys()]);
     for (const name of names) {
       const text = snapshot.policies.get(name) ?? ABSENT;
