@@ -22,6 +22,8 @@ describe('renderReport', () => {
     expect(JSON.parse(data!)).toEqual({ series: input.series });
     for (const id of ['latency', 'throughput', 'lag', 'cpu']) expect(html).toContain(`<div class="chart" id="${id}">`);
     expect(html).toContain('<td>1000</td>');
+    expect(html).toContain('<th>feature p50 / p95 / p99 / max ms</th>');
+    expect(html).toContain('<td>7 / 20 / 31 / 44</td>');
     expect(html).toContain('&quot;max_sustained_events_per_s&quot;: 500');
   });
 

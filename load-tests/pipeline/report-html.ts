@@ -60,6 +60,27 @@ function stepsTable(steps: readonly Record<string, unknown>[]): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+type StageFigures = Record<string, { p50_ms?: unknown; p95_ms?: unknown; p99_ms?: unknown; max_ms?: unknown }>;
+
+/** Each step's per-hop p50 / p95 / p99 / max, where the steps carry `stages`. */
+function stagesTable(steps: readonly Record<string, unknown>[]): string {
+  const withStages = steps.filter((s) => typeof s['stages'] === 'object' && s['stages'] !== null);
+  if (withStages.length === 0) return '';
+  const names = Object.keys(withStages[0]!['stages'] as StageFigures);
+  const head = `<th>rate</th>${names.map((n) => `<th>${escapeHtml(n)} p50 / p95 / p99 / max ms</th>`).join('')}`;
+  const rows = withStages
+    .map((s) => {
+      const stages = s['stages'] as StageFigures;
+      const cells = names.map((n) => {
+        const f = stages[n];
+        return `<td>${escapeHtml([f?.p50_ms, f?.p95_ms, f?.p99_ms, f?.max_ms].map((v) => String(v ?? '')).join(' / '))}</td>`;
+      });
+      return `<tr><td>${escapeHtml(String(s['rate'] ?? ''))}</td>${cells.join('')}</tr>`;
+    })
+    .join('\n');
+  return `<h2>Per hop</h2><table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 // Runs in the page: draws the four charts, then marks on <body> how many canvases have drawn
 // pixels and any error, which the Chromium test reads from the dumped DOM.
 const pageScript = `
@@ -130,6 +151,7 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
 <h1>${escapeHtml(input.title)}</h1>
 <ul>${input.about.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>
 ${stepsTable(input.summary.steps)}
+${stagesTable(input.summary.steps)}
 <div class="chart" id="latency"></div>
 <div class="chart" id="throughput"></div>
 <div class="chart" id="lag"></div>

@@ -14,7 +14,21 @@ export function syntheticReportInput(): ReportInput {
     summary: {
       bench: 'pipeline-load',
       steps: [
-        { kind: 'step', rate: 500, sent: 5000, scored: 5000, lost: 0, sustained: true, e2e_p50_ms: 40, e2e_p99_ms: 90, e2e_max_ms: 120 },
+        {
+          kind: 'step',
+          rate: 500,
+          sent: 5000,
+          scored: 5000,
+          lost: 0,
+          sustained: true,
+          e2e_p50_ms: 40,
+          e2e_p99_ms: 90,
+          e2e_max_ms: 120,
+          stages: {
+            ingest: { p50_ms: 7, p95_ms: 20, p99_ms: 31, max_ms: 44 },
+            feature: { p50_ms: 21, p95_ms: 50, p99_ms: 60, max_ms: 70 },
+          },
+        },
         {
           kind: 'step',
           rate: 1000,
