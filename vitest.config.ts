@@ -25,7 +25,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: under('.test.ts'),
+          // test/: property tests that chain several services' processing functions in one process.
+          include: [...under('.test.ts'), 'test/**/*.property.test.ts'],
           exclude: ['**/*.int.test.ts', '**/*.redis.test.ts', '**/*.tools.test.ts', '**/node_modules/**'],
         },
       },

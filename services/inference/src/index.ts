@@ -9,5 +9,7 @@ export type { InferenceErrorCode } from './batching/errors.js';
 export { createScoringPool } from './scoring-pool/scoring-pool.js';
 export type { ScoringPool } from './scoring-pool/scoring-pool.js';
 export { createSingleModelRouter } from './stream/single-model-router.js';
-export { loadOnnxModel } from './model/index.js';
+export { createRowWriter, loadOnnxModel } from './model/index.js';
 export type { LoadedModel } from './model/index.js';
+export type { ModelLease, ModelRouter } from './model-routing.js';
+export { scoreRecords } from './stream/score-records.js';

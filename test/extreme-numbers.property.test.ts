@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryWindowState, defaultFeatureSetPath, evaluateFeatures, loadFeatureSet } from '@tidewater/feature';
+import { createMemoryWindowState } from '@tidewater/feature';
+import { defaultFeatureSetPath, evaluateFeatures, loadFeatureSet } from '@tidewater/feature-set';
 import {
   createIngestPath,
   createMemoryDedupe,
@@ -12,11 +13,9 @@ import {
   ingestMetrics,
   validationPolicyOf,
 } from '@tidewater/ingestion';
+import { createRowWriter, loadOnnxModel, scoreRecords, type LoadedModel, type ModelLease } from '@tidewater/inference';
 import type { ConsumedRecord } from '@tidewater/kafka';
 import { repoRoot, type FeatureVector } from '@tidewater/schemas';
-import { createRowWriter, loadOnnxModel, type LoadedModel } from '../model/index.js';
-import type { ModelLease } from '../model-routing.js';
-import { scoreRecords } from './score-records.js';
 
 // Issue 20, part 1: random extreme numbers through the real processing functions of ingestion
 // (the ingest path: parse, validate, dedupe, dead-letter), feature (window state through its codec,
@@ -111,7 +110,7 @@ async function pipeline(
     key: null,
     value,
     headers: {},
-    message: { key: null, value: null, timestamp: '0', attributes: 0, offset: String(i), headers: {} },
+    message: { key: null, value: null, timestamp: '0', offset: String(i), headers: {} },
     span: trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 }),
     context: ROOT_CONTEXT,
   }));
