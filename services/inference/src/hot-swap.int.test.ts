@@ -6,7 +6,7 @@ import { createLogger } from '@tidewater/logging';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import type { Prediction } from '@tidewater/schemas';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
-import { createTopics, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
+import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
 import { createApp, type InferenceApp } from './app.js';
 import { inferenceConfigSchema } from './config.js';
 import {
@@ -102,7 +102,7 @@ describe('inference hot swap on the stream', () => {
     late.app = app;
     await app.start();
     cleanup.push(() => app.close());
-    const collector = await collectTopics(testKafka(), uniqueName('reader'), [topics.predictions, topics.shadow]);
+    const collector = await collectTopics(kafka, uniqueName('reader'), [topics.predictions, topics.shadow]);
     cleanup.push(() => collector.stop());
     const predicted = (): number => collector.count(topics.predictions);
 

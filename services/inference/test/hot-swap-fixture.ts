@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@tidewater/kafka';
 import { repoRoot } from '@tidewater/schemas';
 import type { Scorer } from '../src/batching/dynamic-batcher.js';
 import type { LoadedModel } from '../src/model/index.js';
@@ -133,7 +133,7 @@ export interface CollectedRecord {
 
 /** Reads every record of `topics` from the beginning while the test runs. */
 export async function collectTopics(
-  kafka: Kafka,
+  kafka: KafkaClient,
   groupId: string,
   topics: readonly string[],
 ): Promise<{ records: CollectedRecord[]; count: (topic: string) => number; stop: () => Promise<void> }> {
