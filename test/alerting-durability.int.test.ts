@@ -118,10 +118,19 @@ describe('alerting survives a kill between receiving and delivering', () => {
 
     running.push(await runService('alerting', env));
     while (Date.now() < deadline + 20_000 && (await messages()).length === 0) await sleep(100);
-    await sleep(2000); // a duplicate would show up by now (ticks every 200 ms)
+    // Sentinel: an alert of another group, sent once the first was delivered. It reaches Slack after
+    // its own group_wait (4 s, some 20 ticks), so a duplicate of the first would be there before it.
+    const sentinel = await encodeAlert(topics.TOPIC_ALERTS, { ...labels, alertname: 'DurabilitySentinel' });
+    const sentinelProducer = testKafka().producer();
+    await sentinelProducer.connect();
+    await sentinelProducer.send({ topic: topics.TOPIC_ALERTS, messages: [sentinel] });
+    await sentinelProducer.disconnect();
+    const sentinelSeen = async () => (await messages()).some((m) => m.text.includes('DurabilitySentinel'));
+    while (Date.now() < deadline + 40_000 && !(await sentinelSeen())) await sleep(100);
     const texts = (await messages()).map((m) => m.text);
-    expect(texts).toHaveLength(1);
+    expect(texts).toHaveLength(2);
     expect(texts[0]).toContain('ModelDriftDetected');
+    expect(texts[1]).toContain('DurabilitySentinel');
   }, 90_000);
 });
 
