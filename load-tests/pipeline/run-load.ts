@@ -108,6 +108,8 @@ function stepResult(run: StepRun, out: RunOutputs, sampler: ReturnType<typeof st
     out_events_per_s: Math.round(outHalf / ((run.endMs - mid) / 1000)),
     lag_growth_per_s: Math.round(lag.growthPerS),
     end_lag: lag.endLag,
+    // Which group the backlog sat in: the hop that could not keep up.
+    end_lag_by_group: sampler.lag.filter((l) => l.at <= run.endMs).at(-1)?.groups ?? {},
     cpu: cpuShares(sampler.cpu, run.startMs, run.endMs),
   };
 }
