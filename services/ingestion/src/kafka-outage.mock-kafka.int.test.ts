@@ -53,8 +53,12 @@ describe('ingestion while Kafka is down (mock Kafka: broker down/up)', () => {
     const ids = [...before, ...during].map((e) => e['event_id']);
     await expect.poll(() => ids.filter((id) => out.valid.some((v) => v.eventId === id)).length, { timeout: 30_000 }).toBe(5);
     // And none twice: the timed-out first attempt kept its claims (renewed) until Kafka took it, so the
-    // retries were told TW_INGEST_IN_FLIGHT and then duplicate, never published again.
-    await sleep(1000);
+    // retries were told TW_INGEST_IN_FLIGHT and then duplicate, never published again. Checked up to
+    // sentinel events sent now, on several cards so on every partition: a copy would be read before them.
+    const sentinels = Array.from({ length: 12 }, (_, i) => event({ card_id: `sentinel-card-${i}` }));
+    expect((await post(JSON.stringify(sentinels))).statusCode).toBe(200);
+    const sentinelIds = sentinels.map((e) => e['event_id']);
+    await expect.poll(() => sentinelIds.filter((id) => out.valid.some((v) => v.eventId === id)).length, { timeout: 30_000 }).toBe(12);
     expect(ids.map((id) => out.valid.filter((v) => v.eventId === id).length)).toEqual([1, 1, 1, 1, 1]);
   });
 
