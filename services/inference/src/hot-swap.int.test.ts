@@ -27,6 +27,8 @@ const MODEL = 'fraud-demo';
 const CANARY_PERCENT = 25;
 const ENTITIES = 2000;
 const CHUNK = 100;
+/** Sentinel vectors, one entity each: enough that their predictions reach all 6 partitions. */
+const SENTINELS = 60;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 afterAll(async () => {
@@ -175,14 +177,28 @@ describe('inference hot swap on the stream', () => {
     stopFeeding = true;
     await feeding;
     await until(() => predicted() >= produced, 'every prediction', 30_000);
-    // A little longer, so a duplicate or a stray record would show up too.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Sentinels: vectors of SENTINELS entities sent once every prediction arrived. Their predictions
+    // land on every partition of the predictions topic (checked below), so a duplicate or a stray
+    // record of the stream above would be read before them.
+    const sentinelPrefix = uniqueName('sentinel');
+    const sentinels = sampleFeatureVectors(SENTINELS, { prefix: sentinelPrefix, entities: SENTINELS });
+    await producer.send(
+      topics.features,
+      sentinels.map((v) => ({ key: writer.key.encode(v.entity_key), value: writer.value.encode(v) })),
+    );
+    await until(() => predicted() >= produced + SENTINELS, 'the sentinel predictions', 30_000);
     await collector.stop();
 
     const reader = avroReader(schemaRegistry, 'prediction');
     await reader.prepare(collector.records.map((r) => r.value));
+    const decoded = collector.records.map((r) => ({ ...r, prediction: reader.decode(r.value) as Prediction }));
+    const isSentinel = (p: Prediction): boolean => p.event_id.startsWith(sentinelPrefix);
+    const sentinelPartitions = new Set(
+      decoded.filter((r) => r.topic === topics.predictions && isSentinel(r.prediction)).map((r) => r.partition),
+    );
+    expect(sentinelPartitions.size).toBe(6);
     const decode = (topic: string): Prediction[] =>
-      collector.records.filter((r) => r.topic === topic).map((r) => reader.decode(r.value) as Prediction);
+      decoded.filter((r) => r.topic === topic && !isSentinel(r.prediction)).map((r) => r.prediction);
     const served = decode(topics.predictions);
     const shadowed = decode(topics.shadow);
 

@@ -128,6 +128,7 @@ export function gatedScorer(version: string) {
 
 export interface CollectedRecord {
   readonly topic: string;
+  readonly partition: number;
   readonly value: Buffer;
 }
 
@@ -143,8 +144,8 @@ export async function collectTopics(
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ topic, message }) => {
-      records.push({ topic, value: message.value! });
+    eachMessage: async ({ topic, partition, message }) => {
+      records.push({ topic, partition, value: message.value! });
       counts.set(topic, (counts.get(topic) ?? 0) + 1);
     },
   });
