@@ -31,8 +31,6 @@ const kafkajsAllowed = [
   'libs/dev-kafka/**',
   // Reads kafkajs internals (record batch producer ids, read_committed offset listing) to check exactly-once.
   'services/inference/test/worker-kills.ts',
-  // Not yet on the seam: testKafka() still hands tests a raw kafkajs client (issue 18, part 3).
-  'libs/test-support/src/dev-stack.ts',
 ];
 
 /** The no-restricted-imports options of a block: deep imports always, kafkajs and other services when asked. */

@@ -7,7 +7,7 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackCapture } from '@tidewater/dev-stack';
-import { createAvroEncoder } from '@tidewater/kafka';
+import { createAvroEncoder, createProducer } from '@tidewater/kafka';
 import { alertFingerprint, loadSchema, type Alert } from '@tidewater/schemas';
 import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 
@@ -89,10 +89,10 @@ describe('alerting survives a kill between receiving and delivering', () => {
 
     const labels = { alertname: 'ModelDriftDetected', model: 'fraud-demo', model_version: '1', severity: 'warning' };
     const message = await encodeAlert(topics.TOPIC_ALERTS, labels);
-    const producer = testKafka().producer();
-    await producer.connect();
-    await producer.send({ topic: topics.TOPIC_ALERTS, messages: [message] });
-    await producer.disconnect();
+    const producer = createProducer({ kafka: testKafka() });
+    await producer.start();
+    await producer.send(topics.TOPIC_ALERTS, [message]);
+    await producer.close();
 
     // Taken from Kafka once its group is scheduled in Redis; then kill before group_wait ends.
     const deadline = Date.now() + 20_000;
@@ -121,10 +121,10 @@ describe('alerting survives a kill between receiving and delivering', () => {
     // Sentinel: an alert of another group, sent once the first was delivered. It reaches Slack after
     // its own group_wait (4 s, some 20 ticks), so a duplicate of the first would be there before it.
     const sentinel = await encodeAlert(topics.TOPIC_ALERTS, { ...labels, alertname: 'DurabilitySentinel' });
-    const sentinelProducer = testKafka().producer();
-    await sentinelProducer.connect();
-    await sentinelProducer.send({ topic: topics.TOPIC_ALERTS, messages: [sentinel] });
-    await sentinelProducer.disconnect();
+    const sentinelProducer = createProducer({ kafka: testKafka() });
+    await sentinelProducer.start();
+    await sentinelProducer.send(topics.TOPIC_ALERTS, [sentinel]);
+    await sentinelProducer.close();
     const sentinelSeen = async () => (await messages()).some((m) => m.text.includes('DurabilitySentinel'));
     while (Date.now() < deadline + 40_000 && !(await sentinelSeen())) await sleep(100);
     const texts = (await messages()).map((m) => m.text);
@@ -189,13 +189,12 @@ describe('alerting parks what a receiver refuses for good, and says so', () => {
       ALERTING_TICK_MS: '200',
       CONSUMER_GROUP: `${prefix}-alerting`,
     });
-    const producer = testKafka().producer();
-    await producer.connect();
-    await producer.send({
-      topic: topics.TOPIC_ALERTS,
-      messages: [await encodeAlert(topics.TOPIC_ALERTS, { alertname: 'ModelDriftDetected', model: 'fraud-demo' })],
-    });
-    await producer.disconnect();
+    const producer = createProducer({ kafka: testKafka() });
+    await producer.start();
+    await producer.send(topics.TOPIC_ALERTS, [
+      await encodeAlert(topics.TOPIC_ALERTS, { alertname: 'ModelDriftDetected', model: 'fraud-demo' }),
+    ]);
+    await producer.close();
 
     const deadline = Date.now() + 30_000;
     const parked = () => seen.filter((m) => m.topic === topics.TOPIC_ALERTS_DLQ);

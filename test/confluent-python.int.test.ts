@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import avro from 'avsc';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import { createAvroEncoder, deadLetterHeaders } from '@tidewater/kafka';
+import { createAvroEncoder, createProducer, deadLetterHeaders } from '@tidewater/kafka';
 import { loadSchema, repoRoot } from '@tidewater/schemas';
 import { createTopics, type RunningService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { examplesGoConsumer, examplesPython, runExample, runGoConsumer } from './client-examples.js';
@@ -200,13 +200,13 @@ describe('Confluent Python clients against Tidewater', () => {
       source: { topic: topics.TOPIC_FEATURES, partition: 0, offset: i },
       explanation: 'amount far above the card history',
     }));
-    const producer = testKafka().producer();
-    await producer.connect();
-    await producer.send({
-      topic: topics.TOPIC_PREDICTIONS,
-      messages: evolved.map((p) => ({ key: key.encode(p.entity_key), value: value.encode(p) })),
-    });
-    await producer.disconnect();
+    const producer = createProducer({ kafka: testKafka() });
+    await producer.start();
+    await producer.send(
+      topics.TOPIC_PREDICTIONS,
+      evolved.map((p) => ({ key: key.encode(p.entity_key), value: value.encode(p) })),
+    );
+    await producer.close();
     expect(await registry(`/subjects/${encodeURIComponent(predictionSubject)}/versions`)).toEqual([1, 2]);
     // A release that dropped score would break every reader: the registry refuses it.
     const withoutScore = JSON.parse(v2Text) as { fields: { name: string }[] };
@@ -292,7 +292,7 @@ async function readDeadLetters(topic: string, count: number, timeoutMs: number):
   const seen: DeadLetterSeen[] = [];
   const consumer = testKafka().consumer({ groupId: uniqueName('py-dlq'), sessionTimeout: 6000, heartbeatInterval: 500 });
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
       const bytes = message.value!;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadLetterHeaders } from '@tidewater/kafka';
+import { createProducer, deadLetterHeaders } from '@tidewater/kafka';
 import { createTopics, type RunningService, testKafka, uniqueName } from '@tidewater/test-support';
 import { privateTopics, serviceProcessEnv, startServiceProcesses, watchPrivateTopics } from './pipeline-fixture.js';
 
@@ -50,16 +50,16 @@ describe('absurd numbers and times on the stream', () => {
   }
 
   it('dead-letters 1e308 and 0001-01-01 with their codes, and the card’s next payment scores as on a fresh card', async () => {
-    const producer = testKafka().producer();
-    await producer.connect();
+    const producer = createProducer({ kafka: testKafka() });
+    await producer.start();
     const out = watcher.outputs;
     try {
       // JSON.stringify writes 1e308 as 1e+308: the number itself, as an upstream system would send it.
       const absurd = [event('huge', 'card-x', { amount: 1e308 }), event('ancient', 'card-x', { occurred_at: '0001-01-01T00:00:00Z' })];
-      await producer.send({
-        topic: topics.TOPIC_EVENTS_RAW,
-        messages: absurd.map((e) => ({ key: e.card_id, value: JSON.stringify(e) })),
-      });
+      await producer.send(
+        topics.TOPIC_EVENTS_RAW,
+        absurd.map((e) => ({ key: e.card_id, value: Buffer.from(JSON.stringify(e)) })),
+      );
       await until('two dead letters', () => out.deadLetters.length >= 2 || out.predictions.length > 0);
       expect(out.predictions.map((p) => [p.event_id, p.score])).toEqual([]);
       const codes = new Map(out.deadLetters.map((d) => [JSON.parse(d.value!.toString()).event_id as string, d.code]));
@@ -74,13 +74,13 @@ describe('absurd numbers and times on the stream', () => {
       // The same payment at the same moment on the card that saw them and on a fresh one: same features, same score.
       const at = new Date(Date.now() - 30_000).toISOString();
       const ordinary = [event('after', 'card-x', { occurred_at: at }), event('fresh', 'card-y', { occurred_at: at })];
-      await producer.send({
-        topic: topics.TOPIC_EVENTS_RAW,
-        messages: ordinary.map((e) => ({ key: e.card_id, value: JSON.stringify(e) })),
-      });
+      await producer.send(
+        topics.TOPIC_EVENTS_RAW,
+        ordinary.map((e) => ({ key: e.card_id, value: Buffer.from(JSON.stringify(e)) })),
+      );
       await until('two predictions', () => out.predictions.length >= 2);
     } finally {
-      await producer.disconnect();
+      await producer.close();
     }
     const byId = new Map(out.predictions.map((p) => [p.event_id, p]));
     const after = byId.get(`${prefix}-after`)!;

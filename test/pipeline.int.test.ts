@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSlackCapture, demoEvents, otelEnv, writeScrapeTargets, type DemoEvent } from '@tidewater/dev-stack';
-import { deadLetterHeaders } from '@tidewater/kafka';
+import { createProducer, deadLetterHeaders } from '@tidewater/kafka';
 import { repoRoot } from '@tidewater/schemas';
 import { createTopics, type RunningService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { eventually, getJson, promQuery, scaledLagAlert, startTestObservability } from './observability-fixture.js';
@@ -67,15 +67,15 @@ describe('pipeline end to end', () => {
   it('sends every event to exactly one of predictions or the dead-letter topic', async () => {
     // Three stretches sent one after another, as time would: normal, drifted (ticket sizes x6), normal.
     events = demoEvents({ count: 1200, runId: prefix, malformedShare: 0.04, driftFrom: 1 / 3, driftTo: 2 / 3 });
-    const producer = testKafka().producer();
-    await producer.connect();
+    const producer = createProducer({ kafka: testKafka() });
+    await producer.start();
     const out = watcher.outputs;
     const accounted = () => new Set(out.predictions.map((p) => p.event_id)).size + out.deadLetters.length;
     for (let sent = 0; sent < events.length; sent += 400) {
-      await producer.send({
-        topic: topics.TOPIC_EVENTS_RAW,
-        messages: events.slice(sent, sent + 400).map((e) => ({ key: e.key, value: e.value })),
-      });
+      await producer.send(
+        topics.TOPIC_EVENTS_RAW,
+        events.slice(sent, sent + 400).map((e) => ({ key: e.key, value: e.value })),
+      );
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline && accounted() < sent + 400) await sleep(250);
       // Time passes between stretches in production: the drift alert reaches Slack (after its
@@ -86,7 +86,7 @@ describe('pipeline end to end', () => {
         while (Date.now() < slackDeadline && (await slackMessages()).length === 0) await sleep(250);
       }
     }
-    await producer.disconnect();
+    await producer.close();
     const malformed = events.filter((e) => e.malformed);
 
     const predicted = new Set(out.predictions.map((p) => p.event_id));
@@ -241,11 +241,14 @@ describe('pipeline end to end', () => {
     )[0]!;
     exitCodes.push(await feature.stop());
     const group = `${prefix}-feature`;
-    const producer = testKafka().producer();
-    await producer.connect();
+    const producer = createProducer({ kafka: testKafka() });
+    await producer.start();
     const backlog = demoEvents({ count: 1500, runId: `${prefix}-lag`, malformedShare: 0 });
-    await producer.send({ topic: topics.TOPIC_EVENTS_RAW, messages: backlog.map((e) => ({ key: e.key, value: e.value })) });
-    await producer.disconnect();
+    await producer.send(
+      topics.TOPIC_EVENTS_RAW,
+      backlog.map((e) => ({ key: e.key, value: e.value })),
+    );
+    await producer.close();
     await eventually('the feature group over 1000 records behind in Prometheus', 90_000, async () => {
       const r = await promQuery(observability.obs, `group_topic:tw_kafka_consumer_lag:sum{group="${group}"} > 1000`);
       return r.length > 0 ? true : undefined;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
 import { dirname } from 'node:path';
 import { connectMockKafkaControl, type MockKafkaControl } from '@tidewater/dev-kafka';
 import { createStackTopics, readStackState, type StackState } from '@tidewater/dev-stack';
+import { createKafkaClient, type KafkaClient } from '@tidewater/kafka';
 
 /** The endpoints of the stack the global setup started, as services would read them. */
 export function stackEndpoints() {
@@ -24,8 +24,9 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export function testKafka(clientId = 'tidewater-test'): Kafka {
-  return new Kafka({ brokers: stackEndpoints().brokers, clientId, logLevel: logLevel.NOTHING });
+/** A Kafka client for the test stack, logging nothing. */
+export function testKafka(clientId = 'tidewater-test'): KafkaClient {
+  return createKafkaClient({ brokers: stackEndpoints().brokers, clientId });
 }
 
 /** The mock cluster's fault-injection channel, in `*.mock-kafka.int.test.ts` files; throws on Apache Kafka. */

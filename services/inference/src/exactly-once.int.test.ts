@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { describe, expect, it } from 'vitest';
 import { avroTopicWriter } from '@tidewater/service-runtime';
+import { createProducer } from '@tidewater/kafka';
 import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName, waitFor } from '@tidewater/test-support';
 import {
   committedOffsets,
@@ -73,9 +74,9 @@ async function runWithKills(exactlyOnce: boolean): Promise<Outcome> {
   const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
   const kafka = testKafka();
   const admin = kafka.admin();
-  const producer = kafka.producer();
-  await Promise.all([admin.connect(), producer.connect()]);
-  const observer = await tapPredictions(kafka, registry, topics.predictions, 'read_uncommitted');
+  const producer = createProducer({ kafka });
+  await Promise.all([admin.connect(), producer.start()]);
+  const observer = await tapPredictions(stackEndpoints().brokers, registry, topics.predictions, 'read_uncommitted');
 
   const fleet: RunningService[] = [];
   const unexpectedExits: string[] = [];
@@ -102,10 +103,10 @@ async function runWithKills(exactlyOnce: boolean): Promise<Outcome> {
     const feeding = (async () => {
       while (sent < target) {
         const chunk = pool.slice(sent, Math.min(sent + CHUNK, target));
-        await producer.send({
-          topic: topics.features,
-          messages: chunk.map((v) => ({ key: writer.key.encode(v.entity_key), value: writer.value.encode(v) })),
-        });
+        await producer.send(
+          topics.features,
+          chunk.map((v) => ({ key: writer.key.encode(v.entity_key), value: writer.value.encode(v) })),
+        );
         sent += chunk.length;
         await sleep(TICK_MS); // the stream's pace, not a synchronisation
       }
@@ -135,7 +136,7 @@ async function runWithKills(exactlyOnce: boolean): Promise<Outcome> {
       { timeoutMs: 180_000, intervalMs: 500, what: 'every input offset committed' },
     );
     const ends = await observer.settled(admin, 60_000);
-    const reader = await tapPredictions(kafka, registry, topics.predictions, 'read_committed');
+    const reader = await tapPredictions(stackEndpoints().brokers, registry, topics.predictions, 'read_committed');
     try {
       await reader.caughtUp(ends, 60_000);
     } finally {
@@ -154,7 +155,7 @@ async function runWithKills(exactlyOnce: boolean): Promise<Outcome> {
   } finally {
     stopping = true;
     await Promise.all(fleet.map((w) => w.stop()));
-    await Promise.all([observer.stop(), producer.disconnect(), admin.disconnect()]);
+    await Promise.all([observer.stop(), producer.close(), admin.disconnect()]);
   }
 }
 

@@ -5,6 +5,7 @@ import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, type Prediction } from '@tidewater/schemas';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
+import { createProducer } from '@tidewater/kafka';
 import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName, waitFor } from '@tidewater/test-support';
 import { canarySeed, entityBucket, policyRevision, type ModelStatus } from './repository/index.js';
 import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
@@ -173,15 +174,15 @@ describe('model policy across three inference worker processes', () => {
     const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
     const writer = await avroTopicWriter(registry, topics.features, 'featureVector', true);
     const kafka = testKafka();
-    const producer = kafka.producer();
-    await producer.connect();
-    cleanup.push(() => producer.disconnect());
+    const producer = createProducer({ kafka });
+    await producer.start();
+    cleanup.push(() => producer.close());
     const reader = avroReader(registry, 'prediction');
     const predictions: Prediction[] = [];
     const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
     await consumer.connect();
     cleanup.push(() => consumer.disconnect());
-    await consumer.subscribe({ topic: topics.predictions, fromBeginning: true });
+    await consumer.subscribe({ topics: [topics.predictions], fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch }) => {
         await reader.prepare(batch.messages.map((m) => m.value));
@@ -197,10 +198,10 @@ describe('model policy across three inference worker processes', () => {
         if (counts.every((c) => (c['1'] ?? 0) > 0 && (c['2'] ?? 0) > 0) && scored === sent) return counts;
         if (scored < sent) return undefined;
         const round = sampleFeatureVectors(ENTITIES, { prefix: uniqueName('round'), entities: ENTITIES });
-        await producer.send({
-          topic: topics.features,
-          messages: round.map((v) => ({ key: writer.key.encode(v.entity_key), value: writer.value.encode(v) })),
-        });
+        await producer.send(
+          topics.features,
+          round.map((v) => ({ key: writer.key.encode(v.entity_key), value: writer.value.encode(v) })),
+        );
         sent += round.length;
         return undefined;
       },

@@ -3,6 +3,7 @@ import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import type { Prediction } from '@tidewater/schemas';
+import { createProducer } from '@tidewater/kafka';
 import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
 
@@ -58,8 +59,8 @@ describe('inference workers in one consumer group', () => {
     const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
     const writer = await avroTopicWriter(registry, topics.features, 'featureVector', true);
     const kafka = testKafka();
-    const producer = kafka.producer();
-    await producer.connect();
+    const producer = createProducer({ kafka });
+    await producer.start();
     const vectors = sampleFeatureVectors(24_000, { prefix: uniqueName('kill'), entities: 3000 });
     const victim = workers[1]!;
     // The victim holds partitions before it dies: the group really shares the work.
@@ -68,14 +69,14 @@ describe('inference workers in one consumer group', () => {
     expect(holdsPartitions()).toBe(true);
     // A stream over several seconds; the victim dies a third of the way in, while it holds batches.
     for (let i = 0; i < vectors.length; i += 400) {
-      await producer.send({
-        topic: topics.features,
-        messages: vectors.slice(i, i + 400).map((v) => ({ key: writer.key.encode(v.entity_key), value: writer.value.encode(v) })),
-      });
+      await producer.send(
+        topics.features,
+        vectors.slice(i, i + 400).map((v) => ({ key: writer.key.encode(v.entity_key), value: writer.value.encode(v) })),
+      );
       if (i === 8000) victim.child.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 100));
     }
-    await producer.disconnect();
+    await producer.close();
     expect(victim.child.signalCode ?? (await new Promise((r) => victim.child.once('exit', (_c, s) => r(s))))).toBe('SIGKILL');
 
     // Every event gets a prediction; duplicates (the victim's uncommitted batches, redone) carry the same event and score.
@@ -85,7 +86,7 @@ describe('inference workers in one consumer group', () => {
     let conflicting = 0;
     const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
     await consumer.connect();
-    await consumer.subscribe({ topic: topics.predictions, fromBeginning: true });
+    await consumer.subscribe({ topics: [topics.predictions], fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch }) => {
         await reader.prepare(batch.messages.map((m) => m.value));

@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import type { Admin, Kafka } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { apacheKafkaClasspath, apacheKafkaLog4j } from '@tidewater/dev-kafka';
+import type { KafkaAdmin } from '@tidewater/kafka';
 import type { Prediction } from '@tidewater/schemas';
 import { avroReader } from '@tidewater/service-runtime';
 import { type RunningService, uniqueName, waitFor } from '@tidewater/test-support';
@@ -32,13 +33,17 @@ export interface PredictionTap {
    * Resolves with the end offsets once no transaction on the topic is undecided (the last stable
    * offset is the high watermark) and the tap has read to them. Meaningful at read_uncommitted.
    */
-  settled(admin: Admin, timeoutMs: number): Promise<Map<number, bigint>>;
+  settled(admin: KafkaAdmin, timeoutMs: number): Promise<Map<number, bigint>>;
   stop(): Promise<void>;
 }
 
-/** Reads a predictions topic from the beginning with its own group, at one isolation level, until stopped. */
+/**
+ * Reads a predictions topic from the beginning with its own group, at one isolation level, until
+ * stopped. A raw kafkajs consumer of its own: it reads what the seam does not carry (the batch
+ * events of control records, each record's producer id and epoch).
+ */
 export async function tapPredictions(
-  kafka: Kafka,
+  brokers: readonly string[],
   registry: SchemaRegistryClient,
   topic: string,
   isolation: 'read_committed' | 'read_uncommitted',
@@ -67,6 +72,7 @@ export async function tapPredictions(
   };
   const next = new Map<number, bigint>();
   const highWatermark = new Map<number, bigint>();
+  const kafka = new Kafka({ brokers: [...brokers], clientId: uniqueName('tap'), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: uniqueName('tap'), maxWaitTimeInMs: 100, readUncommitted: isolation === 'read_uncommitted' });
   // Emitted for batches of control records or aborted records too, which never reach eachBatch.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
@@ -107,12 +113,12 @@ function producerOf(message: object): string {
  * `high` stops at the first record of a transaction not yet committed or aborted (for a topic
  * without transactions, the high watermark).
  */
-export async function lastStableOffsets(admin: Admin, topic: string): Promise<Map<number, bigint>> {
+export async function lastStableOffsets(admin: KafkaAdmin, topic: string): Promise<Map<number, bigint>> {
   return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
 }
 
 /** The group's committed next offset per partition (0 where it committed none). */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, bigint>> {
+export async function committedOffsets(admin: KafkaAdmin, groupId: string, topic: string): Promise<Map<number, bigint>> {
   const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return new Map((t?.partitions ?? []).map((p) => [p.partition, p.offset === '-1' ? 0n : BigInt(p.offset)]));
 }
@@ -148,7 +154,7 @@ const FROZEN_MS = 2000;
  */
 export async function killMidFlight(
   worker: RunningService,
-  opts: { admin: Admin; tap: PredictionTap; groupId: string; features: string },
+  opts: { admin: KafkaAdmin; tap: PredictionTap; groupId: string; features: string },
   timeoutMs: number,
 ): Promise<MidFlight> {
   const deadline = Date.now() + timeoutMs;
