@@ -5,7 +5,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '@tidewater/kafka';
 import { devKafkaErrors } from '../errors.js';
 import { brokerJvmOptions, brokerProperties, type KraftNode } from './broker-properties.js';
 import { apacheKafkaLog4j, ensureApacheKafkaJars, type ApacheKafkaJars } from './kafka-jars.js';
@@ -247,13 +247,7 @@ async function waitReady(
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const kafka = new Kafka({
-    brokers,
-    clientId: 'tidewater-dev-stack',
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 0 },
-    connectionTimeout: 1000,
-  });
+  const kafka = createKafkaClient({ brokers, clientId: 'tidewater-dev-stack', retry: { retries: 0 }, connectionTimeout: 1000 });
   const check = async () => {
     for (const n of nodes) {
       if (!processAlive(n.pid)) {
