@@ -6,13 +6,14 @@ import {
   createDeadLetterWriter,
   createKafkaClient,
   createProducer,
+  headerText,
   type KafkaClient,
   type TidewaterProducer,
 } from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
 import { avroReader, avroTopicWriter } from '@tidewater/service-runtime';
 import { repoRoot, type Prediction } from '@tidewater/schemas';
-import { createTopics, stackEndpoints, uniqueName } from '@tidewater/test-support';
+import { createTopics, stackEndpoints, uniqueName, waitFor } from '@tidewater/test-support';
 import { createApp, type InferenceApp, type InferenceDeps } from './app.js';
 import { inferenceConfigSchema } from './config.js';
 import { loadOnnxModel, type LoadedModel } from './model/index.js';
@@ -43,26 +44,56 @@ async function freshTopics(): Promise<Topics> {
   return t;
 }
 
-/** Reads every record of a topic until `expected` arrived or the deadline passed. */
+const SENTINEL_HEADER = 'tw.test.sentinel';
+
+/**
+ * Reads a topic until `expected` records arrived, then writes sentinel records after them on every
+ * partition and reads on until each partition's sentinel: a duplicate or a stray record written
+ * before that point is in the result too, without a fixed wait. Sentinels are not returned.
+ */
 async function readAll(
   kafka: KafkaClient,
   topic: string,
   expected: number,
-  opts: { timeoutMs?: number; settleMs?: number } = {},
+  opts: { timeoutMs?: number } = {},
 ): Promise<{ value: Buffer; partition: number; headers: Record<string, unknown> }[]> {
+  const marker = uniqueName('sentinel');
   const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
   const seen: { value: Buffer; partition: number; headers: Record<string, unknown> }[] = [];
+  const sentinelsSeen = new Set<number>();
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message, partition }) => {
-      seen.push({ value: message.value!, partition, headers: message.headers ?? {} });
+      if (headerText(message.headers, SENTINEL_HEADER) === marker) sentinelsSeen.add(partition);
+      else seen.push({ value: message.value!, partition, headers: message.headers ?? {} });
     },
   });
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  while (seen.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  // A little longer, so a duplicate or a stray record would show up too.
-  await new Promise((r) => setTimeout(r, opts.settleMs ?? 1000));
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  await waitFor(() => seen.length >= expected, { timeoutMs, what: () => `${expected} records on ${topic} (${seen.length} so far)` });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const partitions = (await admin.fetchTopicOffsets(topic)).map((p) => p.partition);
+  await admin.disconnect();
+  // Keys pick partitions; send batches of distinct keys until every partition has a sentinel.
+  const sentinels = createProducer({ kafka, logger });
+  await sentinels.start();
+  const written = new Set<number>();
+  for (let batch = 0; written.size < partitions.length; batch++) {
+    if (batch === 20) throw new Error(`sentinels reached only partitions ${[...written].join(',')} of ${topic}`);
+    const records = Array.from({ length: 16 }, (_, i) => ({
+      key: `${marker}-${batch}-${i}`,
+      value: null,
+      headers: { [SENTINEL_HEADER]: marker },
+    }));
+    for (const ack of await sentinels.send(topic, records)) written.add(ack.partition);
+  }
+  await sentinels.close();
+  await waitFor(() => sentinelsSeen.size === partitions.length, {
+    timeoutMs,
+    what: () => `sentinels on all ${partitions.length} partitions of ${topic}`,
+  });
   await consumer.disconnect();
   return seen;
 }
