@@ -14,6 +14,7 @@ import {
   type TappedPrediction,
 } from '../test/worker-kills.js';
 import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
+import { inferenceWorkerEnv } from '../test/worker-env.js';
 
 const WORKERS = 3;
 const VICTIM = 1;
@@ -60,17 +61,7 @@ async function runWithKills(exactlyOnce: boolean): Promise<Outcome> {
     { name: topics.dlq, partitions: 1 },
   ]);
   const group = uniqueName(`${name}-inference`);
-  const workerEnv = {
-    KAFKA_BROKERS: env['KAFKA_BROKERS']!,
-    SCHEMA_REGISTRY_URL: env['SCHEMA_REGISTRY_URL']!,
-    TOPIC_FEATURES: topics.features,
-    TOPIC_PREDICTIONS: topics.predictions,
-    TOPIC_PREDICTIONS_SHADOW: topics.shadow,
-    TOPIC_EVENTS_DLQ: topics.dlq,
-    CONSUMER_GROUP: group,
-    EXACTLY_ONCE: String(exactlyOnce),
-    LOG_LEVEL: 'info', // the "joined group" lines tell which partitions a worker holds
-  };
+  const workerEnv = { ...inferenceWorkerEnv(env, topics, group), EXACTLY_ONCE: String(exactlyOnce) };
   const registry = new SchemaRegistryClient({ baseURLs: [env['SCHEMA_REGISTRY_URL']!] });
   const kafka = testKafka();
   const admin = kafka.admin();

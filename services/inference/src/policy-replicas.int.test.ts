@@ -9,6 +9,7 @@ import { createProducer } from '@tidewater/kafka';
 import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName, waitFor } from '@tidewater/test-support';
 import { canarySeed, entityBucket, policyRevision, type ModelStatus } from './repository/index.js';
 import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
+import { inferenceWorkerEnv } from '../test/worker-env.js';
 
 // Issue 17, part 3: a policy change made through one replica's admin API reaches every replica.
 // Three worker processes share one repository directory, as pods share one volume.
@@ -114,18 +115,11 @@ describe('model policy across three inference worker processes', () => {
     for (let i = 0; i < 3; i++) {
       workers.push(
         await runService('inference', {
-          KAFKA_BROKERS: env['KAFKA_BROKERS']!,
-          SCHEMA_REGISTRY_URL: env['SCHEMA_REGISTRY_URL']!,
-          TOPIC_FEATURES: topics.features,
-          TOPIC_PREDICTIONS: topics.predictions,
-          TOPIC_PREDICTIONS_SHADOW: topics.shadow,
-          TOPIC_EVENTS_DLQ: topics.dlq,
-          CONSUMER_GROUP: group,
+          ...inferenceWorkerEnv(env, topics, group),
           KAFKA_CLIENT_ID: `${group}-${i}`,
           MODEL_REPOSITORY_DIR: root,
           MODEL_REPOSITORY_POLL_MS: '100',
           ADMIN_TOKEN: TOKEN,
-          LOG_LEVEL: 'info',
         }),
       );
     }

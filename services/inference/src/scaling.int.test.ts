@@ -6,6 +6,7 @@ import type { Prediction } from '@tidewater/schemas';
 import { createProducer } from '@tidewater/kafka';
 import { createTopics, type RunningService, runService, stackEndpoints, testKafka, uniqueName } from '@tidewater/test-support';
 import { sampleFeatureVectors } from '../test/sample-feature-vectors.js';
+import { inferenceWorkerEnv } from '../test/worker-env.js';
 
 describe('inference workers in one consumer group', () => {
   const workers: RunningService[] = [];
@@ -31,16 +32,7 @@ describe('inference workers in one consumer group', () => {
       { name: topics.dlq, partitions: 1 },
     ]);
     const group = uniqueName('inference-group');
-    const workerEnv = {
-      KAFKA_BROKERS: env['KAFKA_BROKERS']!,
-      SCHEMA_REGISTRY_URL: env['SCHEMA_REGISTRY_URL']!,
-      TOPIC_FEATURES: topics.features,
-      TOPIC_PREDICTIONS: topics.predictions,
-      TOPIC_PREDICTIONS_SHADOW: topics.shadow,
-      TOPIC_EVENTS_DLQ: topics.dlq,
-      CONSUMER_GROUP: group,
-      LOG_LEVEL: 'info',
-    };
+    const workerEnv = inferenceWorkerEnv(env, topics, group);
     // A supervisor, as in production: a worker that exits is started again. Needed on the mock cluster,
     // whose coordinator answers a member's SyncGroup that arrives after the leader's with INVALID_REQUEST
     // (real Kafka returns the assignment), which kafkajs treats as fatal, so a joining member may crash.
