@@ -4,6 +4,7 @@
 // naming the command, when they are missing. Needs no cluster and no Kafka.
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { secretRefs } from '../support/k8s-manifests.js';
 import { ensureCommand, missingK8sTools } from './tools/k8s-tools.js';
 import { renderTargets, summaryOf, unvalidatedKinds, validateRendered } from './tools/render-targets.js';
 
@@ -50,14 +51,6 @@ describe.each(renderTargets.map((t) => [t.name, t] as const))('%s', (_name, targ
 describe('the overlays as applied', () => {
   const docsOf = (yaml: string): unknown[] => parseAllDocuments(yaml).map((d): unknown => d.toJS());
   const render = async (name: string) => docsOf((await renderTargets.find((t) => t.name === name)?.render()) ?? '');
-  /** Secret names under `secretName` (volumes) and `secretKeyRef.name` (env), anywhere in a value. */
-  const secretRefs = (value: unknown): string[] => {
-    if (Array.isArray(value)) return value.flatMap(secretRefs);
-    if (!value || typeof value !== 'object') return [];
-    const o = value as Record<string, unknown>;
-    const own = [o['secretName'], (o['secretKeyRef'] as { name?: unknown } | undefined)?.name].filter((v) => typeof v === 'string');
-    return [...own, ...Object.values(o).flatMap(secretRefs)];
-  };
   /** Secrets a stream's pods mount or read, and Secrets it creates. */
   const secrets = (docs: unknown[]) => {
     const created = docs.flatMap(nameOf).filter((n) => n.startsWith('Secret/'));

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
 import { describe, expect, it } from 'vitest';
-import { loadManifests, ofKind, type ManifestDocument } from '../support/k8s-manifests.js';
+import { loadManifests, ofKind, secretRefs, type ManifestDocument } from '../support/k8s-manifests.js';
 import { envDefault, schemaOf, serviceNames } from '../support/service-schemas.js';
 
 const k8s = join(repoRoot, 'deploy/k8s');
@@ -212,14 +212,6 @@ describe('autoscaling', () => {
 });
 
 describe('Secrets', () => {
-  /** Secret names under `secretName` (volumes) and `secretKeyRef.name` (env), anywhere in a value. */
-  const secretRefs = (value: unknown): string[] => {
-    if (Array.isArray(value)) return value.flatMap(secretRefs);
-    if (!value || typeof value !== 'object') return [];
-    const o = value as Record<string, unknown>;
-    const own = [o['secretName'], (o['secretKeyRef'] as { name?: unknown } | undefined)?.name].filter((v) => typeof v === 'string');
-    return [...own, ...Object.values(o).flatMap(secretRefs)];
-  };
   const referenced = [...new Set(secretRefs(withExactlyOnce.map((d) => d.raw)))].sort();
   const readme = readFileSync(join(k8s, 'README.md'), 'utf8');
 

@@ -187,3 +187,12 @@ export function resolvePort(container: K8sContainer, port: string | number): num
   if (typeof port === 'number') return port;
   return container.ports.find((p) => p.name === port)?.containerPort;
 }
+
+/** Secret names under `secretName` (volumes) and `secretKeyRef.name` (env), anywhere in a value. */
+export function secretRefs(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(secretRefs);
+  if (!value || typeof value !== 'object') return [];
+  const o = value as Record<string, unknown>;
+  const own = [o['secretName'], (o['secretKeyRef'] as { name?: unknown } | undefined)?.name].filter((v) => typeof v === 'string');
+  return [...own, ...Object.values(o).flatMap(secretRefs)];
+}
