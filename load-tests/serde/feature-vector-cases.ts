@@ -1,6 +1,7 @@
 import avro from 'avsc';
 import { loadSchema } from '@tidewater/schemas';
 import type { FeatureVector } from '@tidewater/schemas';
+import { cardFraudFeatures } from '../../libs/schemas/test/card-fraud-features.js';
 import type { BenchCase } from './measure.js';
 
 // Decode cost of a feature vector's `features` map three ways (docs/adr/0007-feature-vector-map-decoding.md):
@@ -8,32 +9,8 @@ import type { BenchCase } from './measure.js';
 // and the alternative that needs no override: a record per feature-set version, read by a consumer
 // on the same version or on the previous one (one feature fewer, through an avsc resolver).
 
-/** One vector of the card-fraud feature set (services/feature/feature-sets/card-fraud.yaml), as computed. */
-const features: FeatureVector['features'] = {
-  amount: 27.72,
-  merchant_category: '5005',
-  country: 'DE',
-  channel: 'atm',
-  log_amount: 3.3575937441800234,
-  hour_of_day: 15,
-  is_ecom: 0,
-  is_night: 0,
-  txn_count_10m: 1,
-  amount_sum_10m: 27.72,
-  txn_count_1h: 1,
-  amount_sum_1h: 27.72,
-  amount_max_1h: 27.72,
-  txn_count_24h: 3,
-  amount_min_24h: 15.4,
-  merchants_24h: 3,
-  countries_24h: 2,
-  amount_mean_7d: 44.001538461538466,
-  amount_stddev_7d: 44.836988138426996,
-  seconds_since_last_event: 12882.24,
-  amount_ratio_1h: 1,
-  amount_to_mean_7d: 0.6299779727981538,
-  amount_zscore_7d: -0.36312738962911234,
-};
+/** One vector of the card-fraud feature set, as computed. */
+const features: FeatureVector['features'] = cardFraudFeatures;
 const names = Object.keys(features);
 
 export const featureVector: FeatureVector = {

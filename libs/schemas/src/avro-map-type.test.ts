@@ -3,6 +3,7 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { fastMapTypeHook, MAX_SHAPES } from './avro-map-type.js';
 import { loadSchema } from './avro-schemas.js';
+import { cardFraudFeatures } from '../test/card-fraud-features.js';
 
 const plain = (schema: unknown) => avro.Type.forSchema(schema as avro.Schema);
 const fast = (schema: unknown) => avro.Type.forSchema(schema as avro.Schema, { typeHook: fastMapTypeHook });
@@ -57,33 +58,6 @@ function expectSameDecode(schema: unknown, buf: Buffer, resolveFrom?: unknown) {
   };
   expect(decode(f)).toEqual(decode(p));
 }
-
-/** The features of one vector of the card-fraud feature set, as the feature service computed them. */
-const cardFraudFeatures = {
-  amount: 27.72,
-  merchant_category: '5005',
-  country: 'DE',
-  channel: 'atm',
-  log_amount: 3.3575937441800234,
-  hour_of_day: 15,
-  is_ecom: 0,
-  is_night: 0,
-  txn_count_10m: 1,
-  amount_sum_10m: 27.72,
-  txn_count_1h: 1,
-  amount_sum_1h: 27.72,
-  amount_max_1h: 27.72,
-  txn_count_24h: 3,
-  amount_min_24h: 15.4,
-  merchants_24h: 3,
-  countries_24h: 2,
-  amount_mean_7d: 44.001538461538466,
-  amount_stddev_7d: 44.836988138426996,
-  seconds_since_last_event: 12882.24,
-  amount_ratio_1h: 1,
-  amount_to_mean_7d: 0.6299779727981538,
-  amount_zscore_7d: -0.36312738962911234,
-};
 
 /** Avro's encoding of a long and of a string, to build maps avsc's writer would never produce. */
 const long = (n: number) => plain('long').toBuffer(n);
