@@ -71,5 +71,5 @@ describe('API keys', () => {
       store.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 15_000); // two polls of up to 5 s each: the default 5 s for the whole test cut the second short under load
 });
