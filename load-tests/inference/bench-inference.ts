@@ -39,7 +39,7 @@ const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 10);
 // they do not set the consumers' batch sizes: a fetch returns up to FETCH_MAX_BYTES_PER_PARTITION.
 const PRODUCE_BATCH = Number(process.env['BENCH_PRODUCE_BATCH'] ?? 1000);
 const LATENCY_RATE = Number(process.env['BENCH_LATENCY_RATE'] ?? 2000);
-const WORKER_NODE_OPTIONS = process.env['BENCH_WORKER_NODE_OPTIONS'] ?? '--max-old-space-size=160';
+const WORKER_NODE_OPTIONS = process.env['BENCH_WORKER_NODE_OPTIONS'] ?? '--max-old-space-size=256';
 const modelDir = join(repoRoot, 'models', 'fraud-demo', '1');
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
