@@ -224,7 +224,10 @@ describe('feature service state', () => {
       expect(processedAtKill).toBeGreaterThanOrEqual(1000);
       const { committed } = await groupProgress(group);
       expect(committed).toBeLessThan(events.length); // mid-stream
-      expect(await appliedIds(prefix)).toBeLessThan(refApplied);
+      // Not asserted: that Redis is behind too. On a fast run the kill can land after the last batch's
+      // updates and before its commit, and then every event is applied; the group's commit being behind
+      // is what makes the resumed pass redeliver events whose updates Redis already holds.
+      expect(await appliedIds(prefix)).toBeLessThanOrEqual(refApplied);
 
       // The same group resumes from its commit: the redelivered events are skipped by id.
       const resumed = await startApp(prefix, group, topic);
