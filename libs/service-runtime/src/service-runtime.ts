@@ -1,5 +1,5 @@
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import {
@@ -17,6 +17,7 @@ import { createShutdown, exitOnSignals, type Shutdown } from '@tidewater/lifecyc
 import { createLogger, flushLogger, type Logger } from '@tidewater/logging';
 import { createMetricsRegistry, createOpsServer, type ReadinessCheck } from '@tidewater/ops-server';
 import { startTracing, type TracingHandle } from '@tidewater/tracing';
+import { connectServiceRedis } from './redis-connection.js';
 
 /** The settings the runtime needs; every service config schema includes them. */
 export interface RuntimeConfig {
@@ -45,7 +46,8 @@ export interface ServiceRuntime {
   /** Adds a readiness check to /readyz (kafka and schema-registry are there already). */
   addReadinessCheck(name: string, check: ReadinessCheck): void;
   /**
-   * Connects to Redis (failing the boot when it does not answer), closes it at shutdown after
+   * Connects to Redis (failing the boot when it does not answer; connection errors go to the log, and
+   * a Redis that may evict keys is named at start), closes it at shutdown after
    * whatever the service adds later, and adds `redis` to /readyz. A command fails after 3
    * reconnect attempts: the Kafka input redelivers, the HTTP APIs answer 503.
    */
@@ -132,8 +134,7 @@ export async function startServiceRuntime(opts: {
       readiness[name] = check;
     },
     async connectRedis(url) {
-      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
-      await redis.connect();
+      const redis = await connectServiceRedis(url, logger);
       shutdown.add('redis', async () => void (await redis.quit()));
       readiness['redis'] = async () => void (await redis.ping());
       return redis;

@@ -1,0 +1,64 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '@tidewater/logging';
+
+/** How often, at most, a run of identical connection errors is logged again. */
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Connects to the Redis that holds a service's state, with what every service needs around it:
+ * connection errors go to the JSON log (ioredis otherwise prints "[ioredis] Unhandled error
+ * event" to stderr on every reconnect attempt, outside the logs), and a Redis that may evict
+ * keys is named at start, since eviction silently loses window state, dedupe ids and alert
+ * groups (docs/adr/0004-redis-state-model.md).
+ */
+export async function connectServiceRedis(url: string, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  redis.on('error', errorLogger(logger));
+  await redis.connect();
+  await warnIfRedisEvicts(redis, logger);
+  return redis;
+}
+
+/** Logs the first error of a run at once, then at most one line per interval with the count since. */
+function errorLogger(logger: Logger, now: () => number = Date.now): (err: Error) => void {
+  let lastMessage = '';
+  let lastLogged = 0;
+  let suppressed = 0;
+  return (err) => {
+    const t = now();
+    if (err.message === lastMessage && t - lastLogged < ERROR_LOG_INTERVAL_MS) {
+      suppressed++;
+      return;
+    }
+    logger.warn({ err, repeated: suppressed }, 'Redis connection error; ioredis reconnects');
+    lastMessage = err.message;
+    lastLogged = t;
+    suppressed = 0;
+  };
+}
+
+/**
+ * Warns when the connected Redis has a memory limit and a policy other than `noeviction`: under
+ * that limit it would drop our keys instead of refusing writes. Managed Redis services often
+ * refuse CONFIG; then the policy is logged as unknown.
+ */
+export async function warnIfRedisEvicts(redis: Redis, logger: Logger): Promise<'evicts' | 'safe' | 'unknown'> {
+  let config: Record<string, string>;
+  try {
+    const pairs = (await redis.config('GET', 'maxmemory*')) as string[];
+    config = Object.fromEntries(Array.from({ length: pairs.length / 2 }, (_, i) => [pairs[2 * i]!, pairs[2 * i + 1]!]));
+  } catch (err) {
+    logger.info({ err }, 'cannot read Redis maxmemory-policy (CONFIG refused); make sure it is noeviction');
+    return 'unknown';
+  }
+  const policy = config['maxmemory-policy'] ?? 'unknown';
+  const maxmemory = Number(config['maxmemory'] ?? 0);
+  if (maxmemory > 0 && policy !== 'noeviction') {
+    logger.warn(
+      { maxmemory, policy },
+      'Redis may evict keys: it has a memory limit and maxmemory-policy is not noeviction; service state would be lost silently',
+    );
+    return 'evicts';
+  }
+  return 'safe';
+}
