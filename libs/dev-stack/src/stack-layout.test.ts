@@ -18,7 +18,7 @@ function state(dir: string): StackState {
       version: 'mock',
     },
     registry: { pid: 2, url: 'http://127.0.0.1:4', logFile: 'r.log' },
-    redis: { url: 'redis://127.0.0.1:6379' },
+    redis: { url: 'redis://127.0.0.1:41379' },
     slack: { pid: 5, url: 'http://127.0.0.1:6/', captureFile: join(dir, 'slack-capture.jsonl') },
     services: [
       { name: 'ingestion', pid: 7, port: 8001, logFile: 'i.log' },
@@ -37,7 +37,7 @@ describe('stack layout', () => {
       KAFKA_BROKERS: '127.0.0.1:1,127.0.0.1:2',
       KAFKA_MOCK_CONTROL_PORT: '3',
       SCHEMA_REGISTRY_URL: 'http://127.0.0.1:4',
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: 'redis://127.0.0.1:41379',
       SLACK_WEBHOOK_URL: 'http://127.0.0.1:6/',
       INGESTION_HTTP_PORT: '8001',
       INFERENCE_HTTP_PORT: '8002',
