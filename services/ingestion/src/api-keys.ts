@@ -58,9 +58,16 @@ export function createApiKeyStore(opts: { envKeys: string; file?: string | undef
   let byHash = new Map<string, ApiKey>();
   let loadedVersion = '';
   // The version is read before the content, so a write between the two is seen on the next tick.
+  // Only ENOENT means missing. Not throwIfNoEntry: Node 24 also answers undefined for ENOTDIR there
+  // (a path under a swapped mount), which would read as a deleted file instead of an unreadable one.
   const version = () => {
-    const st = statSync(opts.file!, { throwIfNoEntry: false });
-    return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'missing';
+    try {
+      const st = statSync(opts.file!);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw err;
+    }
   };
   const load = () => {
     if (opts.file) loadedVersion = version();
