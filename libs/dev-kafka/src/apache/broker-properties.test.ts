@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokerJvmOptions, brokerProperties, type KraftNode } from './broker-properties.js';
+import { brokerJvmOptions, brokerProperties, newClusterId, type KraftNode } from './broker-properties.js';
 
 const node = (nodeId: number): KraftNode => ({
   nodeId,
@@ -50,5 +50,21 @@ describe('brokerJvmOptions', () => {
     expect(opts).toContain('-Xmx512m');
     expect(opts).toContain('-Xms256m');
     expect(opts.find((o) => o.startsWith('-Dlog4j2.configurationFile='))).toBe('-Dlog4j2.configurationFile=/x/log4j2.properties');
+  });
+});
+
+describe('newClusterId', () => {
+  it('gives 22 URL-safe base64 characters, different each time', () => {
+    const a = newClusterId();
+    expect(a).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    expect(newClusterId()).not.toBe(a);
+  });
+
+  it('draws again when an id would start with "-", which kafka-storage reads as an option', () => {
+    // 0xf8 encodes to '-' as the first base64url character.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x00)];
+    const id = newClusterId(() => draws.shift()!);
+    expect(id).toBe('AAAAAAAAAAAAAAAAAAAAAA');
+    expect(draws).toHaveLength(0);
   });
 });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** One KRaft node of a dev cluster: a combined broker and controller on loopback ports. */
 export interface KraftNode {
   readonly nodeId: number;
@@ -62,4 +64,16 @@ export function brokerJvmOptions(heapMb: number, log4jConfig: string): string[] 
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${log4jConfig}`,
   ];
+}
+
+/**
+ * A random KRaft cluster id: 16 random bytes in URL-safe base64, as Kafka's `Uuid.randomUuid()`
+ * makes them, and like Kafka it never starts with '-' (one id in 64 would), because
+ * `kafka-storage format -t -abc…` reads such an id as an option and refuses to start.
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafkaClient } from '@tidewater/kafka';
 import { devKafkaErrors } from '../errors.js';
-import { brokerJvmOptions, brokerProperties, type KraftNode } from './broker-properties.js';
+import { brokerJvmOptions, brokerProperties, newClusterId, type KraftNode } from './broker-properties.js';
 import { apacheKafkaLog4j, ensureApacheKafkaJars, type ApacheKafkaJars } from './kafka-jars.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -185,7 +184,7 @@ async function startCluster(opts: StartApacheKafkaOptions, count: number, jars: 
       logDir: join(opts.dir, `node-${i}`, 'data'),
     });
   }
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  const clusterId = newClusterId();
   const heapMb = opts.heapMb ?? (count === 1 ? 768 : 512);
   const jvm = brokerJvmOptions(heapMb, apacheKafkaLog4j);
   const prepared = await Promise.all(
