@@ -102,6 +102,14 @@ export interface KafkajsCopy {
   readonly Compression: { None: number; GZIP: number };
   readonly decodeRecordBatch: (decoder: unknown) => Promise<{ records: unknown[] }>;
   readonly produceRequest: (args: Record<string, unknown>) => { encode(): Promise<Encoder> };
+  readonly RequestQueue: new (options: Record<string, unknown>) => RequestQueue;
+}
+
+/** The parts of a broker connection's request queue that its scheduling case drives. */
+export interface RequestQueue {
+  throttledUntil: number;
+  pending: unknown[];
+  scheduleCheckPendingRequests(): void;
 }
 
 const require = createRequire(import.meta.url);
@@ -131,5 +139,6 @@ export function loadKafkajs(name: KafkajsCopyName): KafkajsCopy {
     Compression: (r('protocol/message/compression') as { Types: KafkajsCopy['Compression'] }).Types,
     decodeRecordBatch: r('protocol/recordBatch/v0/decoder') as KafkajsCopy['decodeRecordBatch'],
     produceRequest: r('protocol/requests/produce/v3/request') as KafkajsCopy['produceRequest'],
+    RequestQueue: r('network/requestQueue') as KafkajsCopy['RequestQueue'],
   };
 }
