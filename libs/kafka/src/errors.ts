@@ -17,6 +17,16 @@ export const kafkaErrors = defineErrors('TW_KAFKA_', {
     description:
       'The consumer crashed and kafkajs will not restart it; readiness fails and the service shuts down with exit code 1 so its supervisor restarts it.',
   },
+  TW_KAFKA_AUTH_FAILED: {
+    retriable: false,
+    description:
+      'A broker refused the SASL credentials (wrong user, password or mechanism); the message names the mechanism, the user and the brokers. Fix KAFKA_SASL_* and restart.',
+  },
+  TW_KAFKA_SECURITY_FILE_UNREADABLE: {
+    retriable: false,
+    description:
+      'A TLS or SASL file named by the Kafka security settings cannot be read or is empty; the message names the file, never its content.',
+  },
   TW_KAFKA_DEAD_LETTER_FAILED: {
     retriable: true,
     description: 'Writing a record to the dead-letter topic failed; its offset is not committed so it will be processed again.',

@@ -1,5 +1,7 @@
 export { createKafkaClient, kafkaReadinessCheck } from './kafka-client.js';
 export type { KafkaClient, KafkaClientLogLevel, KafkaClientSettings } from './kafka-client.js';
+export { describeKafkaSecurity, readKafkaSecurity } from './security.js';
+export type { KafkaSaslMechanism, KafkaSaslSettings, KafkaSecurityMaterial, KafkaSecuritySettings, KafkaTlsSettings } from './security.js';
 export type { KafkaHeaders, KafkaRecord, RecordAck, TopicPartitionOffset, TopicPartitions } from './types.js';
 export type { GroupTopicOffsets, KafkaAdmin, PartitionWatermarks, TopicCreation, TopicMetadata } from './admin.js';
 export type { ConsumerBatch, KafkaConsumer, KafkaConsumerOptions, KafkaConsumerRun } from './consumer.js';

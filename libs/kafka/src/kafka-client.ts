@@ -5,6 +5,8 @@ import type { KafkaConsumer, KafkaConsumerOptions } from './consumer.js';
 import { kafkajsAdmin } from './kafkajs/admin.js';
 import { kafkajsConsumer } from './kafkajs/consumer.js';
 import type { SpanServer } from './trace-context.js';
+import { readKafkaSecurity, type KafkaSecuritySettings } from './security.js';
+import { connectNamingAuthFailures, kafkajsSecurityOptions } from './kafkajs/security.js';
 
 /** How much of the client library's own logging to keep. */
 export type KafkaClientLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
@@ -22,6 +24,8 @@ export interface KafkaClientSettings {
   readonly connectionTimeout?: number;
   /** Settings for every consumer of this client, over the consumer runner's defaults and under its options. */
   readonly consumerDefaults?: Partial<Omit<KafkaConsumerOptions, 'groupId'>>;
+  /** TLS and SASL (files read when the client is created); PLAINTEXT without. */
+  readonly security?: KafkaSecuritySettings | undefined;
 }
 
 /**
@@ -64,7 +68,10 @@ function pinoLogCreator(logger: Logger): logCreator {
 }
 
 // The kafkajs instance behind each client and its consumer defaults, for this package's factories only.
-const kafkajsClients = new WeakMap<KafkaClient, { kafka: Kafka; consumerDefaults: KafkaClientSettings['consumerDefaults'] }>();
+const kafkajsClients = new WeakMap<
+  KafkaClient,
+  { kafka: Kafka; consumerDefaults: KafkaClientSettings['consumerDefaults']; connect: (connect: () => Promise<void>) => Promise<void> }
+>();
 
 function internals(client: KafkaClient) {
   const found = kafkajsClients.get(client);
@@ -75,6 +82,11 @@ function internals(client: KafkaClient) {
 /** The kafkajs client behind `client`; internal to this package. */
 export function kafkajsOf(client: KafkaClient): Kafka {
   return internals(client).kafka;
+}
+
+/** Runs a kafkajs connect of this client, a refused SASL handshake becoming TW_KAFKA_AUTH_FAILED; internal to this package. */
+export function connectOf(client: KafkaClient): (connect: () => Promise<void>) => Promise<void> {
+  return internals(client).connect;
 }
 
 /** The client's `consumerDefaults`; internal to this package. */
@@ -100,14 +112,16 @@ export function createKafkaClient(settings: KafkaClientSettings): KafkaClient {
     ...(settings.logger ? { logCreator: pinoLogCreator(settings.logger) } : {}),
     retry: { initialRetryTime: 200, retries: 8, ...settings.retry },
     ...(settings.connectionTimeout === undefined ? {} : { connectionTimeout: settings.connectionTimeout }),
+    ...kafkajsSecurityOptions(readKafkaSecurity(settings.security)),
   });
+  const connect = (c: () => Promise<void>) => connectNamingAuthFailures(c, settings.security, settings.brokers);
   const client: KafkaClient = {
     clientId: settings.clientId,
     server: firstBroker(settings.brokers),
-    admin: () => kafkajsAdmin(kafka.admin()),
-    consumer: (opts) => kafkajsConsumer(kafka, { ...settings.consumerDefaults, ...opts }),
+    admin: () => kafkajsAdmin(kafka.admin(), connect),
+    consumer: (opts) => kafkajsConsumer(kafka, { ...settings.consumerDefaults, ...opts }, connect),
   };
-  kafkajsClients.set(client, { kafka, consumerDefaults: settings.consumerDefaults });
+  kafkajsClients.set(client, { kafka, consumerDefaults: settings.consumerDefaults, connect });
   return client;
 }
 

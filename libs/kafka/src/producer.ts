@@ -3,7 +3,7 @@ import { Partitioners, type RecordMetadata } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { chunkBySize, recordBytes } from './request-chunks.js';
-import { kafkajsOf, type KafkaClient } from './kafka-client.js';
+import { connectOf, kafkajsOf, type KafkaClient } from './kafka-client.js';
 import { endingSpans, toMessage, type OutgoingRecord } from './outgoing.js';
 import type { RecordAck } from './types.js';
 
@@ -87,7 +87,7 @@ export function createProducer(opts: { kafka: KafkaClient; logger?: Logger; maxR
     });
   return {
     start() {
-      started ??= producer.connect().catch((err: unknown) => {
+      started ??= connectOf(opts.kafka)(() => producer.connect()).catch((err: unknown) => {
         started = undefined;
         throw err;
       });

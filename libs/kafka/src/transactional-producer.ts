@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
-import { kafkajsOf, type KafkaClient } from './kafka-client.js';
+import { connectOf, kafkajsOf, type KafkaClient } from './kafka-client.js';
 import { toMessage, type OutgoingRecord } from './outgoing.js';
 import { endSendSpans } from './trace-context.js';
 import type { TopicPartitionOffset } from './types.js';
@@ -51,7 +51,7 @@ export async function connectTransactionalProducer(opts: {
     // An idempotent producer keeps retrying (kafkajs's rule): fewer retries could reorder or lose a batch.
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
   });
-  await producer.connect();
+  await connectOf(opts.kafka)(() => producer.connect());
   let closed: Promise<void> | undefined;
   return {
     transactionalId: opts.transactionalId,

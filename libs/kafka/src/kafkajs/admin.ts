@@ -5,9 +5,9 @@ import type { KafkaAdmin } from '../admin.js';
 const { ConfigResourceTypes } = kafkajs;
 
 /** Our admin over a kafkajs admin client: the same calls, copied arguments, our result types. */
-export function kafkajsAdmin(admin: Admin): KafkaAdmin {
+export function kafkajsAdmin(admin: Admin, connecting: (connect: () => Promise<void>) => Promise<void> = (c) => c()): KafkaAdmin {
   return {
-    connect: () => admin.connect(),
+    connect: () => connecting(() => admin.connect()),
     disconnect: () => admin.disconnect(),
     listTopics: () => admin.listTopics(),
     createTopics: (opts) =>

@@ -2,13 +2,17 @@ import type { Kafka } from 'kafkajs';
 import type { KafkaConsumer, KafkaConsumerOptions } from '../consumer.js';
 
 /** Our plain consumer over a kafkajs consumer. */
-export function kafkajsConsumer(kafka: Kafka, opts: KafkaConsumerOptions): KafkaConsumer {
+export function kafkajsConsumer(
+  kafka: Kafka,
+  opts: KafkaConsumerOptions,
+  connecting: (connect: () => Promise<void>) => Promise<void> = (c) => c(),
+): KafkaConsumer {
   const consumer = kafka.consumer({ ...opts });
   let onJoin: () => void = () => undefined;
   const joined = new Promise<void>((resolve) => (onJoin = resolve));
   consumer.on(consumer.events.GROUP_JOIN, () => onJoin());
   return {
-    connect: () => consumer.connect(),
+    connect: () => connecting(() => consumer.connect()),
     subscribe: (s) =>
       consumer.subscribe({ topics: [...s.topics], ...(s.fromBeginning === undefined ? {} : { fromBeginning: s.fromBeginning }) }),
     run: (r) =>
