@@ -4,7 +4,8 @@ import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { chunkBySize, recordBytes } from './request-chunks.js';
 import { connectOf, kafkajsOf, type KafkaClient } from './kafka-client.js';
-import { endingSpans, toMessage, type OutgoingRecord } from './outgoing.js';
+import { endingSpans, toMessage, type OutgoingMessage, type OutgoingRecord } from './outgoing.js';
+import { createSendQueue, type TopicMessages } from './send-queue.js';
 import type { RecordAck } from './types.js';
 
 export type { OutgoingRecord } from './outgoing.js';
@@ -15,10 +16,14 @@ export interface TidewaterProducer {
    * unreachable past the client's retries) the next call tries again.
    */
   start(): Promise<void>;
-  /** Produces to one topic and resolves once Kafka acknowledged every record (acks=all). */
+  /**
+   * Produces to one topic and resolves once Kafka acknowledged every record (acks=all). Sends made
+   * while another is in flight share the next request (send-queue.ts); the acks are that request's,
+   * for this send's topics.
+   */
   send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordAck[]>;
   /**
-   * Produces to several topics: in one request when the records fit in `maxRequestBytes`, else in
+   * Produces to several topics: in one request (with other sends queued meanwhile) when the records fit in `maxRequestBytes`, else in
    * consecutive requests (each partition keeps its order; a failure after the first request leaves
    * the earlier ones written, so a caller's redelivery may duplicate them, never lose them).
    */
@@ -85,6 +90,25 @@ export function createProducer(opts: { kafka: KafkaClient; logger?: Logger; maxR
         if (resending && gaveUpOnOutage(error)) opts.logger?.warn({ err: error, attemptNumber }, 'Kafka unreachable; resending');
       },
     });
+  /** One request when the batches fit in maxRequestBytes (the common case); otherwise one after another, so each partition keeps its order. */
+  async function write(batches: readonly TopicMessages[]): Promise<RecordAck[]> {
+    const all = batches.flatMap((b) => b.messages.map((message) => ({ topic: b.topic, message })));
+    const chunks = chunkBySize(all, (m) => recordBytes(m.message), maxRequestBytes);
+    const acks: RecordAck[] = [];
+    for (const chunk of chunks) {
+      const byTopic = new Map<string, OutgoingMessage[]>();
+      for (const { topic, message } of chunk) {
+        const list = byTopic.get(topic);
+        if (list) list.push(message);
+        else byTopic.set(topic, [message]);
+      }
+      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+      acks.push(...(await untilAcknowledged(() => producer.sendBatch({ acks: -1, topicMessages }))));
+    }
+    return acks;
+  }
+  // Sends that arrive while a request is in flight go together in the next one (send-queue.ts).
+  const queue = createSendQueue({ send: write, maxRequestBytes, isolate: (err) => !gaveUpOnOutage(err) });
   return {
     start() {
       started ??= connectOf(opts.kafka)(() => producer.connect()).catch((err: unknown) => {
@@ -96,33 +120,12 @@ export function createProducer(opts: { kafka: KafkaClient; logger?: Logger; maxR
     async send(topic, records) {
       const spans: Span[] = [];
       const messages = records.map((r) => toMessage(topic, r, spans, server));
-      const chunks = chunkBySize(messages, recordBytes, maxRequestBytes);
-      return endingSpans(spans, async () => {
-        // One request when it fits (the common case); otherwise one after another, so each partition keeps its order.
-        if (chunks.length <= 1) return untilAcknowledged(() => producer.send({ topic, acks: -1, messages }));
-        const acks: RecordMetadata[] = [];
-        for (const chunk of chunks) acks.push(...(await untilAcknowledged(() => producer.send({ topic, acks: -1, messages: chunk }))));
-        return acks;
-      });
+      return endingSpans(spans, () => queue.enqueue([{ topic, messages }]));
     },
     async sendMany(batches) {
       const spans: Span[] = [];
-      const all = batches.flatMap((b) => b.records.map((r) => ({ topic: b.topic, message: toMessage(b.topic, r, spans, server) })));
-      const chunks = chunkBySize(all, (m) => recordBytes(m.message), maxRequestBytes);
-      return endingSpans(spans, async () => {
-        const acks: RecordMetadata[] = [];
-        for (const chunk of chunks) {
-          const byTopic = new Map<string, ReturnType<typeof toMessage>[]>();
-          for (const { topic, message } of chunk) {
-            const list = byTopic.get(topic);
-            if (list) list.push(message);
-            else byTopic.set(topic, [message]);
-          }
-          const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-          acks.push(...(await untilAcknowledged(() => producer.sendBatch({ acks: -1, topicMessages }))));
-        }
-        return acks;
-      });
+      const topicMessages = batches.map((b) => ({ topic: b.topic, messages: b.records.map((r) => toMessage(b.topic, r, spans, server)) }));
+      return endingSpans(spans, () => queue.enqueue(topicMessages));
     },
     stopResending() {
       resending = false;
