@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
 import { describe, expect, it } from 'vitest';
+import { compiledCondition, deployScripts } from './docker/build.js';
 import { createTopicsConfigSchema } from './docker/create-topics-config.js';
 import { parseDockerfile } from './support/dockerfile.js';
 import {
@@ -165,12 +166,13 @@ describe('docker-compose.yml', () => {
   });
 
   describe('kafka-init', () => {
-    it('runs deploy/docker/create-topics.ts from the service image once Kafka is healthy, once', () => {
+    it('runs deploy/docker/create-topics.ts, compiled, from the service image once Kafka is healthy, once', () => {
       const init = service('kafka-init');
       const command = Array.isArray(init.command) ? init.command : (init.command ?? '').split(/\s+/);
-      const script = command.find((part) => part.endsWith('.ts'));
-      expect(script).toBe('deploy/docker/create-topics.ts');
-      expect(existsSync(join(repoRoot, script ?? ''))).toBe(true);
+      // The image holds the compiled script (deploy/docker/build.ts), resolving workspaces to dist/.
+      expect(command).toEqual(['node', `--conditions=${compiledCondition}`, 'deploy/docker/dist/create-topics.js']);
+      expect(deployScripts).toContain('deploy/docker/create-topics.ts');
+      expect(existsSync(join(repoRoot, 'deploy/docker/create-topics.ts'))).toBe(true);
       expect(dependencies(init)['kafka']).toBe('service_healthy');
       expect(init.restart ?? 'no').toBe('no');
     });

@@ -2,10 +2,12 @@
 // exists and reaches the build context, npm gets what it needs, and the runtime stage starts the
 // service the way the compose file and the Kubernetes manifests expect. Nothing here runs Docker.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, posix } from 'node:path';
 import { z } from 'zod';
 import { repoRoot } from '@tidewater/schemas';
 import { describe, expect, it } from 'vitest';
+import { compiledCondition, compiledNodeFlags, deployScripts, productionWorkspaces } from './docker/build.js';
 import { dockerignoreMatcher } from './support/dockerignore.js';
 import { execForm, instructionsOf, parseCopy, parseDockerfile, type DockerStage } from './support/dockerfile.js';
 
@@ -44,6 +46,15 @@ const contextCopies = (s: DockerStage) =>
     .flatMap((c) => c.sources.map((src) => posix.normalize(src)));
 /** Whether a repo path lands in the stage: one of its COPY sources is the path or a directory above it. */
 const copiedInto = (s: DockerStage, path: string) => contextCopies(s).some((src) => path === src || path.startsWith(`${src}/`));
+const build = stage('build');
+/** `/app/...` sources the runtime stage copies from the build stage, as repository paths. */
+const fromBuild = instructionsOf(runtime, 'COPY')
+  .map((i) => parseCopy(i.args))
+  .filter((c) => c.flags.get('from') === 'build')
+  .flatMap((c) => c.sources.map((src) => posix.relative('/app', src)));
+/** Whether a repo path reaches the runtime image: copied there from the context, or into the build stage and on from there. */
+const reachesRuntime = (path: string) =>
+  copiedInto(runtime, path) || (copiedInto(build, path) && fromBuild.some((src) => path === src || path.startsWith(`${src}/`)));
 /** The workspace directories, from the root package.json's globs (`libs/*`, `services/*`). */
 const workspaces = rootPackage.workspaces.flatMap((glob) => {
   const base = glob.replace(/\/\*$/, '');
@@ -51,6 +62,24 @@ const workspaces = rootPackage.workspaces.flatMap((glob) => {
     .map((d) => `${base}/${d}`)
     .filter((d) => existsSync(join(repoRoot, d, 'package.json')));
 });
+
+const manifestName = (ws: string) => z.object({ name: z.string() }).parse(JSON.parse(read(`${ws}/package.json`))).name;
+/** TypeScript sources under a directory, tests left out. */
+const sourceFilesOf = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+    .map((e) => join(e.parentPath, e.name));
+/** Repository paths of the relative imports of a script, followed transitively. */
+const localImports = (script: string, seen = new Set<string>()): string[] => {
+  for (const [, spec] of read(script).matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+    const imported = posix.join(dirname(script), (spec ?? '').replace(/\.js$/, '.ts'));
+    if (!seen.has(imported)) {
+      seen.add(imported);
+      localImports(imported, seen);
+    }
+  }
+  return [...seen];
+};
 
 describe('deploy/docker/Dockerfile', () => {
   it('builds every stage on Node 24 LTS (bookworm-slim), pinned by digest, the same major as .nvmrc', () => {
@@ -62,16 +91,47 @@ describe('deploy/docker/Dockerfile', () => {
     }
   });
 
-  it('ends with a runtime stage that takes ARG SERVICE and starts services/${SERVICE}/src/main.ts through tsx', () => {
+  it('ends with a runtime stage that takes ARG SERVICE and starts the compiled services/${SERVICE}/dist/main.js with plain node', () => {
     expect(runtime.name).toBe('runtime');
     expect(instructionsOf(runtime, 'ARG').map((i) => i.args)).toContain('SERVICE');
     // CMD expands $SERVICE when the container starts, so the image must carry it as an ENV.
     expect(instructionsOf(runtime, 'ENV').map((i) => i.args)).toContain('SERVICE=${SERVICE}');
     const [cmd] = instructionsOf(runtime, 'CMD').map((i) => execForm(i.args));
     const command = cmd?.at(-1) ?? '';
-    expect(command).toMatch(/(^|\s)(node --import tsx|\S*tsx) services\/\$\{SERVICE\}\/src\/main\.ts$/);
+    expect(command).toBe(`exec node ${compiledNodeFlags.join(' ')} services/\${SERVICE}/dist/main.js`);
     expect(cmd?.slice(0, 2)).toEqual(['sh', '-c']);
     expect(command.startsWith('exec '), 'exec, so that node and not the shell gets SIGTERM').toBe(true);
+    expect(instructionsOf(runtime, 'RUN').some((i) => i.args.includes('services/${SERVICE}/dist/main.js'))).toBe(true);
+  });
+
+  it('compiles in a build stage with deploy/docker/build.ts and leaves no TypeScript for the runtime', () => {
+    const [run] = instructionsOf(build, 'RUN').map((i) => i.args);
+    expect(run).toMatch(/^node --import tsx deploy\/docker\/build\.ts && /);
+    expect(run).toContain("find libs services deploy/docker -name '*.ts' -delete");
+    for (const file of ['tsconfig.json', 'tsconfig.base.json', 'deploy/docker/build.ts']) expect(copiedInto(build, file), file).toBe(true);
+    expect(contextCopies(runtime).filter((src) => src.endsWith('.ts') || ['libs', 'services'].includes(src))).toEqual([]);
+    expect(fromBuild.sort()).toEqual(['deploy/docker', 'libs', 'services']);
+    // The image runs no TypeScript loader: tsx leaves with the other devDependencies.
+    const prune = instructionsOf(stage('prod-deps'), 'RUN').find((i) => i.args.includes('npm prune'));
+    expect(prune?.args).toMatch(/^npm prune --omit=dev /);
+    expect(prune?.args).not.toContain('tsx');
+  });
+
+  it('labels the image with the OCI annotations, filled from build args', () => {
+    const args = new Set(instructionsOf(runtime, 'ARG').map((i) => i.args.split('=')[0]));
+    const labels = new Map(
+      instructionsOf(runtime, 'LABEL').flatMap((i) =>
+        [...i.args.matchAll(/([\w.-]+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as const),
+      ),
+    );
+    for (const key of ['source', 'revision', 'version', 'created', 'licenses', 'title', 'description']) {
+      expect(labels.get(`org.opencontainers.image.${key}`), key).toBeTruthy();
+    }
+    for (const [key, value] of labels) {
+      for (const [, arg] of value.matchAll(/\$\{(\w+)\}/g)) expect(args.has(arg ?? ''), `${key} uses ARG ${arg}`).toBe(true);
+    }
+    for (const key of ['source', 'revision', 'version', 'created'])
+      expect(labels.get(`org.opencontainers.image.${key}`), key).toMatch(/^\$\{TW_\w+\}$/);
   });
 
   it('runs the runtime stage as a non-root user with NODE_ENV=production, STOPSIGNAL SIGTERM and WORKDIR /app', () => {
@@ -93,7 +153,7 @@ describe('deploy/docker/Dockerfile', () => {
     const [healthcheck] = instructionsOf(runtime, 'HEALTHCHECK');
     const cmd = execForm(healthcheck?.args.replace(/^(--\S+\s+)*CMD\s+/, '') ?? '');
     expect(cmd).toEqual(['node', 'deploy/docker/healthcheck.mjs']);
-    expect(copiedInto(runtime, 'deploy/docker/healthcheck.mjs')).toBe(true);
+    expect(reachesRuntime('deploy/docker/healthcheck.mjs')).toBe(true);
     const script = read('deploy/docker/healthcheck.mjs');
     expect(script).toContain('/healthz');
     expect(script).toContain('fetch(');
@@ -127,27 +187,26 @@ describe('deploy/docker/Dockerfile', () => {
     }
   });
 
-  it('keeps the whole dependency closure of tsx through the dev-dependency prune', () => {
-    const prune = instructionsOf(stage('prod-deps'), 'RUN').find((i) => i.args.includes('npm prune'));
-    const kept = [...(prune?.args.match(/mv ((?:node_modules\/\S+\s+)+)\/tmp\/keep/)?.[1] ?? '').matchAll(/node_modules\/\S+/g)].map(
-      (m) => m[0],
-    );
-    expect(kept).toContain('node_modules/tsx');
-    const closure = new Set<string>();
-    const visit = (path: string) => {
-      if (closure.has(path)) return;
-      closure.add(path);
-      const pkg = lockPackages[path];
-      for (const dep of Object.keys({ ...pkg?.dependencies, ...pkg?.optionalDependencies })) {
-        const nested = `${path}/node_modules/${dep}`;
-        const resolved = lockPackages[nested] ? nested : `node_modules/${dep}`;
-        const os = lockPackages[resolved]?.os;
-        if (lockPackages[resolved] && (!os || os.includes('linux'))) visit(resolved); // fsevents and the like never install here
+  it('keeps through the dev-dependency prune every package the compiled services import', () => {
+    const builtins = new Set(builtinModules);
+    const workspaceNames = new Set(workspaces.map((ws) => manifestName(ws)));
+    const sources = [
+      ...productionWorkspaces().flatMap((ws) => sourceFilesOf(join(repoRoot, ws, 'src'))),
+      ...deployScripts.flatMap((script) => [script, ...localImports(script)]).map((f) => join(repoRoot, f)),
+    ];
+    expect(sources.length).toBeGreaterThan(100);
+    const imported = new Set<string>();
+    for (const file of sources) {
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s(?!type\s)[^'"]*?from\s+'([^'.][^']*)'/gm)) {
+        const name = (spec ?? '').startsWith('@') ? (spec ?? '').split('/').slice(0, 2).join('/') : (spec ?? '').split('/')[0];
+        if (name && !name.startsWith('node:') && !builtins.has(name) && !workspaceNames.has(name)) imported.add(name);
       }
-    };
-    visit('node_modules/tsx');
-    const lost = [...closure].filter((p) => lockPackages[p]?.dev === true && !kept.some((k) => p === k || p.startsWith(`${k}/`)));
-    expect(lost, 'dev-only packages tsx needs that the prune would remove').toEqual([]);
+    }
+    expect([...imported]).toContain('kafkajs');
+    const devOnly = [...imported].filter((name) => lockPackages[`node_modules/${name}`]?.dev === true);
+    const missing = [...imported].filter((name) => !lockPackages[`node_modules/${name}`]);
+    expect(missing, 'imported packages not in the lockfile').toEqual([]);
+    expect(devOnly, 'packages the services import that npm prune --omit=dev removes').toEqual([]);
   });
 
   it('needs no workspace-local node_modules (the runtime copies only the root one)', () => {
@@ -166,15 +225,17 @@ describe('deploy/docker/Dockerfile', () => {
   it('puts in the runtime image what the services read at run time', () => {
     const needed = [
       'package.json',
-      'tsconfig.json',
-      'tsconfig.base.json',
       'deploy/topics.yaml',
+      'deploy/docker/healthcheck.mjs',
+      'libs/feature-set/feature-sets/card-fraud.yaml',
+      'services/ingestion/openapi.yaml',
       ...readdirSync(join(repoRoot, 'schemas')).map((f) => `schemas/${f}`),
       ...readdirSync(join(repoRoot, 'models/fraud-demo/1')).map((f) => `models/fraud-demo/1/${f}`),
+      // Compiled in the build stage from these, then copied on as dist/main.js.
       ...workspaces.filter((ws) => ws.startsWith('services/')).map((ws) => `${ws}/src/main.ts`),
     ];
     for (const path of needed) {
-      expect(copiedInto(runtime, path), `${path} is not copied`).toBe(true);
+      expect(reachesRuntime(path), `${path} is not copied`).toBe(true);
       expect(isIgnored(path), `${path} is dockerignored`).toBe(false);
     }
   });
@@ -192,21 +253,34 @@ describe('deploy/docker/Dockerfile', () => {
       }
     };
     workspaces.filter((ws) => ws.startsWith('services/')).forEach(visit);
+    expect([...needed].sort()).toEqual(productionWorkspaces());
     for (const ws of needed) {
       const entry = `${ws}/src/index.ts`;
-      expect(copiedInto(runtime, entry) && !isIgnored(entry), `${entry} must be in the image`).toBe(true);
+      expect(reachesRuntime(entry) && !isIgnored(entry), `${entry} must be in the image`).toBe(true);
     }
   });
 
-  it('copies the local imports of the scripts it copies from deploy/docker', () => {
-    const scripts = contextCopies(runtime).filter((src) => src.startsWith('deploy/docker/') && src.endsWith('.ts'));
-    expect(scripts).toContain('deploy/docker/create-topics.ts');
-    for (const script of scripts) {
-      for (const [, spec] of read(script).matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
-        const imported = posix.join(dirname(script), (spec ?? '').replace(/\.js$/, '.ts'));
-        expect(copiedInto(runtime, imported), `${script} imports ${imported}`).toBe(true);
+  it('gives every workspace in the image a compiled export beside its TypeScript one', () => {
+    for (const ws of productionWorkspaces()) {
+      const manifest = z
+        .object({ exports: z.object({ '.': z.record(z.string(), z.string()) }) })
+        .parse(JSON.parse(read(`${ws}/package.json`)));
+      // Node picks the first matching condition in object order, so the compiled one must come first.
+      expect(Object.entries(manifest.exports['.']), ws).toEqual([
+        [compiledCondition, './dist/index.js'],
+        ['default', './src/index.ts'],
+      ]);
+      expect(existsSync(join(repoRoot, ws, 'src/index.ts')), ws).toBe(true);
+    }
+  });
+
+  it('gives the build stage the deploy scripts it compiles and their local imports', () => {
+    for (const script of deployScripts) {
+      for (const file of [script, ...localImports(script)]) {
+        expect(copiedInto(build, file) && !isIgnored(file), `${file} reaches the build stage`).toBe(true);
       }
     }
+    expect(localImports('deploy/docker/create-topics.ts')).toContain('deploy/docker/ensure-topics.ts');
   });
 });
 
