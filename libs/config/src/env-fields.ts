@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kafkaSecurityEnv, schemaRegistrySecurityEnv } from './security-env.js';
 
 /** A comma-separated list, trimmed, empty items dropped; at least one item. */
 export const csvList = () =>
@@ -19,7 +20,7 @@ export const intFromEnv = (min: number, max: number) => z.coerce.number().int().
 export const boolFromEnv = () =>
   z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((s) => s === 'true' || s === '1' || s === 'yes');
 
-/** The settings every Tidewater service shares: Kafka, registry, HTTP port, logging, shutdown. */
+/** The settings every Tidewater service shares: Kafka and registry (with their TLS and auth), HTTP host, logging, shutdown. */
 export const commonServiceEnv = {
   KAFKA_BROKERS: csvList(),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
@@ -28,6 +29,8 @@ export const commonServiceEnv = {
   HTTP_HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 120_000).default(15_000),
+  ...kafkaSecurityEnv,
+  ...schemaRegistrySecurityEnv,
 };
 
 /**

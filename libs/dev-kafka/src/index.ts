@@ -19,3 +19,8 @@ export {
 export type { ApacheKafkaJars } from './apache/kafka-jars.js';
 export { brokerProperties } from './apache/broker-properties.js';
 export type { KraftNode } from './apache/broker-properties.js';
+export { SASL_SSL_MECHANISMS, saslSslProperties, withSaslSslListener } from './apache/sasl-ssl-listener.js';
+export type { SaslSslListener } from './apache/sasl-ssl-listener.js';
+export { addScramUser } from './apache/scram-users.js';
+export { generateTestCertificates } from './apache/test-certificates.js';
+export type { TestCertificates } from './apache/test-certificates.js';

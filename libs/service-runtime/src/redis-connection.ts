@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '@tidewater/logging';
+import { runtimeErrors } from './errors.js';
 
 /** How often, at most, a run of identical connection errors is logged again. */
 const ERROR_LOG_INTERVAL_MS = 10_000;
@@ -11,13 +12,37 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
  * keys is named at start, since eviction silently loses window state, dedupe ids and alert
  * groups (docs/adr/0004-redis-state-model.md).
  */
-export async function connectServiceRedis(url: string, logger: Logger): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  redis.on('error', errorLogger(logger));
-  await redis.connect();
+export async function connectServiceRedis(
+  url: string,
+  logger: Logger,
+  security: Pick<RedisOptions, 'username' | 'password' | 'tls'> = {},
+): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, ...security });
+  let authError: Error | undefined;
+  const logError = errorLogger(logger);
+  redis.on('error', (err: Error) => {
+    if (AUTH_REFUSED.test(err.message)) authError ??= err;
+    logError(err);
+  });
+  try {
+    await redis.connect();
+  } catch (err) {
+    if (!authError) throw err;
+    // ioredis would reconnect and be refused again forever: the same password cannot succeed.
+    redis.disconnect();
+    const { host, port, username } = redis.options;
+    throw runtimeErrors.create(
+      'TW_RUNTIME_REDIS_AUTH_FAILED',
+      `Redis at ${host}:${port} refused AUTH for user ${JSON.stringify(username || 'default')}: ${authError.message}`,
+      { cause: authError, details: { host, port, username: username || 'default' } },
+    );
+  }
   await warnIfRedisEvicts(redis, logger);
   return redis;
 }
+
+// WRONGPASS: a wrong user or password; NOAUTH: no password given to a Redis that needs one.
+const AUTH_REFUSED = /^(WRONGPASS|NOAUTH)\b/;
 
 /** Logs the first error of a run at once, then at most one line per interval with the count since. */
 function errorLogger(logger: Logger, now: () => number = Date.now): (err: Error) => void {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { boolFromEnv, commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
+import { boolFromEnv, checkSecurityEnv, commonServiceEnv, intFromEnv, redisSecurityEnv, redisUrl } from '@tidewater/config';
 import { repoRoot } from '@tidewater/schemas';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 
-export const driftConfigSchema = z.object({
+const driftFields = z.object({
   ...commonServiceEnv,
   ...topicNamesEnv,
   HTTP_PORT: intFromEnv(0, 65535).default(8083),
@@ -53,9 +53,12 @@ export const driftConfigSchema = z.object({
   /** Feature vectors (and predictions) waiting for their partner, at most, per side. */
   DRIFT_JOIN_CAPACITY: intFromEnv(100, 10_000_000).default(100_000),
   REDIS_URL: redisUrl(),
+  ...redisSecurityEnv,
   /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
   REDIS_KEY_PREFIX: z.string().default('tw:drift:'),
   RUNBOOK_BASE_URL: z.url().default('https://github.com/tidewater/tidewater/blob/main/docs/runbooks.md'),
 });
+
+export const driftConfigSchema = driftFields.superRefine(...checkSecurityEnv);
 
 export type DriftConfig = z.infer<typeof driftConfigSchema>;

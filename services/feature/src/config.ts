@@ -1,17 +1,18 @@
 import { z } from 'zod';
-import { commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
+import { checkSecurityEnv, commonServiceEnv, intFromEnv, redisSecurityEnv, redisUrl } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 import { defaultFeatureSetPath } from '@tidewater/feature-set';
 
 /** PARTITIONS_CONCURRENTLY when not set (also for an app created without it). */
 export const defaultPartitionsConcurrently = 2;
 
-export const featureConfigSchema = z.object({
+const featureFields = z.object({
   ...commonServiceEnv,
   ...topicNamesEnv,
   HTTP_PORT: intFromEnv(0, 65535).default(8081),
   CONSUMER_GROUP: z.string().min(1).default('tidewater-feature'),
   REDIS_URL: redisUrl(),
+  ...redisSecurityEnv,
   /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
   REDIS_KEY_PREFIX: z.string().default('tw:feature:'),
   /** The feature-set file (YAML) the service computes. */
@@ -30,5 +31,7 @@ export const featureConfigSchema = z.object({
   /** How long the online store keeps an entity's latest vector after its last event. */
   ONLINE_STORE_TTL_MS: intFromEnv(1000, 30 * 86_400_000).default(86_400_000),
 });
+
+export const featureConfigSchema = featureFields.superRefine(...checkSecurityEnv);
 
 export type FeatureConfig = z.infer<typeof featureConfigSchema>;

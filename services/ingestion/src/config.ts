@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolFromEnv, commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
+import { boolFromEnv, checkSecurityEnv, commonServiceEnv, intFromEnv, redisSecurityEnv, redisUrl } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 import { amountLimitCeiling, defaultMaxByCurrency, parseMaxByCurrency } from './amount-limits.js';
 import { parseSensitiveFields } from './privacy.js';
@@ -35,6 +35,7 @@ export const ingestionConfigSchema = z
     /** Partitions of events.raw processed at once; each partition stays in order. */
     CONSUMER_PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(3),
     REDIS_URL: redisUrl(),
+    ...redisSecurityEnv,
     /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
     REDIS_KEY_PREFIX: z.string().default('tw:ingestion:'),
     UNKNOWN_FIELDS: z.enum(['drop', 'reject']).default('drop'),
@@ -78,7 +79,8 @@ export const ingestionConfigSchema = z
         path: ['RATE_LIMIT_BURST'],
         message: 'must be at least HTTP_MAX_BATCH, or a full batch never passes',
       });
-  });
+  })
+  .superRefine(...checkSecurityEnv);
 
 export type IngestionConfig = z.infer<typeof ingestionConfigSchema>;
 

@@ -6,6 +6,8 @@ export interface KraftNode {
   readonly port: number;
   readonly controllerPort: number;
   readonly logDir: string;
+  /** Port of the node's SASL_SSL listener, when the cluster has one (added by `withSaslSslListener`). */
+  readonly saslSslPort?: number | undefined;
 }
 
 /**

@@ -8,6 +8,7 @@ import { createKafkaClient } from '@tidewater/kafka';
 import { devKafkaErrors } from '../errors.js';
 import { brokerJvmOptions, brokerProperties, newClusterId, type KraftNode } from './broker-properties.js';
 import { apacheKafkaLog4j, ensureApacheKafkaJars, type ApacheKafkaJars } from './kafka-jars.js';
+import { saslSslProperties, withSaslSslListener, type SaslSslListener } from './sasl-ssl-listener.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -25,6 +26,8 @@ export interface StartApacheKafkaOptions {
   readonly startTimeoutMs?: number;
   /** Where each node's log goes as `kafka-<node>.log` (default: the node's directory under `dir`). */
   readonly logDir?: string;
+  /** A SASL_SSL listener on every node besides PLAINTEXT (issue 17); its addresses are `saslSslBootstrapServers`. */
+  readonly saslSsl?: SaslSslListener;
   /** Progress lines (jar resolution on first run). */
   readonly log?: (line: string) => void;
 }
@@ -39,6 +42,8 @@ export interface ApacheKafkaNode extends KraftNode {
 export interface ApacheKafka {
   readonly version: string;
   readonly bootstrapServers: string[];
+  /** The SASL_SSL listeners' addresses, with the `saslSsl` option. */
+  readonly saslSslBootstrapServers?: string[];
   readonly nodes: readonly ApacheKafkaNode[];
   /** The jars' classpath, for running Kafka's Java tools against this cluster. */
   readonly classpath: string;
@@ -182,11 +187,18 @@ async function startCluster(opts: StartApacheKafkaOptions, count: number, jars: 
       port: await listenPort(taken),
       controllerPort: await listenPort(taken),
       logDir: join(opts.dir, `node-${i}`, 'data'),
+      ...(opts.saslSsl ? { saslSslPort: await listenPort(taken) } : {}),
     });
   }
   const clusterId = newClusterId();
   const heapMb = opts.heapMb ?? (count === 1 ? 768 : 512);
   const jvm = brokerJvmOptions(heapMb, apacheKafkaLog4j);
+  const secured = opts.saslSsl
+    ? saslSslProperties(opts.saslSsl, {
+        cert: await readFile(opts.saslSsl.certFile, 'utf8'),
+        key: await readFile(opts.saslSsl.keyFile, 'utf8'),
+      })
+    : undefined;
   const prepared = await Promise.all(
     nodes.map(async (node) => {
       const nodeDir = join(opts.dir, `node-${node.nodeId}`);
@@ -195,7 +207,8 @@ async function startCluster(opts: StartApacheKafkaOptions, count: number, jars: 
       const logFile = join(opts.logDir ?? nodeDir, `kafka-${node.nodeId}.log`);
       await mkdir(opts.logDir ?? nodeDir, { recursive: true });
       await rm(logFile, { force: true });
-      await writeFile(config, brokerProperties(node, nodes));
+      const properties = brokerProperties(node, nodes);
+      await writeFile(config, secured && node.saslSslPort ? withSaslSslListener(properties, node.saslSslPort, secured) : properties);
       const format = runJava(
         jars.classpath,
         ['-Xmx256m', `-Dlog4j2.configurationFile=${apacheKafkaLog4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config],
@@ -228,6 +241,7 @@ async function startCluster(opts: StartApacheKafkaOptions, count: number, jars: 
   return {
     version: jars.version,
     bootstrapServers,
+    ...(secured ? { saslSslBootstrapServers: nodes.map((n) => `127.0.0.1:${n.saslSslPort}`) } : {}),
     nodes: running,
     classpath: jars.classpath,
     startedInMs: Date.now() - started,
