@@ -23,12 +23,15 @@ const checks = ['not_a_server_error', 'response_schema_conformance', 'unsupporte
 const maxExamples = Number(process.env['TIDEWATER_FUZZ_EXAMPLES'] ?? 30);
 const seed = Number(process.env['TIDEWATER_FUZZ_SEED'] ?? 20);
 const apiKey = `fuzz-${randomUUID()}`;
+// The bearer token of inference's and alerting's API ports (ADMIN_TOKEN): the fuzzer sends it with every request.
+const adminToken = `fuzz-admin-${randomUUID()}`;
 
+// `ops`: the port of /metrics and the open APIs; `api`: ADMIN_HTTP_PORT, the authenticated ones (issue 17).
 const apis = [
-  { service: 'ingestion', spec: 'services/ingestion/openapi.yaml', headers: [`x-api-key: ${apiKey}`] },
-  { service: 'feature', spec: 'services/feature/openapi.yaml', headers: [] },
-  { service: 'inference', spec: 'services/inference/openapi-oip.yaml', headers: [] },
-  { service: 'alerting', spec: 'services/alerting/openapi-silences.yaml', headers: [] },
+  { service: 'ingestion', spec: 'services/ingestion/openapi.yaml', on: 'ops', headers: [`x-api-key: ${apiKey}`] },
+  { service: 'feature', spec: 'services/feature/openapi.yaml', on: 'ops', headers: [] },
+  { service: 'inference', spec: 'services/inference/openapi-oip.yaml', on: 'api', headers: [`authorization: Bearer ${adminToken}`] },
+  { service: 'alerting', spec: 'services/alerting/openapi-silences.yaml', on: 'api', headers: [`authorization: Bearer ${adminToken}`] },
 ] as const;
 
 describe('schemathesis against every HTTP API on the dev stack', () => {
@@ -43,6 +46,7 @@ describe('schemathesis against every HTTP API on the dev stack', () => {
     await createTopics(Object.values(topics).map((name) => ({ name, partitions: 1 })));
     const env = serviceProcessEnv(prefix, topics, {
       API_KEYS: `fuzz:${createHash('sha256').update(apiKey).digest('hex')}`,
+      ADMIN_TOKEN: adminToken,
       RATE_LIMIT_BURST: '1000000',
       RATE_LIMIT_PER_SECOND: '1000000',
       ALERTING_CONFIG_FILE: `${repoRoot}deploy/alerting.dev.yaml`,
@@ -89,11 +93,12 @@ describe('schemathesis against every HTTP API on the dev stack', () => {
     for (const s of services.values()) await s.stop();
   });
 
-  for (const { service, spec, headers } of apis) {
+  for (const { service, spec, on, headers } of apis) {
     it(
       `${service}: ${spec} finds no 5xx and no response outside its schema`,
       async () => {
-        const port = services.get(service)!.port;
+        const running = services.get(service)!;
+        const port = on === 'api' ? running.adminPort : running.port;
         const args = [
           'run',
           join(repoRoot, spec),

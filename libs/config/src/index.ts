@@ -1,3 +1,3 @@
 export { loadConfig, configErrors } from './load-config.js';
 export { boolFromEnv, commonServiceEnv, csvList, intFromEnv, redisUrl } from './env-fields.js';
-} from './security-env.js';
+export { adminApiEnv, adminHttpPort } from './admin-api-env.js';

@@ -1,5 +1,15 @@
+export { createApiServer } from './api-server.js';
+export type { ApiServerOptions } from './api-server.js';
+export { isProduction, loadApiAuth, minTokenLength, parseTokenFile } from './api-tokens.js';
+export type { ApiAuth, ApiTokenSettings } from './api-tokens.js';
+export { bearerAuthHook, bearerVerifier } from './bearer-auth.js';
+export type { AuthScope, BearerCheck } from './bearer-auth.js';
+export { httpErrors } from './errors.js';
+export type { HttpErrorCode } from './errors.js';
+export { createHttpServer, maxParamLength } from './http-server.js';
+export type { HttpServerOptions } from './http-server.js';
 export { createMetricsRegistry } from './metrics-registry.js';
-export { createOpsServer, maxParamLength } from './ops-server.js';
+export { createOpsServer } from './ops-server.js';
 export type { OpsServerOptions, ReadinessCheck } from './ops-server.js';
 export { createRouteMethods } from './route-methods.js';
 export type { DeclaredRoute, RouteMethods } from './route-methods.js';

@@ -6,7 +6,6 @@ import {
   createDeadLetterWriter,
   createKafkaClient,
   createProducer,
-  describeKafkaSecurity,
   kafkaErrors,
   kafkaReadinessCheck,
   type ConsumerRunner,
@@ -16,13 +15,12 @@ import {
 } from '@tidewater/kafka';
 import { createShutdown, exitOnSignals, type Shutdown } from '@tidewater/lifecycle';
 import { createLogger, flushLogger, type Logger } from '@tidewater/logging';
-import { createMetricsRegistry, createOpsServer, type ReadinessCheck } from '@tidewater/ops-server';
+import { createApiServer, createMetricsRegistry, createOpsServer, type AuthScope, type ReadinessCheck } from '@tidewater/ops-server';
 import { startTracing, type TracingHandle } from '@tidewater/tracing';
 import { connectServiceRedis } from './redis-connection.js';
-import { kafkaSecurityOf, redisSecurityOptions, schemaRegistryClientConfig, type SecurityConfig } from './security-settings.js';
 
 /** The settings the runtime needs; every service config schema includes them. */
-export interface RuntimeConfig extends SecurityConfig {
+export interface RuntimeConfig {
   readonly KAFKA_BROKERS: readonly string[];
   readonly KAFKA_CLIENT_ID?: string | undefined;
   readonly SCHEMA_REGISTRY_URL: string;
@@ -51,9 +49,7 @@ export interface ServiceRuntime {
    * Connects to Redis (failing the boot when it does not answer; connection errors go to the log, and
    * a Redis that may evict keys is named at start), closes it at shutdown after
    * whatever the service adds later, and adds `redis` to /readyz. A command fails after 3
-   * reconnect attempts: the Kafka input redelivers, the HTTP APIs answer 503. AUTH and TLS come from
-   * the config's REDIS_USERNAME, REDIS_PASSWORD_FILE and REDIS_TLS_CA_FILE; a refused AUTH fails the
-   * boot at once with TW_RUNTIME_REDIS_AUTH_FAILED.
+   * reconnect attempts: the Kafka input redelivers, the HTTP APIs answer 503.
    */
   connectRedis(url: string): Promise<Redis>;
   /**
@@ -62,8 +58,22 @@ export interface ServiceRuntime {
    * that consumes nothing would look healthy forever).
    */
   superviseConsumer(consumer: ConsumerRunner): void;
-  /** Starts the HTTP server and installs signal handlers; call once the app is wired. */
-  listen(): Promise<{ port: number }>;
+  /**
+   * The server of the service's authenticated APIs (issue 17), on a port of its own, apart from
+   * /metrics, /healthz and /readyz: each scope's bearer tokens are checked before routing, and an open
+   * scope (no token outside production) is logged as a warning. Call once, before listen().
+   */
+  apiServer(opts: ApiServerSettings): FastifyInstance;
+  /** Starts the HTTP servers and installs signal handlers; call once the app is wired. `apiPort` when apiServer() was called. */
+  listen(): Promise<{ port: number; apiPort?: number }>;
+}
+
+/** Where the API server listens and who may call it. */
+export interface ApiServerSettings {
+  readonly port: number;
+  /** Default: the ops server's HTTP_HOST. */
+  readonly host?: string | undefined;
+  readonly scopes: readonly AuthScope[];
 }
 
 /**
@@ -91,16 +101,8 @@ export async function startServiceRuntime(opts: {
   shutdown.add('telemetry', () => tracing.shutdown(), { always: true });
 
   const metrics = createMetricsRegistry(service);
-  // TLS, SASL and basic auth from the files the config names (issue 17); the log gets the protocol, never a secret.
-  const security = kafkaSecurityOf(config);
-  logger.info({ kafka: describeKafkaSecurity(security) }, 'Kafka connection security');
-  const kafka = createKafkaClient({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.KAFKA_CLIENT_ID ?? `tidewater-${service}`,
-    logger,
-    security,
-  });
-  const schemaRegistry = new SchemaRegistryClient(schemaRegistryClientConfig(config.SCHEMA_REGISTRY_URL, config));
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? `tidewater-${service}`, logger });
+  const schemaRegistry = new SchemaRegistryClient({ baseURLs: [config.SCHEMA_REGISTRY_URL] });
   const producer = createProducer({ kafka, logger });
   if (opts.kafkaAtBoot === 'background') {
     const connecting = connectInBackground(producer, logger, () => shutdown.closing);
@@ -129,7 +131,8 @@ export async function startServiceRuntime(opts: {
   shutdown.add('http', async () => {
     await ops.app.close();
   });
-  let listening: Promise<{ port: number }> | undefined;
+  let api: { app: FastifyInstance; settings: ApiServerSettings } | undefined;
+  let listening: Promise<{ port: number; apiPort?: number }> | undefined;
 
   return {
     service,
@@ -141,12 +144,29 @@ export async function startServiceRuntime(opts: {
     producer,
     shutdown,
     http: ops.app,
+    apiServer(settings) {
+      if (api) throw new Error('apiServer() was called twice');
+      const app = createApiServer({ registry: metrics, logger, realm: `tidewater-${service}`, scopes: settings.scopes });
+      for (const scope of settings.scopes)
+        if (scope.auth.mode === 'open')
+          logger.warn(
+            { scope: scope.prefix, reason: scope.auth.reason },
+            'API without authentication: anyone reaching its port may call it',
+          );
+        else logger.info({ scope: scope.prefix, tokens: scope.auth.tokens.length, source: scope.auth.source }, 'API takes bearer tokens');
+      // Closed with the ops server: both stop taking requests before the consumer's drain ends.
+      shutdown.add('api-http', async () => {
+        await app.close();
+      });
+      api = { app, settings };
+      return app;
+    },
     deadLetterWriter: (topic) => createDeadLetterWriter({ producer, topic, service, registry: metrics }),
     addReadinessCheck(name, check) {
       readiness[name] = check;
     },
     async connectRedis(url) {
-      const redis = await connectServiceRedis(url, logger, redisSecurityOptions(config));
+      const redis = await connectServiceRedis(url, logger);
       shutdown.add('redis', async () => void (await redis.quit()));
       readiness['redis'] = async () => void (await redis.ping());
       return redis;
@@ -169,15 +189,24 @@ export async function startServiceRuntime(opts: {
           producer.stopResending();
         });
         exitOnSignals(shutdown, logger);
-        await ops.app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
-        const address = ops.app.server.address();
-        const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
-        logger.info({ port }, `${service} listening`);
-        return { port };
+        const port = await listenOn(ops.app, config.HTTP_HOST, config.HTTP_PORT);
+        if (!api) {
+          logger.info({ port }, `${service} listening`);
+          return { port };
+        }
+        const apiPort = await listenOn(api.app, api.settings.host ?? config.HTTP_HOST, api.settings.port);
+        logger.info({ port, apiPort }, `${service} listening`);
+        return { port, apiPort };
       })();
       return listening;
     },
   };
+}
+
+async function listenOn(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port });
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : port;
 }
 
 /**

@@ -7,7 +7,10 @@ import { repoRoot } from '@tidewater/schemas';
 
 export interface RunningService {
   readonly name: string;
+  /** The ops port: /metrics, /healthz, /readyz and the services' open APIs. */
   readonly port: number;
+  /** ADMIN_HTTP_PORT: the authenticated APIs (inference admin and OIP, alerting silences); the others ignore it. */
+  readonly adminPort: number;
   readonly child: ChildProcess;
   readonly logFile: string;
   /** SIGTERM and wait; resolves with the exit code (null when killed by a signal). */
@@ -25,7 +28,8 @@ const portAttempts = 5;
 export async function runService(name: string, env: Record<string, string>): Promise<RunningService> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const started = await startOnPort(name, port, env);
+    const adminPort = await freePort();
+    const started = await startOnPort(name, { port, adminPort }, env);
     if (started.ok) return started.service;
     const taken = readFileSync(started.logFile, 'utf8').includes('EADDRINUSE');
     if (!taken || attempt === portAttempts)
@@ -37,7 +41,11 @@ type StartResult =
   | { readonly ok: true; readonly service: RunningService }
   | { readonly ok: false; readonly exitCode: number | null; readonly logFile: string };
 
-async function startOnPort(name: string, port: number, env: Record<string, string>): Promise<StartResult> {
+async function startOnPort(
+  name: string,
+  { port, adminPort }: { port: number; adminPort: number },
+  env: Record<string, string>,
+): Promise<StartResult> {
   const logDir = join(repoRoot, '.tidewater', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${port}.log`);
@@ -46,7 +54,7 @@ async function startOnPort(name: string, port: number, env: Record<string, strin
   // node --import tsx, not the tsx CLI: the CLI SIGKILLs a busy child 30 ms after relaying SIGTERM.
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services', name, 'src/main.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
+    env: { ...process.env, ...env, HTTP_PORT: String(port), ADMIN_HTTP_PORT: String(adminPort), HTTP_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.pipe(log, { end: false });
@@ -75,6 +83,7 @@ async function startOnPort(name: string, port: number, env: Record<string, strin
   const service: RunningService = {
     name,
     port,
+    adminPort,
     child,
     logFile,
     async stop() {

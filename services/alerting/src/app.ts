@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
 import { createConsumerRunner, type ConsumerRunner } from '@tidewater/kafka';
@@ -26,10 +27,9 @@ import {
 import { createSilenceStore, registerSilenceRoutes, silencedBy, type Silence } from './silences/index.js';
 import { deliveryFailedAlert } from './self-alert.js';
 
-export type AlertingDeps = Pick<
-  ServiceRuntime,
-  'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter' | 'http'
-> & {
+export type AlertingDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'producer' | 'schemaRegistry' | 'deadLetterWriter'> & {
+  /** The server the silences API is added to: the runtime's API server, bearer-authenticated, apart from /metrics. */
+  readonly api: FastifyInstance;
   readonly redis: Redis;
   readonly routing: AlertingRuntimeConfig;
   readonly config: Pick<
@@ -101,7 +101,7 @@ export async function createApp(deps: AlertingDeps): Promise<AlertingApp> {
   const inhibitor = createInhibitor(routing.inhibitRules);
   const fanout = receiverFanout(routing);
   const silences = createSilenceStore(deps.redis, { keyPrefix: `${prefix}silences:` });
-  registerSilenceRoutes(deps.http, { store: silences, clock });
+  registerSilenceRoutes(deps.api, { store: silences, clock });
   // Resolved when first needed, not at boot: the registry may be out of reach with Kafka, and
   // delivery must start regardless. A failed lookup is tried again the next time.
   let alertsWriter: Promise<AvroTopicWriter<Alert>> | undefined;

@@ -1,12 +1,14 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { boolFromEnv, checkSecurityEnv, commonServiceEnv, intFromEnv, redisSecurityEnv, redisUrl } from '@tidewater/config';
+import { adminApiEnv, boolFromEnv, commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 
-const alertingFields = z.object({
+export const alertingConfigSchema = z.object({
   ...commonServiceEnv,
   ...topicNamesEnv,
   HTTP_PORT: intFromEnv(0, 65535).default(8084),
+  /** The silences API's port and tokens (ADMIN_HTTP_PORT, ADMIN_TOKEN_FILE, ADMIN_TOKEN); see README. */
+  ...adminApiEnv,
   CONSUMER_GROUP: z.string().min(1).default('tidewater-alerting'),
   /**
    * Routing configuration file (YAML, Alertmanager-like; see README). Without it, every alert goes
@@ -16,7 +18,6 @@ const alertingFields = z.object({
   /** A Slack incoming-webhook URL, used by the default routing and by config files that name it. */
   SLACK_WEBHOOK_URL: z.url().optional(),
   REDIS_URL: redisUrl(),
-  ...redisSecurityEnv,
   /** Prefix of every Redis key (groups, notification log, silences, delivery queue). */
   REDIS_KEY_PREFIX: z.string().default('tw:alerting:'),
   /** How often groups and the delivery queue are checked for due work. */
@@ -43,7 +44,5 @@ const alertingFields = z.object({
   /** Name of this replica in group leases. */
   ALERTING_REPLICA_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
 });
-
-export const alertingConfigSchema = alertingFields.superRefine(...checkSecurityEnv);
 
 export type AlertingConfig = z.infer<typeof alertingConfigSchema>;

@@ -1,5 +1,6 @@
-import { loadConfig } from '@tidewater/config';
+import { adminHttpPort, loadConfig } from '@tidewater/config';
 import { createClusterLagProbe } from '@tidewater/kafka';
+import { isProduction, loadApiAuth } from '@tidewater/ops-server';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
 import { createApp } from './app.js';
 import { alertingConfigSchema } from './config.js';
@@ -7,6 +8,15 @@ import { defaultAlertingConfig, loadAlertingConfig } from './routing/index.js';
 
 try {
   const config = loadConfig(alertingConfigSchema);
+  // Before anything connects: production without a token stops here, saying which variable to set.
+  const silencesAuth = loadApiAuth({
+    api: 'alerting silences API',
+    fileVar: 'ADMIN_TOKEN_FILE',
+    file: config.ADMIN_TOKEN_FILE,
+    inlineVar: 'ADMIN_TOKEN',
+    inline: config.ADMIN_TOKEN,
+    production: isProduction(),
+  });
   // Validated before anything connects: a bad routing file fails the boot with every problem listed.
   const routing = config.ALERTING_CONFIG_FILE
     ? loadAlertingConfig({ file: config.ALERTING_CONFIG_FILE }, process.env)
@@ -19,7 +29,13 @@ try {
     kafkaAtBoot: 'background',
   });
   const redis = await rt.connectRedis(config.REDIS_URL);
-  const app = await createApp({ ...rt, redis, routing, config });
+  // The silences API on its own port with bearer tokens; the ops port keeps /metrics, /healthz, /readyz.
+  const api = rt.apiServer({
+    port: adminHttpPort(config, 8094),
+    host: config.ADMIN_HTTP_HOST,
+    scopes: [{ prefix: '/', auth: silencesAuth }],
+  });
+  const app = await createApp({ ...rt, api, redis, routing, config });
   // Registered before the consumer, so it runs after it: stop ingesting first, then the timers and the delivery pass in flight.
   rt.shutdown.add('dispatch-and-delivery', () => app.close());
   rt.superviseConsumer(app.consumer);

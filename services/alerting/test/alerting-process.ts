@@ -33,7 +33,8 @@ export async function startAlertingProcess(env: Record<string, string>, timeoutM
   // node --import tsx, not the tsx CLI: the CLI SIGKILLs a busy child 30 ms after relaying SIGTERM.
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services', 'alerting', 'src', 'main.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
+    // ADMIN_HTTP_PORT 0: the silences API on a free port; these tests do not call it.
+    env: { ...process.env, ADMIN_HTTP_PORT: '0', ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.pipe(log, { end: false });

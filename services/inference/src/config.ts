@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { boolFromEnv, checkSecurityEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
+import { adminApiEnv, boolFromEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
 import { repoRoot } from '@tidewater/schemas';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 
-const inferenceFields = z.object({
+export const inferenceConfigSchema = z.object({
   ...commonServiceEnv,
   ...topicNamesEnv,
   HTTP_PORT: intFromEnv(0, 65535).default(8082),
@@ -16,8 +16,10 @@ const inferenceFields = z.object({
   MODEL_REPOSITORY_POLL_MS: intFromEnv(0, 600_000).default(1000),
   /** The model the stream scores; its traffic policy picks the version per entity. */
   MODEL_NAME: z.string().min(1).default('fraud-demo'),
-  /** Bearer token the admin API requires; unset = no auth (keep the ops port on a private network). */
-  ADMIN_TOKEN: z.string().min(1).optional(),
+  /** The admin and OIP APIs' port and tokens (ADMIN_HTTP_PORT, ADMIN_TOKEN_FILE, ADMIN_TOKEN); see README. */
+  ...adminApiEnv,
+  /** Tokens of OIP clients, one per line; the OIP API accepts these and the admin tokens, the admin API only its own. */
+  OIP_TOKEN_FILE: z.string().min(1).optional(),
   ORT_INTRA_OP_THREADS: intFromEnv(1, 64).default(1),
   ORT_INTER_OP_THREADS: intFromEnv(1, 64).default(1),
   /** Whether ORT's thread-pool threads spin while idle (lower latency with >1 thread, but burns CPU); unset = ORT default (on). */
@@ -52,7 +54,5 @@ const inferenceFields = z.object({
    */
   EXACTLY_ONCE_OFFSETS_WAIT_MS: intFromEnv(0, 60_000).default(5000),
 });
-
-export const inferenceConfigSchema = inferenceFields.superRefine(...checkSecurityEnv);
 
 export type InferenceConfig = z.infer<typeof inferenceConfigSchema>;

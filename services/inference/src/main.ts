@@ -1,7 +1,7 @@
-import { loadConfig } from '@tidewater/config';
+import { adminHttpPort, loadConfig } from '@tidewater/config';
 import { committedOffsetsReader, connectTransactionalProducer } from '@tidewater/kafka';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
-import { registerAdminRoutes } from './admin/index.js';
+import { inferenceApiScopes, registerAdminRoutes } from './admin/index.js';
 import { createApp, type InferenceApp } from './app.js';
 import { inferenceConfigSchema } from './config.js';
 import { modelErrors } from './model/index.js';
@@ -11,6 +11,8 @@ import { createScoringPool, type ScoringPool } from './scoring-pool/scoring-pool
 
 try {
   const config = loadConfig(inferenceConfigSchema);
+  // Before anything connects: production without an admin token stops here, saying which variable to set.
+  const apiScopes = inferenceApiScopes(config);
   const rt = await startServiceRuntime({
     service: 'inference',
     config,
@@ -60,7 +62,9 @@ try {
     exactlyOnce = { transactionalProducer: producer, committedOffsets: committedOffsetsReader(admin, config.CONSUMER_GROUP) };
     rt.logger.info({ transactionalId }, 'exactly-once mode: predictions and offsets commit in one transaction');
   }
-  registerAdminRoutes(rt.http, repository, { token: config.ADMIN_TOKEN });
+  // The admin and OIP APIs on their own port with bearer tokens; the ops port keeps /metrics, /healthz, /readyz.
+  const api = rt.apiServer({ port: adminHttpPort(config, 8092), host: config.ADMIN_HTTP_HOST, scopes: apiScopes });
+  registerAdminRoutes(api, repository);
   const started = await createApp({
     ...rt,
     router: repository,
@@ -70,7 +74,7 @@ try {
     ...exactlyOnce,
   });
   late.app = started;
-  registerOipRoutes(rt.http, {
+  registerOipRoutes(api, {
     router: repository,
     score: started.score, // batched with the stream traffic
     versions: (name) => repository.versions(name),

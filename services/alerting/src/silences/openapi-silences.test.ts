@@ -48,6 +48,12 @@ describe('openapi-silences.yaml', () => {
     }
   });
 
+  it('puts every operation behind the bearerAuth security scheme (issue 17)', () => {
+    const spec = loadSpec();
+    expect(spec['security']).toEqual([{ bearerAuth: [] }]);
+    expect(spec['components']).toMatchObject({ securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } });
+  });
+
   it('documents exactly the routes registerSilenceRoutes registers', async () => {
     const app = Fastify();
     const registered: string[] = [];

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createLogger } from '@tidewater/logging';
+import { createApiServer, createMetricsRegistry } from '@tidewater/ops-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestOnnx, logitOf, writeTestModel } from '../../test/onnx-test-models.js';
 import { ModelRepository } from '../repository/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { inferenceApiScopes } from './api-scopes.js';
 
 const logger = createLogger({ service: 'inference-test', level: 'silent' });
 let root: string;
@@ -16,8 +18,17 @@ let app: FastifyInstance;
 async function setup(token?: string): Promise<void> {
   repo = new ModelRepository({ root, logger, pollIntervalMs: 0 });
   await repo.open();
-  app = Fastify({ logger: false });
-  registerAdminRoutes(app, repo, { token });
+  // With a token, the API server main.ts builds, whose scopes take the admin token on /admin/.
+  app =
+    token === undefined
+      ? Fastify({ logger: false })
+      : createApiServer({
+          registry: createMetricsRegistry('inference-test'),
+          logger,
+          realm: 'tidewater-inference',
+          scopes: inferenceApiScopes({ ADMIN_TOKEN: token, ADMIN_TOKEN_FILE: undefined, OIP_TOKEN_FILE: undefined }, {}),
+        });
+  registerAdminRoutes(app, repo);
   await app.ready();
 }
 
@@ -149,15 +160,24 @@ describe('admin API', () => {
   });
 
   it('requires the bearer token when one is configured', async () => {
-    await setup('s3cret');
-    expect((await call('GET', '/admin/models')).status).toBe(401);
-    for (const authorization of ['Bearer nope', 'Bearer s3cre', 'Bearer s3cret ', 'bearer s3cret', 's3cret']) {
+    const token = 's3cret-admin-token-0001';
+    await setup(token);
+    const none = await app.inject({ url: '/admin/models' });
+    expect([none.statusCode, none.headers['www-authenticate']]).toEqual([401, 'Bearer realm="tidewater-inference"']);
+    for (const authorization of ['Bearer nope', `Bearer ${token.slice(0, -1)}`, `Bearer ${token}x`]) {
       const wrong = await app.inject({ url: '/admin/models', headers: { authorization } });
-      expect([wrong.statusCode, wrong.headers['www-authenticate']]).toEqual([401, 'Bearer realm="tidewater-admin"']);
+      expect([wrong.statusCode, wrong.headers['www-authenticate']], authorization).toEqual([
+        401,
+        'Bearer realm="tidewater-inference", error="invalid_token"',
+      ]);
     }
+    for (const authorization of [token, `Bearer ${token} x`, `Basic ${token}`])
+      expect((await app.inject({ url: '/admin/models', headers: { authorization } })).statusCode, authorization).toBe(401);
     expect((await app.inject({ method: 'POST', url: '/admin/models/fraud/versions/1/unload' })).statusCode).toBe(401);
     expect(repo.versions('fraud')).toEqual(['1']);
-    const right = await app.inject({ url: '/admin/models', headers: { authorization: 'Bearer s3cret' } });
-    expect(right.statusCode).toBe(200);
+    for (const authorization of [`Bearer ${token}`, `bearer ${token}`]) {
+      const right = await app.inject({ url: '/admin/models', headers: { authorization } });
+      expect(right.statusCode, authorization).toBe(200);
+    }
   });
 });

@@ -1,13 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TidewaterError } from '@tidewater/errors';
 import type { ModelRepository, PolicyChange } from '../repository/index.js';
-
-export interface AdminRoutesOptions {
-  /** When set, every admin request must carry `Authorization: Bearer <token>` (else 401). */
-  readonly token?: string | undefined;
-}
 
 /** The routes `registerAdminRoutes` adds, for docs and tests. */
 export const adminRoutes = [
@@ -70,14 +64,6 @@ interface VersionParams extends NameParams {
   version: string;
 }
 
-// Compares SHA-256 digests, which always have the same length: timingSafeEqual needs equal
-// lengths, and checking the lengths first would tell a caller how long the token is.
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-function authorized(header: string | undefined, expected: Buffer): boolean {
-  return timingSafeEqual(digest(header ?? ''), expected);
-}
-
 /**
  * Adds the model repository's admin API: list models with their versions, route, policy revision
  * and last load errors; load (or reload) and unload a version on this replica; promote a version
@@ -85,26 +71,11 @@ function authorized(header: string | undefined, expected: Buffer): boolean {
  * the repository (issue 17): this replica applies the file before answering, every other replica
  * sharing the repository through its watcher. `If-Match: "<revision>"` makes a change a
  * compare-and-swap (409 when stale). A version that fails to load answers 422 and the versions
- * already loaded keep serving.
+ * already loaded keep serving. Callers are authenticated by the server the routes are added to: the
+ * service's API server (`rt.apiServer`, bearer tokens from ADMIN_TOKEN_FILE), never the ops port.
  */
-export function registerAdminRoutes(app: FastifyInstance, repository: ModelRepository, opts: AdminRoutesOptions = {}): void {
-  const { token } = opts;
-  const expected = token === undefined || token === '' ? undefined : digest(`Bearer ${token}`);
-  const onRequest =
-    expected === undefined
-      ? []
-      : [
-          async (req: FastifyRequest, reply: FastifyReply) => {
-            if (!authorized(req.headers.authorization, expected)) {
-              // RFC 6750 section 3: a 401 names the scheme the client must use.
-              return reply
-                .code(401)
-                .header('www-authenticate', 'Bearer realm="tidewater-admin"')
-                .send({ code: 'UNAUTHORIZED', message: 'admin requests need Authorization: Bearer <token>' });
-            }
-          },
-        ];
-  const route = { errorHandler: sendError, onRequest };
+export function registerAdminRoutes(app: FastifyInstance, repository: ModelRepository): void {
+  const route = { errorHandler: sendError };
   const modelOr404 = (name: string, reply: FastifyReply) =>
     repository.status(name) ??
     reply.code(404).send({ code: 'TW_MODEL_VERSION_NOT_FOUND', message: `model ${name} is not in the repository` });

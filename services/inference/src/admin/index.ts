@@ -1,2 +1,2 @@
 export { adminRoutes, registerAdminRoutes } from './admin-routes.js';
-export type { AdminRoutesOptions } from './admin-routes.js';
+export { inferenceApiScopes } from './api-scopes.js';
