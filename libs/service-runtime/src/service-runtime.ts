@@ -6,6 +6,7 @@ import {
   createDeadLetterWriter,
   createKafkaClient,
   createProducer,
+  describeKafkaSecurity,
   kafkaErrors,
   kafkaReadinessCheck,
   type ConsumerRunner,
@@ -18,9 +19,10 @@ import { createLogger, flushLogger, type Logger } from '@tidewater/logging';
 import { createApiServer, createMetricsRegistry, createOpsServer, type AuthScope, type ReadinessCheck } from '@tidewater/ops-server';
 import { startTracing, type TracingHandle } from '@tidewater/tracing';
 import { connectServiceRedis } from './redis-connection.js';
+import { kafkaSecurityOf, redisSecurityOptions, schemaRegistryClientConfig, type SecurityConfig } from './security-settings.js';
 
 /** The settings the runtime needs; every service config schema includes them. */
-export interface RuntimeConfig {
+export interface RuntimeConfig extends SecurityConfig {
   readonly KAFKA_BROKERS: readonly string[];
   readonly KAFKA_CLIENT_ID?: string | undefined;
   readonly SCHEMA_REGISTRY_URL: string;
@@ -49,7 +51,9 @@ export interface ServiceRuntime {
    * Connects to Redis (failing the boot when it does not answer; connection errors go to the log, and
    * a Redis that may evict keys is named at start), closes it at shutdown after
    * whatever the service adds later, and adds `redis` to /readyz. A command fails after 3
-   * reconnect attempts: the Kafka input redelivers, the HTTP APIs answer 503.
+   * reconnect attempts: the Kafka input redelivers, the HTTP APIs answer 503. AUTH and TLS come from
+   * the config's REDIS_USERNAME, REDIS_PASSWORD_FILE and REDIS_TLS_CA_FILE; a refused AUTH fails the
+   * boot at once with TW_RUNTIME_REDIS_AUTH_FAILED.
    */
   connectRedis(url: string): Promise<Redis>;
   /**
@@ -101,8 +105,16 @@ export async function startServiceRuntime(opts: {
   shutdown.add('telemetry', () => tracing.shutdown(), { always: true });
 
   const metrics = createMetricsRegistry(service);
-  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? `tidewater-${service}`, logger });
-  const schemaRegistry = new SchemaRegistryClient({ baseURLs: [config.SCHEMA_REGISTRY_URL] });
+  // TLS, SASL and basic auth from the files the config names (issue 17); the log gets the protocol, never a secret.
+  const security = kafkaSecurityOf(config);
+  logger.info({ kafka: describeKafkaSecurity(security) }, 'Kafka connection security');
+  const kafka = createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID ?? `tidewater-${service}`,
+    logger,
+    security,
+  });
+  const schemaRegistry = new SchemaRegistryClient(schemaRegistryClientConfig(config.SCHEMA_REGISTRY_URL, config));
   const producer = createProducer({ kafka, logger });
   if (opts.kafkaAtBoot === 'background') {
     const connecting = connectInBackground(producer, logger, () => shutdown.closing);
@@ -166,7 +178,7 @@ export async function startServiceRuntime(opts: {
       readiness[name] = check;
     },
     async connectRedis(url) {
-      const redis = await connectServiceRedis(url, logger);
+      const redis = await connectServiceRedis(url, logger, redisSecurityOptions(config));
       shutdown.add('redis', async () => void (await redis.quit()));
       readiness['redis'] = async () => void (await redis.ping());
       return redis;

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { adminApiEnv, boolFromEnv, commonServiceEnv, intFromEnv, redisUrl } from '@tidewater/config';
+import { adminApiEnv, boolFromEnv, checkSecurityEnv, commonServiceEnv, intFromEnv, redisSecurityEnv, redisUrl } from '@tidewater/config';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 
-export const alertingConfigSchema = z.object({
+const alertingFields = z.object({
   ...commonServiceEnv,
   ...topicNamesEnv,
   HTTP_PORT: intFromEnv(0, 65535).default(8084),
@@ -18,6 +18,7 @@ export const alertingConfigSchema = z.object({
   /** A Slack incoming-webhook URL, used by the default routing and by config files that name it. */
   SLACK_WEBHOOK_URL: z.url().optional(),
   REDIS_URL: redisUrl(),
+  ...redisSecurityEnv,
   /** Prefix of every Redis key (groups, notification log, silences, delivery queue). */
   REDIS_KEY_PREFIX: z.string().default('tw:alerting:'),
   /** How often groups and the delivery queue are checked for due work. */
@@ -44,5 +45,7 @@ export const alertingConfigSchema = z.object({
   /** Name of this replica in group leases. */
   ALERTING_REPLICA_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
 });
+
+export const alertingConfigSchema = alertingFields.superRefine(...checkSecurityEnv);
 
 export type AlertingConfig = z.infer<typeof alertingConfigSchema>;

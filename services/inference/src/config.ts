@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { adminApiEnv, boolFromEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
+import { adminApiEnv, boolFromEnv, checkSecurityEnv, commonServiceEnv, intFromEnv } from '@tidewater/config';
 import { repoRoot } from '@tidewater/schemas';
 import { topicNamesEnv } from '@tidewater/service-runtime';
 
-export const inferenceConfigSchema = z.object({
+const inferenceFields = z.object({
   ...commonServiceEnv,
   ...topicNamesEnv,
   HTTP_PORT: intFromEnv(0, 65535).default(8082),
@@ -54,5 +54,7 @@ export const inferenceConfigSchema = z.object({
    */
   EXACTLY_ONCE_OFFSETS_WAIT_MS: intFromEnv(0, 60_000).default(5000),
 });
+
+export const inferenceConfigSchema = inferenceFields.superRefine(...checkSecurityEnv);
 
 export type InferenceConfig = z.infer<typeof inferenceConfigSchema>;
