@@ -1,5 +1,4 @@
 import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
-import type { EachBatchPayload } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -9,7 +8,11 @@ import { createConsumerLagProbe } from './consumer-lag.js';
 import { describeError, type DeadLetter, type DeadLetterWriter } from './dead-letter.js';
 import { kafkaErrors } from './errors.js';
 import type { KafkaConsumerOptions } from './consumer.js';
+import type { BatchConsumer, BatchPayload } from './batch-consumer.js';
 import { consumerDefaultsOf, kafkajsOf, type KafkaClient } from './kafka-client.js';
+import { kafkajsBatchConsumer } from './kafkajs/batch-consumer.js';
+import { platformaticSettingsOf } from './platformatic/client.js';
+import { platformaticGroupConsumer } from './platformatic/group-consumer.js';
 import { startProcessSpan } from './trace-context.js';
 import type { KafkaHeaders, KafkaRecord, TopicPartitions } from './types.js';
 
@@ -90,18 +93,7 @@ export interface ConsumerRunner {
  * commits processed offsets only (at-least-once).
  */
 export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): ConsumerRunner {
-  const consumer = kafkajsOf(opts.kafka).consumer({
-    groupId: opts.groupId,
-    // Short timeouts make rebalances take seconds, not the ~30 s of kafkajs's defaults.
-    sessionTimeout: 10_000,
-    rebalanceTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    // kafkajs waits up to 5 s on an empty fetch by default; each hop of the pipeline would add it.
-    maxWaitTimeInMs: 250,
-    allowAutoTopicCreation: false,
-    ...consumerDefaultsOf(opts.kafka),
-    ...opts.consumer,
-  });
+  const consumer = groupConsumer(opts);
   const metrics = kafkaMetrics(opts.registry);
   const server = opts.kafka.server;
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
@@ -119,13 +111,13 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
   const assignedOnce = new Promise<void>((resolve) => (onAssigned = resolve));
   let onCrashed: (err: unknown) => void = () => undefined;
   const crashedOnce = new Promise<unknown>((resolve) => (onCrashed = resolve));
-  consumer.on(consumer.events.CRASH, (e) => {
-    log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-    if (!e.payload.restart) onCrashed(e.payload.error);
+  consumer.onCrash((error, restart) => {
+    log.error({ err: error, restart }, 'consumer crashed');
+    if (!restart) onCrashed(error);
   });
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    log.info({ assignment: e.payload.memberAssignment }, 'joined group');
-    if (Object.values(e.payload.memberAssignment).some((p) => p.length > 0)) onAssigned();
+  consumer.onGroupJoin((assignment) => {
+    log.info({ assignment }, 'joined group');
+    if (Object.values(assignment).some((p) => p.length > 0)) onAssigned();
   });
 
   const retrying = <R>(topic: string, heartbeat: () => Promise<void>, fn: () => Promise<R>) =>
@@ -177,7 +169,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     }
   }
 
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+  async function eachBatch(payload: BatchPayload): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
     if (batch.messages.length === 0) return;
@@ -250,7 +242,6 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     }
   }
 
-  const partitionsOf = (parts: readonly TopicPartitions[]) => parts.map((p) => ({ topic: p.topic, partitions: [...p.partitions] }));
   return {
     start() {
       started ??= (async () => {
@@ -259,7 +250,6 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
         await consumer.connect();
         await consumer.subscribe({ topics: [...opts.topics], fromBeginning: opts.fromBeginning ?? true });
         await consumer.run({
-          eachBatchAutoResolve: false,
           autoCommit: true,
           partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
           eachBatch,
@@ -269,10 +259,10 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
       return started;
     },
     assigned: () => assignedOnce,
-    onGroupJoin: (listener) => void consumer.on(consumer.events.GROUP_JOIN, () => listener()),
+    onGroupJoin: (listener) => consumer.onGroupJoin(() => listener()),
     crashed: () => crashedOnce,
-    pause: (parts) => consumer.pause(partitionsOf(parts)),
-    resume: (parts) => consumer.resume(partitionsOf(parts)),
+    pause: (parts) => consumer.pause(parts),
+    resume: (parts) => consumer.resume(parts),
     close() {
       closed ??= (async () => {
         // A close during start must not race it: let start finish (or fail) first.
@@ -288,6 +278,25 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
       return closed;
     },
   };
+}
+
+/** The group consumer of the client library behind `opts.kafka`, with the runner's defaults. */
+function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): BatchConsumer {
+  const platformatic = platformaticSettingsOf(opts.kafka);
+  const settings = {
+    groupId: opts.groupId,
+    // Short timeouts make rebalances take seconds, not the ~30 s of kafkajs's defaults.
+    sessionTimeout: 10_000,
+    rebalanceTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    // kafkajs waits up to 5 s on an empty fetch by default; each hop of the pipeline would add it.
+    maxWaitTimeInMs: 250,
+    ...(platformatic ? platformatic.consumerDefaults : consumerDefaultsOf(opts.kafka)),
+    ...opts.consumer,
+  };
+  if (platformatic)
+    return platformaticGroupConsumer(platformatic, settings, opts.logger.child({ component: 'consumer', groupId: opts.groupId }));
+  return kafkajsBatchConsumer(kafkajsOf(opts.kafka).consumer({ ...settings, allowAutoTopicCreation: false }));
 }
 
 function toLetter(message: KafkaRecord, topic: string, partition: number, error: DeadLetter['error']): DeadLetter {

@@ -1,5 +1,7 @@
 export { createKafkaClient, kafkaReadinessCheck } from './kafka-client.js';
 export type { KafkaClient, KafkaClientLogLevel, KafkaClientSettings } from './kafka-client.js';
+export { KAFKA_CLIENT_KINDS, kafkaClientFromEnv } from './client-kind.js';
+export type { KafkaClientKind } from './client-kind.js';
 export { describeKafkaSecurity, readKafkaSecurity } from './security.js';
 export type { KafkaSaslMechanism, KafkaSaslSettings, KafkaSecurityMaterial, KafkaSecuritySettings, KafkaTlsSettings } from './security.js';
 export type { KafkaHeaders, KafkaRecord, RecordAck, TopicPartitionOffset, TopicPartitions } from './types.js';

@@ -4,6 +4,8 @@ import type { KafkaAdmin } from './admin.js';
 import type { KafkaConsumer, KafkaConsumerOptions } from './consumer.js';
 import { kafkajsAdmin } from './kafkajs/admin.js';
 import { kafkajsConsumer } from './kafkajs/consumer.js';
+import { kafkaClientFromEnv, type KafkaClientKind } from './client-kind.js';
+import { createPlatformaticClient } from './platformatic/client.js';
 import type { SpanServer } from './trace-context.js';
 import { readKafkaSecurity, type KafkaSecuritySettings } from './security.js';
 import { connectNamingAuthFailures, kafkajsSecurityOptions } from './kafkajs/security.js';
@@ -13,6 +15,12 @@ export type KafkaClientLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug
 
 export interface KafkaClientSettings {
   readonly brokers: readonly string[];
+  /**
+   * The client library: kafkajs (patched, the default) or @platformatic/kafka. Services set it from
+   * their config (`KAFKA_CLIENT`); when omitted, tools and tests get `KAFKA_CLIENT` from the
+   * environment, read once, so one variable runs a whole test suite on either client.
+   */
+  readonly client?: KafkaClientKind;
   readonly clientId: string;
   /** Where the client library's own log lines go; without one it logs nothing. */
   readonly logger?: Logger;
@@ -104,6 +112,8 @@ function firstBroker(brokers: readonly string[]): SpanServer | undefined {
 
 /** A Kafka client wired to the service logger. */
 export function createKafkaClient(settings: KafkaClientSettings): KafkaClient {
+  if ((settings.client ?? kafkaClientFromEnv()) === 'platformatic')
+    return createPlatformaticClient(settings, firstBroker(settings.brokers));
   const level = settings.logger ? (settings.logLevel ?? 'warn') : 'nothing';
   const kafka = new Kafka({
     brokers: [...settings.brokers],

@@ -4,6 +4,8 @@ import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { chunkBySize, recordBytes } from './request-chunks.js';
 import { connectOf, kafkajsOf, type KafkaClient } from './kafka-client.js';
+import { platformaticSettingsOf } from './platformatic/client.js';
+import { createPlatformaticProducer } from './platformatic/producer.js';
 import { endingSpans, toMessage, type OutgoingMessage, type OutgoingRecord } from './outgoing.js';
 import { createSendQueue, type TopicMessages } from './send-queue.js';
 import type { RecordAck } from './types.js';
@@ -64,6 +66,8 @@ export const DEFAULT_MAX_REQUEST_BYTES = 512 * 1024;
 export function createProducer(opts: { kafka: KafkaClient; logger?: Logger; maxRequestBytes?: number }): TidewaterProducer {
   const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const server = opts.kafka.server;
+  const settings = platformaticSettingsOf(opts.kafka);
+  if (settings) return createPlatformaticProducer({ settings, server, logger: opts.logger, maxRequestBytes });
   const producer = kafkajsOf(opts.kafka).producer({
     idempotent: true,
     maxInFlightRequests: 1,

@@ -2,6 +2,8 @@ import type { Span } from '@opentelemetry/api';
 import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 import { connectOf, kafkajsOf, type KafkaClient } from './kafka-client.js';
+import { platformaticSettingsOf } from './platformatic/client.js';
+import { connectPlatformaticTransactionalProducer } from './platformatic/transactional-producer.js';
 import { toMessage, type OutgoingRecord } from './outgoing.js';
 import { endSendSpans } from './trace-context.js';
 import type { TopicPartitionOffset } from './types.js';
@@ -41,6 +43,9 @@ export async function connectTransactionalProducer(opts: {
   logger?: Logger;
 }): Promise<TransactionalProducer> {
   const server = opts.kafka.server;
+  const settings = platformaticSettingsOf(opts.kafka);
+  if (settings)
+    return connectPlatformaticTransactionalProducer({ settings, server, transactionalId: opts.transactionalId, logger: opts.logger });
   const producer = kafkajsOf(opts.kafka).producer({
     transactionalId: opts.transactionalId,
     idempotent: true,

@@ -1,0 +1,253 @@
+import {
+  Consumer,
+  FetchIsolationLevels,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import type { BatchConsumer, BatchConsumerRun, BatchPayload, GroupConsumerOptions } from '../batch-consumer.js';
+import type { KafkaClientSettings } from '../kafka-client.js';
+import { baseOptions } from './client.js';
+import { isRetriable } from './errors.js';
+import { toRecord } from './records.js';
+
+// The live consumer of each group in this process, for the transactional producer's TxnOffsetCommit,
+// which names the member and generation so that a fenced member cannot commit (KIP-447).
+const liveMembers = new Map<string, Consumer>();
+
+/** The consumer of `groupId` running in this process, if any; internal to this package. */
+export function liveMemberOf(groupId: string): Consumer | undefined {
+  return liveMembers.get(groupId);
+}
+
+const RESTART_DELAY_MS = 1000;
+const key = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/**
+ * A group consumer on @platformatic/kafka with the batch interface of kafkajs's `eachBatch`. The
+ * library hands records over as one stream of messages; this reads what a fetch delivered, groups
+ * it by partition, hands each partition's run to the handler, and commits its resolved offset.
+ * A handler failure (or a failed commit) restarts the stream from the committed offsets, as kafkajs
+ * restarts its consumer, so the records are delivered again (at-least-once).
+ */
+export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: GroupConsumerOptions, logger?: Logger): BatchConsumer {
+  const consumer = new Consumer({
+    ...baseOptions(settings),
+    groupId: opts.groupId,
+    sessionTimeout: opts.sessionTimeout ?? 30_000,
+    rebalanceTimeout: opts.rebalanceTimeout ?? 60_000,
+    heartbeatInterval: opts.heartbeatInterval ?? 3000,
+    maxWaitTime: opts.maxWaitTimeInMs ?? 5000,
+    ...(opts.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: opts.maxBytesPerPartition }),
+    isolationLevel: opts.readUncommitted ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
+    autocommit: false,
+  });
+  const joinListeners: ((assignment: Record<string, number[]>) => void)[] = [];
+  const crashListeners: ((error: unknown, restart: boolean) => void)[] = [];
+  consumer.on('consumer:group:join', (payload) => {
+    const assignment: Record<string, number[]> = {};
+    for (const a of payload.assignments ?? []) assignment[a.topic] = [...a.partitions];
+    // Partitions no longer ours: forget what was processed there; their next owner commits.
+    for (const k of [...next.keys()]) {
+      const [topic, partition] = splitKey(k);
+      if (!assignment[topic]?.includes(partition)) next.delete(k);
+    }
+    for (const l of joinListeners) l(assignment);
+  });
+
+  let topics: string[] = [];
+  let fromBeginning = false;
+  let run: BatchConsumerRun | undefined;
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: () => void = () => undefined;
+  // Per partition: the next offset to hand over; anything below was processed (a refetch after a
+  // rebalance or restart may deliver it again).
+  const next = new Map<string, bigint>();
+  // Per partition: after a resume or seek, records are dropped until this offset arrives again.
+  const refetchFrom = new Map<string, bigint>();
+  const paused = new Set<string>();
+
+  const assigned = (topic: string, partition: number) =>
+    consumer.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false;
+
+  async function open(): Promise<void> {
+    stream = await consumer.consume({
+      topics,
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: fromBeginning ? MessagesStreamFallbackModes.EARLIEST : MessagesStreamFallbackModes.LATEST,
+      autocommit: false,
+      sessionTimeout: opts.sessionTimeout ?? 30_000,
+      rebalanceTimeout: opts.rebalanceTimeout ?? 60_000,
+      heartbeatInterval: opts.heartbeatInterval ?? 3000,
+    });
+    liveMembers.set(opts.groupId, consumer);
+    const s = stream;
+    s.on('readable', () => wake());
+    s.on('end', () => wake());
+    s.on('close', () => wake());
+    s.on('error', () => wake());
+  }
+
+  /** Waits until the stream has something to read, ended, or failed. */
+  const readable = (s: MessagesStream<Buffer, Buffer, Buffer, Buffer>) =>
+    new Promise<void>((resolve) => {
+      if (s.readableLength > 0 || s.destroyed || s.readableEnded || !running) return resolve();
+      wake = resolve;
+    });
+
+  /** Drains what the stream holds now, by partition in arrival order. */
+  function drain(s: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Map<string, Message[]> {
+    const byPartition = new Map<string, Message[]>();
+    for (let m = s.read() as Message | null; m !== null; m = s.read() as Message | null) {
+      const k = key(m.topic, m.partition);
+      const from = refetchFrom.get(k);
+      if (from !== undefined) {
+        if (m.offset !== from) continue;
+        refetchFrom.delete(k);
+      }
+      if (paused.has(k)) {
+        // Fetched before the pause took effect: fetch it again on resume.
+        if (!refetchFrom.has(k) && !pausedAt.has(k)) pausedAt.set(k, m.offset);
+        continue;
+      }
+      if (m.offset < (next.get(k) ?? -1n)) continue;
+      let list = byPartition.get(k);
+      if (!list) byPartition.set(k, (list = []));
+      list.push(m);
+    }
+    return byPartition;
+  }
+  const pausedAt = new Map<string, bigint>();
+
+  async function handle(messages: Message[]): Promise<void> {
+    const first = messages[0]!;
+    const { topic, partition } = first;
+    const records = messages.map(toRecord);
+    let resolved: string | undefined;
+    const last = messages[messages.length - 1]!;
+    const payload: BatchPayload = {
+      batch: {
+        topic,
+        partition,
+        messages: records,
+        // The stream does not carry the fetch's high watermark: the batch's end is a lower bound of it.
+        highWatermark: String(last.offset + 1n),
+        lastOffset: () => String(last.offset),
+      },
+      heartbeat: async () => undefined, // the library heartbeats on its own timer
+      isRunning: () => running,
+      isStale: () => !assigned(topic, partition),
+      resolveOffset: (o) => void (resolved = o),
+    };
+    await run!.eachBatch(payload);
+    if (resolved === undefined) return;
+    const upTo = BigInt(resolved);
+    const k = key(topic, partition);
+    next.set(k, upTo + 1n);
+    if (run!.autoCommit === false) return;
+    const at = messages.find((m) => m.offset === upTo);
+    if (at) await at.commit();
+  }
+
+  async function consumeLoop(): Promise<void> {
+    const concurrency = Math.max(1, run!.partitionsConsumedConcurrently ?? 1);
+    while (running) {
+      try {
+        if (!stream) await open();
+        const s = stream!;
+        await readable(s);
+        if (!running) break;
+        if (s.destroyed || s.readableEnded) {
+          stream = undefined;
+          if (s.errored) throw s.errored;
+          continue;
+        }
+        const groups = [...drain(s).values()];
+        // Up to `concurrency` partitions at once, each partition's records in order.
+        let i = 0;
+        await Promise.all(
+          Array.from({ length: Math.min(concurrency, groups.length) }, async () => {
+            while (i < groups.length) await handle(groups[i++]!);
+          }),
+        );
+      } catch (err) {
+        if (!running) break;
+        const restart = isRetriable(err) || !isLibraryError(err);
+        for (const l of crashListeners) l(err, restart);
+        logger?.warn({ err, groupId: opts.groupId, restart }, 'consumer stopped on an error');
+        const s = stream;
+        stream = undefined;
+        await s?.close().catch(() => undefined);
+        if (!restart) {
+          running = false;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
+      }
+    }
+  }
+
+  return {
+    async connect() {
+      await consumer.listApis();
+    },
+    async subscribe(s) {
+      topics = [...new Set([...topics, ...s.topics])];
+      fromBeginning = s.fromBeginning ?? false;
+    },
+    async run(r) {
+      run = r;
+      running = true;
+      await open();
+      loop = consumeLoop();
+    },
+    seek({ topic, partition, offset }) {
+      const k = key(topic, partition);
+      const o = BigInt(offset);
+      stream?.offsetsToFetch.set(k, o);
+      next.set(k, o);
+      refetchFrom.delete(k);
+    },
+    pause(parts) {
+      for (const p of parts) for (const partition of p.partitions) paused.add(key(p.topic, partition));
+    },
+    resume(parts) {
+      for (const p of parts)
+        for (const partition of p.partitions) {
+          const k = key(p.topic, partition);
+          if (!paused.delete(k)) continue;
+          const at = pausedAt.get(k);
+          pausedAt.delete(k);
+          if (at === undefined) continue;
+          stream?.offsetsToFetch.set(k, at);
+          refetchFrom.set(k, at);
+        }
+      wake();
+    },
+    onGroupJoin: (l) => void joinListeners.push(l),
+    onCrash: (l) => void crashListeners.push(l),
+    async disconnect() {
+      running = false;
+      wake();
+      await loop?.catch(() => undefined);
+      if (liveMembers.get(opts.groupId) === consumer) liveMembers.delete(opts.groupId);
+      await stream?.close().catch(() => undefined);
+      stream = undefined;
+      await consumer.close();
+    },
+  };
+}
+
+function splitKey(k: string): [string, number] {
+  const colon = k.lastIndexOf(':');
+  return [k.slice(0, colon), Number(k.slice(colon + 1))];
+}
+
+function isLibraryError(err: unknown): boolean {
+  const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('PLT_KFK_');
+}

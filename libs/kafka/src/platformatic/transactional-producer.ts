@@ -1,0 +1,86 @@
+import type { Span } from '@opentelemetry/api';
+import { Admin, FindCoordinatorKeyTypes, Producer, type Message } from '@platformatic/kafka';
+
+type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+import type { Logger } from 'pino';
+import type { KafkaClientSettings } from '../kafka-client.js';
+import { toMessage } from '../outgoing.js';
+import type { SpanServer } from '../trace-context.js';
+import { endSendSpans } from '../trace-context.js';
+import type { TransactionalProducer } from '../transactional-producer.js';
+import { baseOptions } from './client.js';
+import { liveMemberOf } from './group-consumer.js';
+import { producerOptions } from './producer.js';
+import { toProduced } from './records.js';
+
+/** The group's member and generation for TxnOffsetCommit: the live consumer's, else none (generation -1). */
+async function groupMember(settings: KafkaClientSettings, groupId: string) {
+  const live = liveMemberOf(groupId);
+  if (live?.memberId && live.coordinatorId !== null) {
+    return { groupId, memberId: live.memberId, generationId: live.generationId, coordinatorId: live.coordinatorId };
+  }
+  const admin = new Admin(baseOptions(settings));
+  try {
+    const [found] = await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] });
+    return { groupId, memberId: '', generationId: -1, coordinatorId: found!.nodeId };
+  } finally {
+    await admin.close();
+  }
+}
+
+/** `connectTransactionalProducer` on @platformatic/kafka; same contract as the kafkajs one. */
+export async function connectPlatformaticTransactionalProducer(opts: {
+  settings: KafkaClientSettings;
+  server: SpanServer | undefined;
+  transactionalId: string;
+  logger?: Logger | undefined;
+}): Promise<TransactionalProducer> {
+  const { server, settings } = opts;
+  const producer = new Producer({ ...producerOptions(settings), transactionalId: opts.transactionalId });
+  // InitProducerId with the transactional id: fences the previous incarnation and aborts its open transaction.
+  await producer.initIdempotentProducer({});
+  let closed: Promise<void> | undefined;
+  return {
+    transactionalId: opts.transactionalId,
+    async transaction() {
+      const txn: Transaction = await producer.beginTransaction();
+      const spans: Span[] = [];
+      return {
+        async send(batches) {
+          const messages = batches.flatMap((b) => b.records.map((r) => toProduced(b.topic, toMessage(b.topic, r, spans, server))));
+          if (messages.length > 0) await txn.send({ messages });
+        },
+        async sendOffsets(groupId, offsets) {
+          if (offsets.length === 0) return;
+          const member = await groupMember(settings, groupId);
+          await txn.addConsumer({ groupId } as Parameters<Transaction['addConsumer']>[0]);
+          // One TxnOffsetCommit per partition, one after another: the library deduplicates concurrent ones.
+          for (const o of offsets) {
+            const message = {
+              topic: o.topic,
+              partition: o.partition,
+              offset: BigInt(o.offset) - 1n, // the library commits the offset after the message's
+              metadata: { consumer: member },
+            } as unknown as Message;
+            await txn.addOffset(message);
+          }
+        },
+        async commit() {
+          await txn.commit();
+          endSendSpans(spans.splice(0));
+        },
+        async abort(cause) {
+          try {
+            await txn.abort();
+          } finally {
+            endSendSpans(spans.splice(0), cause ?? new Error('transaction aborted'));
+          }
+        },
+      };
+    },
+    close() {
+      closed ??= producer.close().then(() => opts.logger?.debug('transactional producer disconnected'));
+      return closed;
+    },
+  };
+}
