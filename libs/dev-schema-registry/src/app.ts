@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { DEFAULT_COMPATIBILITY } from './compatibility.js';
 import type { CompatibilityLevel } from './compatibility.js';
 import { devSchemaRegistryErrors, wireErrors } from './errors.js';
+import { requireBasicAuth, type RegistryBasicAuth } from './basic-auth.js';
 import { registerCompatibilityRoutes } from './routes/compatibility-routes.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -18,6 +19,8 @@ export interface SchemaRegistryAppOptions {
   defaultCompatibility?: CompatibilityLevel;
   /** Log requests (to stderr, keeping stdout for the entry point's one JSON line). Off by default. */
   logger?: boolean;
+  /** Require HTTP basic auth with this user and password (issue 17); open if omitted. */
+  basicAuth?: RegistryBasicAuth;
 }
 
 /** The media type Confluent's API speaks; its clients send it on every request. */
@@ -51,6 +54,7 @@ export async function createSchemaRegistryApp(opts: SchemaRegistryAppOptions = {
   app.addHook('onRequest', async (_request, reply) => {
     reply.type(SCHEMA_REGISTRY_CONTENT_TYPE);
   });
+  if (opts.basicAuth) requireBasicAuth(app, opts.basicAuth, SCHEMA_REGISTRY_CONTENT_TYPE);
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((_request, reply) => {
     void reply.code(404).type(SCHEMA_REGISTRY_CONTENT_TYPE).send({ error_code: 404, message: 'HTTP 404 Not Found' });

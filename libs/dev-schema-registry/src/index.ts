@@ -1,5 +1,6 @@
 export { createSchemaRegistryApp, SCHEMA_REGISTRY_CONTENT_TYPE } from './app.js';
 export type { SchemaRegistryAppOptions } from './app.js';
+export type { RegistryBasicAuth } from './basic-auth.js';
 export { startSchemaRegistry } from './server.js';
 export type { RunningSchemaRegistry, SchemaRegistryServerOptions } from './server.js';
 export { compatibilityLevels, DEFAULT_COMPATIBILITY } from './compatibility.js';
