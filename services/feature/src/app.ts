@@ -106,30 +106,58 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
           );
         else usable.push(r);
       }
-      // A retry of this batch (say the produce below failed) must not apply it again: its events are
-      // now already applied, and their vectors would read the end-of-batch state instead of their own.
-      const states = appliedBatches.get(records) ?? (await timed('window_update', () => windows.applyBatch(usable.map((r) => r.value))));
-      appliedBatches.set(records, states);
-      const featureTime = now();
-      const vectors = usable.map((r, i): FeatureVector => {
-        const e = r.value;
-        const state = states[i]!;
-        return {
-          event_id: e.event_id,
-          entity_key: e[featureSet.entity],
-          feature_set: featureSet.name,
-          feature_set_version: featureSet.version,
-          event_time: e.occurred_at,
-          ingested_at: e.ingested_at,
-          feature_time: featureTime,
-          late: state.late,
-          features: evaluateFeatures(featureSet, e, state, undefined, notComputed),
-        };
-      });
+      const vectors = new Array<FeatureVector>(usable.length);
       // Encoded once: the same bytes go to the online store and to Kafka.
-      const values = vectors.map((v) => out.value.encode(v));
-      // The online store first: once a vector is on `features`, GET returns it (or a newer one).
-      await timed('online_write', () => onlineStore.write(vectors, values));
+      const values = new Array<Buffer>(usable.length);
+      const vectorize = (applied: readonly number[], states: readonly EventState[]) => {
+        const featureTime = now();
+        for (const i of applied) {
+          const e = usable[i]!.value;
+          const state = states[i]!;
+          const v: FeatureVector = {
+            event_id: e.event_id,
+            entity_key: e[featureSet.entity],
+            feature_set: featureSet.name,
+            feature_set_version: featureSet.version,
+            event_time: e.occurred_at,
+            ingested_at: e.ingested_at,
+            feature_time: featureTime,
+            late: state.late,
+            features: evaluateFeatures(featureSet, e, state, undefined, notComputed),
+          };
+          vectors[i] = v;
+          values[i] = out.value.encode(v);
+        }
+      };
+      // The online store is written before the produce below: once a vector is on `features`, GET returns it (or a newer one).
+      let states = appliedBatches.get(records);
+      if (states) {
+        // A retry of this batch (say the produce below failed) must not apply it again: its events are
+        // now already applied, and their vectors would read the end-of-batch state instead of their own.
+        vectorize(
+          usable.map((_r, i) => i),
+          states,
+        );
+        await timed('online_write', () => onlineStore.write(vectors, values));
+      } else {
+        // The online entries go in the same round trip as the states they were computed from.
+        states = await timed('window_update', () =>
+          windows.applyBatch(
+            usable.map((r) => r.value),
+            {
+              ttlMs: onlineStore.ttlMs,
+              entries: (applied, results) => {
+                vectorize(applied, results);
+                return onlineStore.entries(
+                  applied.map((i) => vectors[i]!),
+                  applied.map((i) => values[i]!),
+                );
+              },
+            },
+          ),
+        );
+        appliedBatches.set(records, states);
+      }
       await deps.producer.send(
         out.topic,
         vectors.map((v, i) => ({ key: out.key.encode(v.entity_key), value: values[i]!, context: usable[i]!.context })),
@@ -146,7 +174,7 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
       metrics.events.inc({ outcome: 'late' }, late);
       metrics.events.inc({ outcome: 'already_applied' }, duplicate);
       metrics.events.inc({ outcome: 'applied' }, states.length - late - duplicate);
-      for (const v of vectors) metrics.freshness.observe(Math.max(0, featureTime - v.event_time) / 1000);
+      for (const v of vectors) metrics.freshness.observe(Math.max(0, v.feature_time - v.event_time) / 1000);
       deps.onBatch?.(records.length, performance.now() - started);
     },
   });

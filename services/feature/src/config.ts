@@ -3,8 +3,8 @@ import { checkSecurityEnv, commonServiceEnv, intFromEnv, redisSecurityEnv, redis
 import { topicNamesEnv } from '@tidewater/service-runtime';
 import { defaultFeatureSetPath } from '@tidewater/feature-set';
 
-/** PARTITIONS_CONCURRENTLY when not set (also for an app created without it). */
-export const defaultPartitionsConcurrently = 2;
+/** PARTITIONS_CONCURRENTLY when not set (also for an app created without it): every partition of `events.valid`. */
+export const defaultPartitionsConcurrently = 6;
 
 const featureFields = z.object({
   ...commonServiceEnv,
@@ -20,10 +20,12 @@ const featureFields = z.object({
   /**
    * Partitions processed at once. Safe for the state: an entity lives in one partition (the key),
    * so its events stay in order, and each event's update is atomic anyway (and a compare-and-set,
-   * should keys and entities ever differ). With 1, the Node thread idles about a quarter of the
-   * time waiting on each batch's round trips (state, online store, produce); a second partition's
-   * batch fills it: more events/s for a higher per-batch p99 (figures in docs/benchmarks/feature.md);
-   * 1 suits a deployment that prefers batch latency to throughput.
+   * should keys and entities ever differ). Each batch waits on round trips (state read and write,
+   * online store, produce, offset commit) and kafkajs fetches again only once every batch of the
+   * last fetch is done, so batches processed in turn add their round trips to every event's
+   * latency; at once, they overlap (and their produce requests merge, libs/kafka send-queue.ts).
+   * The default covers the six partitions of `events.valid` (issue 23: figures in
+   * docs/benchmarks/pipeline.md); 1 processes one partition's batch at a time.
    */
   PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(defaultPartitionsConcurrently),
   /** How often a background SCAN counts the keys under the prefix for tw_feature_state_keys. */

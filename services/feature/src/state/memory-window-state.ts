@@ -11,16 +11,20 @@ export function createMemoryWindowState(featureSet: FeatureSet): WindowState {
   const layout = layoutOf(featureSet);
   const stored = new Map<string, Buffer>();
   return {
-    applyBatch(events) {
-      return Promise.resolve(
-        events.map((e) => {
-          const entity = e[featureSet.entity];
-          const s = decodeState(featureSet, layout, stored.get(entity) ?? null);
-          const result = applyEvent(featureSet, s, e);
-          if (s.dirty) stored.set(entity, encodeState(featureSet, layout, s));
-          return result;
-        }),
+    applyBatch(events, alongside) {
+      const results = events.map((e) => {
+        const entity = e[featureSet.entity];
+        const s = decodeState(featureSet, layout, stored.get(entity) ?? null);
+        const result = applyEvent(featureSet, s, e);
+        if (s.dirty) stored.set(entity, encodeState(featureSet, layout, s));
+        return result;
+      });
+      // Asked for, as the contract says; there is no online store here to keep them in.
+      alongside?.entries(
+        results.map((_r, i) => i),
+        results,
       );
+      return Promise.resolve(results);
     },
   };
 }

@@ -44,7 +44,22 @@ export interface OnlineStoreCodec {
   readonly decoder: AvroDecoder<FeatureVector>;
 }
 
+/** One entity's newest vector of a batch, as the online store keeps it. */
+export interface OnlineEntry {
+  readonly entity: string;
+  readonly key: string;
+  readonly eventTime: number;
+  readonly value: Buffer;
+}
+
 export interface OnlineStore {
+  /** How long an entity's entry stays after its last write. */
+  readonly ttlMs: number;
+  /**
+   * Each entity's newest vector of `vectors` (the later one on a tie), as the entry to store: for
+   * a caller that writes them in a script of its own (window-state.ts, with the states).
+   */
+  entries(vectors: readonly FeatureVector[], encoded?: readonly Buffer[]): OnlineEntry[];
   /**
    * Stores each entity's newest vector (one script call per batch); resolves once Redis acknowledged it.
    * `encoded[i]`, when given, is `vectors[i]` as the codec's encoder encodes it (the bytes already
@@ -73,22 +88,30 @@ export function createOnlineStore(redis: Redis, keyPrefix: string, ttlMs: number
     if (entities.length === 1) return [await redis.hgetBuffer(key(entities[0]!), 'v')];
     return scripted.twFeatureGetLatestBuffer(entities.length, ...entities.map(key));
   };
+  const entries = (vectors: readonly FeatureVector[], encoded?: readonly Buffer[]): OnlineEntry[] => {
+    // Only each entity's newest vector of the batch can be kept (the later one on a tie): send just those.
+    const newest = new Map<string, number>();
+    for (let i = 0; i < vectors.length; i++) {
+      const v = vectors[i]!;
+      const seen = newest.get(v.entity_key);
+      if (seen === undefined || vectors[seen]!.event_time <= v.event_time) newest.set(v.entity_key, i);
+    }
+    return [...newest.values()].map((i) => {
+      const v = vectors[i]!;
+      return { entity: v.entity_key, key: key(v.entity_key), eventTime: v.event_time, value: encoded?.[i] ?? codec.encoder.encode(v) };
+    });
+  };
   return {
+    ttlMs,
+    entries,
     async write(vectors, encoded) {
-      // Only each entity's newest vector of the batch can be kept (the later one on a tie): send just those.
-      const newest = new Map<string, number>();
-      for (let i = 0; i < vectors.length; i++) {
-        const v = vectors[i]!;
-        const seen = newest.get(v.entity_key);
-        if (seen === undefined || vectors[seen]!.event_time <= v.event_time) newest.set(v.entity_key, i);
-      }
-      const latest = [...newest.values()];
+      const latest = entries(vectors, encoded);
       for (let from = 0; from < latest.length; from += CHUNK) {
         const chunk = latest.slice(from, from + CHUNK);
         const args: (string | number | Buffer)[] = [chunk.length];
-        for (const i of chunk) args.push(key(vectors[i]!.entity_key));
+        for (const e of chunk) args.push(e.key);
         args.push(ttlMs);
-        for (const i of chunk) args.push(vectors[i]!.event_time, encoded?.[i] ?? codec.encoder.encode(vectors[i]!));
+        for (const e of chunk) args.push(e.eventTime, e.value);
         await scripted.twFeatureSetLatest(...(args as [number, ...(string | number | Buffer)[]]));
       }
     },

@@ -6,7 +6,7 @@ import type { PaymentEvent } from '@tidewater/schemas';
 import { defineFeatureSet, defaultFeatureSetPath, evaluateFeatures, loadFeatureSet, type FeatureSet } from '@tidewater/feature-set';
 import { bruteForceStates, distinct, stddev, sum, values, type ExpectedState } from '../../test/brute-force-windows.js';
 import { decodeState, layoutOf } from './entity-state.js';
-import { createWindowState, entityKeys, type EventState } from './window-state.js';
+import { createWindowState, entityKeys, type AlongsideWrites, type EventState } from './window-state.js';
 
 // The state is read from and written back to Redis with a compare-and-set script, so these tests
 // run against the real Redis (the one the machine runs; REDIS_URL overrides it) under a prefix of
@@ -377,5 +377,93 @@ describe('createWindowState', () => {
 
   it('returns nothing for an empty batch', async () => {
     expect(await fresh().applyBatch([])).toEqual([]);
+  });
+});
+
+describe('createWindowState with online entries alongside (one round trip for both)', () => {
+  const onlineKey = (prefix: string, entity: string) => `${prefix}online:{${entity}}`;
+  /** Entries whose value names the event and the count its state had: what a vector would carry. */
+  const alongside = (prefix: string, events: readonly PaymentEvent[], calls: number[][] = []): AlongsideWrites => ({
+    ttlMs: 60_000,
+    entries: (applied, results) => {
+      calls.push([...applied]);
+      return applied.map((i) => ({
+        entity: events[i]!.card_id,
+        key: onlineKey(prefix, events[i]!.card_id),
+        eventTime: events[i]!.occurred_at,
+        value: Buffer.from(`${events[i]!.event_id}:${results[i]!.windows['10m']!.count}`),
+      }));
+    },
+  });
+  const stored = async (prefix: string, entity: string) => {
+    const [t, v] = await redis.hmget(onlineKey(prefix, entity), 't', 'v');
+    return { t: t === null ? null : Number(t), v, ttl: await redis.pttl(onlineKey(prefix, entity)) };
+  };
+
+  it('stores each entry with its TTL, and keeps the newest by event time', async () => {
+    const prefix = `${runPrefix}${randomUUID()}:`;
+    const state = createWindowState(redis, testSet, prefix);
+    const batch = [payment('a', 'a1', t0, 1), payment('b', 'b1', t0, 2), payment('a', 'a2', t0 + minute, 3)];
+    await state.applyBatch(batch, alongside(prefix, batch));
+    expect(await stored(prefix, 'a')).toMatchObject({ t: t0 + minute, v: 'a2:2' });
+    expect((await stored(prefix, 'a')).ttl).toBeGreaterThan(0);
+    expect(await stored(prefix, 'b')).toMatchObject({ t: t0, v: 'b1:1' });
+    // An older event arriving later (within the lateness) updates the state but not the newest entry.
+    const older = [payment('a', 'a0', t0 + 30_000, 4)];
+    await state.applyBatch(older, alongside(prefix, older));
+    expect(await stored(prefix, 'a')).toMatchObject({ t: t0 + minute, v: 'a2:2' });
+  });
+
+  it('stores the entry of an entity whose state did not change (a redelivered event)', async () => {
+    const prefix = `${runPrefix}${randomUUID()}:`;
+    const state = createWindowState(redis, testSet, prefix);
+    const e1 = payment('c', 'e1', t0, 1);
+    await state.applyBatch([e1]);
+    expect(await stored(prefix, 'c')).toMatchObject({ v: null });
+    const [again] = await state.applyBatch([e1], alongside(prefix, [e1]));
+    expect(again!.duplicate).toBe(true);
+    expect(await stored(prefix, 'c')).toMatchObject({ t: t0, v: 'e1:1' });
+  });
+
+  it('drops the entry computed from a state another writer changed, and stores the recomputed one', async () => {
+    const prefix = `${runPrefix}${randomUUID()}:`;
+    const a = createWindowState(redis, testSet, prefix);
+    const b = createWindowState(redis, testSet, prefix);
+    await a.applyBatch([payment('c', 'e0', t0, 1)]);
+    const fromA = [payment('c', 'e1', t0 + minute, 10)];
+    const fromB = [payment('c', 'e2', t0 + 2 * minute, 100)];
+    // B's first entry would win over everything if it were stored (the newest event time there is).
+    const callsB: number[][] = [];
+    const staleFirst: AlongsideWrites = {
+      ttlMs: 60_000,
+      entries: (applied, results) => {
+        const first = callsB.length === 0;
+        callsB.push([...applied]);
+        const count = results[0]!.windows['10m']!.count;
+        return [
+          {
+            entity: 'c',
+            key: onlineKey(prefix, 'c'),
+            eventTime: first ? t0 + 999 * minute : t0 + 2 * minute,
+            value: Buffer.from(`e2:${count}`),
+          },
+        ];
+      },
+    };
+    // Same connection: both read the same version, A's write lands first and B's is refused.
+    await Promise.all([a.applyBatch(fromA, alongside(prefix, fromA)), b.applyBatch(fromB, staleFirst)]);
+    expect(callsB).toEqual([[0], [0]]);
+    expect(await stored(prefix, 'c')).toMatchObject({ t: t0 + 2 * minute, v: 'e2:3' });
+  });
+
+  it('writes the entries of a batch of more entities than one script call takes', async () => {
+    const prefix = `${runPrefix}${randomUUID()}:`;
+    const state = createWindowState(redis, testSet, prefix);
+    const batch = Array.from({ length: 1_200 }, (_, i) => payment(`card-${i}`, `e${i}`, t0 + i, i));
+    const calls: number[][] = [];
+    await state.applyBatch(batch, alongside(prefix, batch, calls));
+    expect(calls).toHaveLength(1);
+    const values = await Promise.all([0, 499, 500, 1_199].map((i) => stored(prefix, `card-${i}`)));
+    expect(values.map((x) => x.v)).toEqual(['e0:1', 'e499:1', 'e500:1', 'e1199:1']);
   });
 });
