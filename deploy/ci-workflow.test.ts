@@ -93,6 +93,16 @@ describe('.github/workflows/ci.yml', () => {
     expect(upload?.with?.['path']).toBe(output);
   });
 
+  it('generates the CycloneDX SBOM with npm run sbom and uploads the file it writes', () => {
+    expect(scripts['sbom']).toBe('tsx deploy/docker/sbom.ts');
+    const job = jobRunning(/^npm run sbom$/);
+    const upload = job.steps.findIndex((s) => s.uses === 'actions/upload-artifact@v4');
+    expect(upload).toBeGreaterThan(stepIndex(job, /^npm run sbom$/));
+    expect(job.steps[upload]?.with?.['path']).toBe('.tidewater/sbom.cdx.json');
+    // upload-artifact@v4 leaves out dot-directories unless told otherwise.
+    expect(job.steps[upload]?.with?.['include-hidden-files']).toBe(true);
+  });
+
   it('runs only npm scripts that package.json defines', () => {
     const used = jobs.flatMap(([, job]) => runs(job)).flatMap((r) => [...r.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1] ?? ''));
     expect(used.length).toBeGreaterThanOrEqual(3);

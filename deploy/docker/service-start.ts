@@ -30,6 +30,12 @@ export interface StartedService {
   readonly logFile: string;
   /** Milliseconds from spawn to the first 200 from /readyz. */
   readonly readyMs: number;
+  /**
+   * Milliseconds from spawn to its first output. ES modules run only once the whole static import
+   * graph is loaded, so this is about the cost of loading the code (transpiling it, under tsx)
+   * before the service starts connecting to anything.
+   */
+  readonly firstOutputMs: number | undefined;
   /** Resident set size when it turned ready, in MiB (from /proc; undefined where there is none). */
   readonly rssMiB: number | undefined;
   /** SIGTERM, then the exit code (null when a signal ended it). */
@@ -67,6 +73,10 @@ export async function startService(
     env: { ...process.env, ...env, HTTP_PORT: String(port), ADMIN_HTTP_PORT: String(adminPort), HTTP_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let firstOutputMs: number | undefined;
+  const noteOutput = () => (firstOutputMs ??= performance.now() - started);
+  child.stdout.once('data', noteOutput);
+  child.stderr.once('data', noteOutput);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   const exited = new Promise<number | null>((resolve) =>
@@ -101,6 +111,7 @@ export async function startService(
     child,
     logFile: opts.logFile,
     readyMs,
+    firstOutputMs,
     rssMiB: await rssMiB(child.pid),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
