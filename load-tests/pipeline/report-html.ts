@@ -23,6 +23,8 @@ export interface ReportInput {
   /** The run's final JSON object, shown as a table of its steps and printed in full. */
   readonly summary: { steps: readonly Record<string, unknown>[] } & Record<string, unknown>;
   readonly series: ReportSeries;
+  /** More tables after the steps' (the chaos run's faults), columns from the first row's keys. */
+  readonly tables?: readonly { readonly title: string; readonly rows: readonly Record<string, unknown>[] }[];
 }
 
 const require = createRequire(import.meta.url);
@@ -55,9 +57,17 @@ const STEP_COLUMNS = [
 ];
 
 function stepsTable(steps: readonly Record<string, unknown>[]): string {
+  if (steps.length === 0) return '';
   const head = STEP_COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const rows = steps.map((s) => `<tr>${STEP_COLUMNS.map((c) => `<td>${escapeHtml(String(s[c] ?? ''))}</td>`).join('')}</tr>`).join('\n');
   return `<table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function rowsTable(rows: readonly Record<string, unknown>[]): string {
+  const columns = Object.keys(rows[0] ?? {});
+  const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${columns.map((c) => `<td>${escapeHtml(String(r[c] ?? ''))}</td>`).join('')}</tr>`).join('\n');
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 type StageFigures = Record<string, { p50_ms?: unknown; p95_ms?: unknown; p99_ms?: unknown; max_ms?: unknown }>;
@@ -152,6 +162,7 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
 <ul>${input.about.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>
 ${stepsTable(input.summary.steps)}
 ${stagesTable(input.summary.steps)}
+${(input.tables ?? []).map((t) => `<h2>${escapeHtml(t.title)}</h2>${rowsTable(t.rows)}`).join('\n')}
 <div class="chart" id="latency"></div>
 <div class="chart" id="throughput"></div>
 <div class="chart" id="lag"></div>

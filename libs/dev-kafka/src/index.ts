@@ -6,7 +6,7 @@ export { MockKafkaControl, connectMockKafkaControl } from './mock-kafka-control.
 export type { MockKafkaControlOptions } from './mock-kafka-control.js';
 export { startMockKafka } from './start-mock-kafka.js';
 export type { MockKafka, MockKafkaTopic, StartMockKafkaOptions } from './start-mock-kafka.js';
-export { listenPort, processAlive, startApacheKafka, stopKafkaNodes } from './apache/start-apache-kafka.js';
+export { listenPort, processAlive, restartApacheKafkaNode, startApacheKafka, stopKafkaNodes } from './apache/start-apache-kafka.js';
 export type { ApacheKafka, ApacheKafkaNode, StartApacheKafkaOptions } from './apache/start-apache-kafka.js';
 export {
   apacheKafkaClasspath,

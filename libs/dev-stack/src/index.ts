@@ -1,8 +1,8 @@
 export { runningStack, stackDown, stackStatus, stackUp, startStackServices } from './stack.js';
 export type { PartStatus, StackUpOptions } from './stack.js';
-export { readStackState, stackDir, stackEnv, stackFiles } from './stack-layout.js';
+export { readStackState, stackDir, stackEnv, stackFiles, writeStackState } from './stack-layout.js';
 export type { ServiceState, StackState } from './stack-layout.js';
-export { serviceNames } from './pipeline-services.js';
+export { restartService, serviceNames } from './pipeline-services.js';
 export type { ServiceName } from './pipeline-services.js';
 export { createSlackCapture } from './slack-capture-server.js';
 export type { CapturedSlackMessage } from './slack-capture-server.js';
@@ -15,6 +15,6 @@ export { freePort } from './detached-process.js';
 export { createStackTopics } from './stack-topics.js';
 export type { StackTopic } from './stack-topics.js';
 export type { KafkaKind } from './stack-layout.js';
-export { redisAnswers, startRedis } from './infrastructure.js';
+export { redisAnswers, restartRedis, restartRegistry, startRedis } from './infrastructure.js';
 export { stopProcess as stopStackProcess } from './detached-process.js';
 export { otelEnv, startObservability, stopObservability, writeScrapeTargets } from './observability.js';

@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { connectMockKafkaControl, startApacheKafka, startMockKafka } from '@tidewater/dev-kafka';
@@ -17,6 +18,7 @@ export async function startKafka(
   kind: KafkaKind,
   brokers: number,
   log?: (line: string) => void,
+  proxiedListener?: { port: number; advertisedPort: number },
 ): Promise<StackState['kafka']> {
   const topics = loadTopicsManifest().topics.map((t) => ({ name: t.name, partitions: t.partitions }));
   if (kind === 'mock') {
@@ -38,6 +40,7 @@ export async function startKafka(
     brokers,
     topics,
     ...(log ? { log } : {}),
+    ...(proxiedListener ? { proxiedListener } : {}),
   });
   return {
     kind,
@@ -51,9 +54,17 @@ export async function startKafka(
 /** Starts the development schema registry, keeping its state (and so schema ids) in the stack directory. */
 export async function startRegistry(dir: string): Promise<StackState['registry']> {
   if (process.env['TIDEWATER_SCHEMA_REGISTRY'] === 'apicurio') return startApicurioRegistry(dir);
+  return spawnRegistry(dir, await freePort());
+}
+
+/** Starts the dev registry again on its port and state file after it stopped or was killed (chaos runs). */
+export async function restartRegistry(dir: string, registry: StackState['registry']): Promise<StackState['registry']> {
+  return spawnRegistry(dir, Number(new URL(registry.url).port));
+}
+
+async function spawnRegistry(dir: string, port: number): Promise<StackState['registry']> {
   const files = stackFiles(dir);
   const logFile = join(files.logs, 'schema-registry.log');
-  const port = await freePort();
   const pid = spawnTypeScript(join(repoRoot, 'libs/dev-schema-registry/src/main.ts'), {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STATE_FILE: files.registryState },
@@ -115,15 +126,34 @@ export async function redisAnswers(url: string): Promise<boolean> {
  */
 export async function startRedis(dir: string, url = process.env['REDIS_URL']): Promise<StackState['redis']> {
   if (url && (await redisAnswers(url))) return { url };
-  const port = await freePort();
+  // Like Kafka's data, Redis's starts empty with every stack.
+  rmSync(join(dir, 'redis'), { recursive: true, force: true });
+  return spawnRedis(dir, await freePort());
+}
+
+/**
+ * Starts the stack's redis-server again on its port and data after it stopped or was killed (chaos
+ * runs); what it acknowledged before comes back from the append-only file.
+ */
+export async function restartRedis(dir: string, redis: StackState['redis']): Promise<StackState['redis']> {
+  return spawnRedis(dir, Number(new URL(redis.url).port));
+}
+
+/**
+ * redis-server with the append-only file on (docs/adr/0004-redis-state-model.md): a SIGKILLed Redis
+ * comes back with every write it acknowledged, since each reply follows the write(2) of its AOF
+ * record (fsync once a second only guards against the machine crashing), and `noeviction`, so a
+ * full Redis fails writes visibly instead of dropping state.
+ */
+async function spawnRedis(dir: string, port: number): Promise<StackState['redis']> {
   const logFile = join(stackFiles(dir).logs, 'redis.log');
+  const dataDir = join(dir, 'redis');
+  mkdirSync(dataDir, { recursive: true });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--save', '', '--appendonly', 'yes'];
+  args.push('--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction');
   let pid: number;
   try {
-    pid = spawnDetached('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      cwd: dir,
-      env: process.env,
-      logFile,
-    });
+    pid = spawnDetached('redis-server', args, { cwd: dir, env: process.env, logFile });
   } catch (cause) {
     throw stackErrors.create(
       'TW_STACK_START_FAILED',

@@ -20,18 +20,6 @@ export async function startServices(
   opts: { inferenceWorkers: number; extraEnv?: Record<string, string> },
 ): Promise<ServiceState[]> {
   const files = stackFiles(state.dir);
-  // Windows of 500 predictions let a few thousand demo events show drift firing and resolving.
-  const baseEnv = {
-    ...process.env,
-    ...stackEnv({ ...state, services: [] }),
-    DRIFT_WINDOW_SIZE: '500',
-    // Ingestion's HTTP API accepts the demo key "tidewater-dev-key" (configured as its sha256).
-    API_KEYS: 'dev:e21f99df45733a54b5279905a4188cde359715de072df16599f66977ac94bfb4',
-    // Alertmanager's pipeline with timers short enough to watch on a laptop.
-    ALERTING_CONFIG_FILE: join(repoRoot, 'deploy', 'alerting.dev.yaml'),
-    ALERTING_TICK_MS: '200',
-    ...opts.extraEnv,
-  };
   const plan: { name: ServiceName; instance: number }[] = [];
   for (const name of serviceNames) {
     const count = name === 'inference' ? opts.inferenceWorkers : 1;
@@ -40,31 +28,71 @@ export async function startServices(
   const started: ServiceState[] = [];
   for (const { name, instance } of plan) {
     const port = await freePort();
+    // A port of its own for the authenticated API too (inference's and alerting's default 8092 and
+    // 8094 would collide between inference workers and with another stack on the machine).
+    const adminPort = await freePort();
     const logFile = join(files.logs, instance === 0 ? `${name}.log` : `${name}-${instance}.log`);
-    const pid = spawnTypeScript(join(repoRoot, 'services', name, 'src/main.ts'), {
-      cwd: repoRoot,
-      env: {
-        ...baseEnv,
-        HTTP_PORT: String(port),
-        HTTP_HOST: '127.0.0.1',
-        KAFKA_CLIENT_ID: `tidewater-${name}-${instance}`,
-        ...(name === 'feature' ? { NODE_OPTIONS: featureNodeOptions } : {}),
-        // Kafka starts empty with every stack; state in a shared Redis must too, so each stack gets its own keys.
-        REDIS_KEY_PREFIX: `tw:stack-${Date.parse(state.startedAt)}:${name}:`,
-      },
-      logFile,
-    });
-    started.push({ name, pid, port, logFile });
+    started.push(spawnService(state, { name, instance, port, adminPort, logFile }, opts.extraEnv));
   }
-  await Promise.all(
-    started.map((s) =>
-      waitUntil(
-        `${s.name} (log: ${s.logFile})`,
-        () => httpOk(`http://127.0.0.1:${s.port}/readyz`),
-        90_000,
-        () => isAlive(s.pid),
-      ),
-    ),
-  );
+  await Promise.all(started.map(serviceReady));
   return started;
 }
+
+/**
+ * Starts one service of the stack again after it stopped or was killed (chaos runs): same port,
+ * log file, client id and environment (`extraEnv` as given to {@link startServices}); resolves with
+ * its new pid once /readyz answers.
+ */
+export async function restartService(
+  state: Omit<StackState, 'services'>,
+  service: ServiceState,
+  extraEnv?: Record<string, string>,
+): Promise<ServiceState> {
+  const next = spawnService(state, service, extraEnv);
+  await serviceReady(next);
+  return next;
+}
+
+function spawnService(
+  state: Omit<StackState, 'services'>,
+  s: { name: string; instance?: number | undefined; port: number; adminPort?: number | undefined; logFile: string },
+  extraEnv: Record<string, string> | undefined,
+): ServiceState {
+  const instance = s.instance ?? 0;
+  // Windows of 500 predictions let a few thousand demo events show drift firing and resolving.
+  const env = {
+    ...process.env,
+    ...stackEnv({ ...state, services: [] }),
+    DRIFT_WINDOW_SIZE: '500',
+    // Ingestion's HTTP API accepts the demo key "tidewater-dev-key" (configured as its sha256).
+    API_KEYS: 'dev:e21f99df45733a54b5279905a4188cde359715de072df16599f66977ac94bfb4',
+    // Alertmanager's pipeline with timers short enough to watch on a laptop.
+    ALERTING_CONFIG_FILE: join(repoRoot, 'deploy', 'alerting.dev.yaml'),
+    ALERTING_TICK_MS: '200',
+    ...extraEnv,
+    HTTP_PORT: String(s.port),
+    HTTP_HOST: '127.0.0.1',
+    ...(s.adminPort !== undefined ? { ADMIN_HTTP_PORT: String(s.adminPort) } : {}),
+    KAFKA_CLIENT_ID: `tidewater-${s.name}-${instance}`,
+    ...(s.name === 'feature' ? { NODE_OPTIONS: featureNodeOptions } : {}),
+    // Kafka starts empty with every stack; state in a shared Redis must too, so each stack gets its own keys.
+    REDIS_KEY_PREFIX: `tw:stack-${Date.parse(state.startedAt)}:${s.name}:`,
+  };
+  const pid = spawnTypeScript(join(repoRoot, 'services', s.name, 'src/main.ts'), { cwd: repoRoot, env, logFile: s.logFile });
+  return {
+    name: s.name,
+    instance,
+    pid,
+    port: s.port,
+    ...(s.adminPort !== undefined ? { adminPort: s.adminPort } : {}),
+    logFile: s.logFile,
+  };
+}
+
+const serviceReady = (s: ServiceState) =>
+  waitUntil(
+    `${s.name} (log: ${s.logFile})`,
+    () => httpOk(`http://127.0.0.1:${s.port}/readyz`),
+    90_000,
+    () => isAlive(s.pid),
+  );

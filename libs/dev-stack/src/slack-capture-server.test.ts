@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createSlackCapture } from './slack-capture-server.js';
 
 describe('Slack capture', () => {
@@ -32,5 +32,28 @@ describe('Slack capture', () => {
     expect((await app.inject('/messages')).json()).toMatchObject([
       { text: '[FIRING:1] TidewaterConsumerLagGrowing\nlag grows docs/runbooks/TidewaterConsumerLagGrowing.md' },
     ]);
+  });
+
+  it('refuses every message during its fault phases (429 with Retry-After, then 5xx), then records again', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const captureFile = join(mkdtempSync(join(tmpdir(), 'tw-slack-')), 'capture.jsonl');
+      const app = createSlackCapture({ captureFile });
+      const phases = [
+        { status: 429, retryAfterS: 5, ms: 1000 },
+        { status: 503, ms: 1000 },
+      ];
+      expect((await app.inject({ method: 'POST', url: '/faults', payload: { phases } })).json()).toEqual({ phases: 2 });
+      const limited = await app.inject({ method: 'POST', url: '/', payload: { text: 'a' } });
+      expect([limited.statusCode, limited.headers['retry-after']]).toEqual([429, '5']);
+      vi.advanceTimersByTime(1500);
+      expect((await app.inject({ method: 'POST', url: '/', payload: { text: 'b' } })).statusCode).toBe(503);
+      vi.advanceTimersByTime(1000);
+      expect((await app.inject({ method: 'POST', url: '/', payload: { text: 'c' } })).statusCode).toBe(200);
+      expect((await app.inject('/messages')).json()).toMatchObject([{ text: 'c' }]);
+      expect((await app.inject('/faults')).json()).toEqual({ refused: 2, phases: [] });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -24,11 +24,35 @@ function attachmentText(attachments: unknown): string | undefined {
  * Stands in for a Slack incoming webhook on the dev stack when SLACK_WEBHOOK_URL is not set:
  * it answers like Slack (200 "ok"), appends every message to a JSON-lines file and prints its
  * fallback text, so a developer sees what on-call would get. GET /messages lists them.
+ * POST /faults `{ "phases": [{ "status": 429, "retryAfterS": 5, "ms": 30000 }, { "status": 503, "ms": 30000 }] }`
+ * makes it refuse every message for those phases, one after the other from now (chaos runs).
  */
 export function createSlackCapture(opts: { captureFile: string; print?: (line: string) => void }): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
   const messages: CapturedSlackMessage[] = [];
+  // Chaos runs (issue 23): phases of refusal, each answering every message with its status.
+  let faults: { status: number; retryAfterS?: number; until: number }[] = [];
+  let refused = 0;
+  app.post('/faults', async (req) => {
+    const body = req.body as { phases?: { status?: unknown; ms?: unknown; retryAfterS?: unknown }[] } | undefined;
+    let from = Date.now();
+    faults = (Array.isArray(body?.phases) ? body.phases : []).map((p) => {
+      from += Number(p.ms) || 0;
+      return { status: Number(p.status) || 503, ...(typeof p.retryAfterS === 'number' ? { retryAfterS: p.retryAfterS } : {}), until: from };
+    });
+    return { phases: faults.length };
+  });
+  app.get('/faults', async () => ({ refused, phases: faults.filter((f) => f.until > Date.now()) }));
   app.post('/', async (req, reply) => {
+    const fault = faults.find((f) => f.until > Date.now());
+    if (fault) {
+      refused++;
+      if (fault.retryAfterS !== undefined) void reply.header('retry-after', String(fault.retryAfterS));
+      return reply
+        .code(fault.status)
+        .type('text/plain')
+        .send(fault.status === 429 ? 'rate_limited' : 'service_unavailable');
+    }
     const body = req.body as { text?: unknown; blocks?: unknown; attachments?: unknown } | undefined;
     const text = typeof body?.text === 'string' && body.text.length > 0 ? body.text : attachmentText(body?.attachments);
     if (!body || !text) {

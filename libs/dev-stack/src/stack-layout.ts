@@ -9,8 +9,12 @@ export function stackDir(dir?: string): string {
 
 export interface ServiceState {
   readonly name: string;
+  /** Which of a service's processes (inference runs several); 0 when absent. */
+  readonly instance?: number | undefined;
   readonly pid: number;
   readonly port: number;
+  /** The authenticated API's port (ADMIN_HTTP_PORT), where the service has one. */
+  readonly adminPort?: number | undefined;
   readonly logFile: string;
 }
 

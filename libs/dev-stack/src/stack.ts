@@ -24,6 +24,8 @@ export interface StackUpOptions {
   readonly fresh?: boolean;
   /** Progress lines (a first run's jar download). */
   readonly log?: (line: string) => void;
+  /** Apache Kafka node 1's second listener, advertised at a TCP fault proxy's port (chaos runs). */
+  readonly kafkaProxiedListener?: { readonly port: number; readonly advertisedPort: number };
 }
 
 /** Kafka's pids; a stack.json written before Apache Kafka (one mock launcher) has `pid` instead. */
@@ -51,7 +53,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackState> {
   const partial: { -readonly [K in 'kafka' | 'registry' | 'redis' | 'slack']?: StackState[K] } = {};
   try {
     const kind = opts.kafka ?? 'apache';
-    partial.kafka = await startKafka(dir, kind, opts.brokers ?? (kind === 'apache' ? 1 : 3), opts.log);
+    partial.kafka = await startKafka(dir, kind, opts.brokers ?? (kind === 'apache' ? 1 : 3), opts.log, opts.kafkaProxiedListener);
     // allSettled, so a part that did start is recorded (and stopped below) when another fails.
     const [registry, redis, slack] = await Promise.allSettled([startRegistry(dir), startRedis(dir), startSlack(dir)]);
     if (registry.status === 'fulfilled') partial.registry = registry.value;

@@ -42,6 +42,16 @@ describe('brokerProperties', () => {
     expect(all.map((p) => p['node.id'])).toEqual(['1', '2', '3']);
     expect(all.every((p) => p['offsets.topic.replication.factor'] === '3' && p['default.replication.factor'] === '3')).toBe(true);
   });
+
+  it("adds a PROXIED listener advertised at a fault proxy's port when asked (chaos runs)", () => {
+    const p = parseProperties(brokerProperties({ ...node(1), proxied: { port: 9201, advertisedPort: 9301 } }, [node(1)]));
+    expect(p).toMatchObject({
+      listeners: 'PLAINTEXT://127.0.0.1:9001,CONTROLLER://127.0.0.1:9101,PROXIED://127.0.0.1:9201',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:9001,PROXIED://127.0.0.1:9301',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT',
+      'inter.broker.listener.name': 'PLAINTEXT',
+    });
+  });
 });
 
 describe('brokerJvmOptions', () => {

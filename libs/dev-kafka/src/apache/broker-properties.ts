@@ -8,6 +8,11 @@ export interface KraftNode {
   readonly logDir: string;
   /** Port of the node's SASL_SSL listener, when the cluster has one (added by `withSaslSslListener`). */
   readonly saslSslPort?: number | undefined;
+  /**
+   * A second client listener on `port` that advertises `advertisedPort`, where a TCP fault proxy
+   * forwards to it: clients bootstrapped through the proxy then reach this node only through it.
+   */
+  readonly proxied?: { readonly port: number; readonly advertisedPort: number } | undefined;
 }
 
 /**
@@ -19,16 +24,17 @@ export interface KraftNode {
  */
 export function brokerProperties(node: KraftNode, cluster: readonly KraftNode[]): string {
   const replication = Math.min(3, cluster.length);
+  const proxied = node.proxied;
   const props: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': node.nodeId,
     // A static quorum: every node knows every voter, so all nodes format the same way.
     'controller.quorum.voters': cluster.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(','),
-    listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}${proxied ? `,PROXIED://127.0.0.1:${proxied.port}` : ''}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}${proxied ? `,PROXIED://127.0.0.1:${proxied.advertisedPort}` : ''}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${proxied ? ',PROXIED:PLAINTEXT' : ''}`,
     'log.dirs': node.logDir,
     'num.partitions': 3,
     'default.replication.factor': replication,

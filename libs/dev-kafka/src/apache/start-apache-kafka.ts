@@ -30,6 +30,8 @@ export interface StartApacheKafkaOptions {
   readonly saslSsl?: SaslSslListener;
   /** Progress lines (jar resolution on first run). */
   readonly log?: (line: string) => void;
+  /** Node 1's second listener for a TCP fault proxy (see {@link KraftNode.proxied}); chaos runs. */
+  readonly proxiedListener?: { readonly port: number; readonly advertisedPort: number };
 }
 
 /** One running node: a detached JVM writing to its own log file. */
@@ -188,6 +190,7 @@ async function startCluster(opts: StartApacheKafkaOptions, count: number, jars: 
       controllerPort: await listenPort(taken),
       logDir: join(opts.dir, `node-${i}`, 'data'),
       ...(opts.saslSsl ? { saslSslPort: await listenPort(taken) } : {}),
+      ...(i === 1 && opts.proxiedListener ? { proxied: opts.proxiedListener } : {}),
     });
   }
   const clusterId = newClusterId();
@@ -299,6 +302,54 @@ async function waitReady(
       // Not listening yet, or brokers still registering: poll again.
     } finally {
       await admin.disconnect().catch(() => undefined);
+    }
+    await sleep(250);
+  }
+}
+
+/**
+ * Starts one node of a cluster that {@link startApacheKafka} formatted, on its existing config and
+ * data (`<dir>/node-<id>/server.properties`), after it stopped or was killed: what a chaos run needs
+ * to bring a broker back. Returns the new JVM's pid once the node is registered with the cluster.
+ */
+export async function restartApacheKafkaNode(opts: {
+  readonly dir: string;
+  readonly nodeId: number;
+  readonly nodes: number;
+  readonly bootstrapServers: readonly string[];
+  readonly logFile: string;
+  readonly heapMb?: number;
+  readonly timeoutMs?: number;
+}): Promise<number> {
+  const jars = await ensureApacheKafkaJars();
+  const config = join(opts.dir, `node-${opts.nodeId}`, 'server.properties');
+  const jvm = brokerJvmOptions(opts.heapMb ?? (opts.nodes === 1 ? 768 : 512), apacheKafkaLog4j);
+  const { pid } = runJava(jars.classpath, [...jvm, 'kafka.Kafka', config], opts.logFile, true);
+  const kafka = createKafkaClient({
+    brokers: [...opts.bootstrapServers],
+    clientId: 'tidewater-dev-stack',
+    retry: { retries: 0 },
+    connectionTimeout: 1000,
+  });
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  for (;;) {
+    if (!processAlive(pid)) {
+      throw devKafkaErrors.create(
+        'TW_DEVKAFKA_START_FAILED',
+        `Kafka node ${opts.nodeId} exited on restart: ${await logTail(opts.logFile)}`,
+      );
+    }
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      if ((await admin.describeCluster()).brokers.some((b) => b.nodeId === opts.nodeId)) return pid;
+    } catch {
+      // Still starting (log recovery after a SIGKILL takes a few seconds): poll again.
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    if (Date.now() > deadline) {
+      throw devKafkaErrors.create('TW_DEVKAFKA_START_TIMEOUT', `Kafka node ${opts.nodeId} did not rejoin in time (log: ${opts.logFile})`);
     }
     await sleep(250);
   }
