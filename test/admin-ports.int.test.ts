@@ -66,15 +66,19 @@ describe('API ports of running services', () => {
     ]);
     expect((await get(inference.adminPort, '/admin/models', adminToken)).status).toBe(200);
 
-    // OIP clients' tokens open OIP, not the admin API.
-    expect((await get(inference.adminPort, '/v2/health/live')).status).toBe(401);
-    expect((await get(inference.adminPort, '/v2/health/live', clientToken)).status).toBe(200);
-    expect((await get(inference.adminPort, '/v2/health/live', adminToken)).status).toBe(200);
+    // OIP has a port of its own (clients reach it, not admin): its clients' tokens open OIP, not the admin API.
+    const oip = inference.oipPort;
+    const oipNone = await get(oip, '/v2/health/live');
+    expect([oipNone.status, oipNone.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="tidewater-inference"']);
+    expect((await get(oip, '/v2/health/live', clientToken)).status).toBe(200);
+    expect((await get(oip, '/v2/health/live', adminToken)).status).toBe(200);
     expect((await get(inference.adminPort, '/admin/models', clientToken)).status).toBe(401);
 
-    // The APIs are gone from the ops port, and the probes are not on the API port.
+    // Each API only on its own port; the probes only on the ops port.
     expect((await get(inference.port, '/admin/models', adminToken)).status).toBe(404);
     expect((await get(inference.port, '/v2/health/live', clientToken)).status).toBe(404);
+    expect((await get(oip, '/admin/models', adminToken)).status).toBe(404);
+    expect((await get(inference.adminPort, '/v2/health/live', adminToken)).status).toBe(404);
     expect((await get(inference.adminPort, '/metrics', adminToken)).status).toBe(404);
   });
 

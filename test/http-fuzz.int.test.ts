@@ -26,12 +26,12 @@ const apiKey = `fuzz-${randomUUID()}`;
 // The bearer token of inference's and alerting's API ports (ADMIN_TOKEN): the fuzzer sends it with every request.
 const adminToken = `fuzz-admin-${randomUUID()}`;
 
-// `ops`: the port of /metrics and the open APIs; `api`: ADMIN_HTTP_PORT, the authenticated ones (issue 17).
+// Which port serves each API (issue 17): `ops` that of /metrics and the open APIs, `admin` ADMIN_HTTP_PORT, `oip` OIP_HTTP_PORT.
 const apis = [
   { service: 'ingestion', spec: 'services/ingestion/openapi.yaml', on: 'ops', headers: [`x-api-key: ${apiKey}`] },
   { service: 'feature', spec: 'services/feature/openapi.yaml', on: 'ops', headers: [] },
-  { service: 'inference', spec: 'services/inference/openapi-oip.yaml', on: 'api', headers: [`authorization: Bearer ${adminToken}`] },
-  { service: 'alerting', spec: 'services/alerting/openapi-silences.yaml', on: 'api', headers: [`authorization: Bearer ${adminToken}`] },
+  { service: 'inference', spec: 'services/inference/openapi-oip.yaml', on: 'oip', headers: [`authorization: Bearer ${adminToken}`] },
+  { service: 'alerting', spec: 'services/alerting/openapi-silences.yaml', on: 'admin', headers: [`authorization: Bearer ${adminToken}`] },
 ] as const;
 
 describe('schemathesis against every HTTP API on the dev stack', () => {
@@ -98,7 +98,7 @@ describe('schemathesis against every HTTP API on the dev stack', () => {
       `${service}: ${spec} finds no 5xx and no response outside its schema`,
       async () => {
         const running = services.get(service)!;
-        const port = on === 'api' ? running.adminPort : running.port;
+        const port = { ops: running.port, admin: running.adminPort, oip: running.oipPort }[on];
         const args = [
           'run',
           join(repoRoot, spec),

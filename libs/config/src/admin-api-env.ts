@@ -19,12 +19,9 @@ export const adminApiEnv = {
 };
 
 /**
- * The API port: ADMIN_HTTP_PORT when set; else a free one when HTTP_PORT is 0 (tests and benchmarks
+ * An API port: the configured one when set; else a free one when HTTP_PORT is 0 (tests and benchmarks
  * running several processes on one host ask for free ports), else the service's default.
  */
-export function adminHttpPort(
-  config: { readonly HTTP_PORT: number; readonly ADMIN_HTTP_PORT?: number | undefined },
-  defaultPort: number,
-): number {
-  return config.ADMIN_HTTP_PORT ?? (config.HTTP_PORT === 0 ? 0 : defaultPort);
+export function apiHttpPort(configured: number | undefined, httpPort: number, defaultPort: number): number {
+  return configured ?? (httpPort === 0 ? 0 : defaultPort);
 }

@@ -8,4 +8,4 @@ export {
   schemaRegistrySecurityEnv,
   securityEnvProblems,
 } from './security-env.js';
-export { adminApiEnv, adminHttpPort } from './admin-api-env.js';
+export { adminApiEnv, apiHttpPort } from './admin-api-env.js';

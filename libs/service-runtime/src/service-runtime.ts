@@ -63,17 +63,20 @@ export interface ServiceRuntime {
    */
   superviseConsumer(consumer: ConsumerRunner): void;
   /**
-   * The server of the service's authenticated APIs (issue 17), on a port of its own, apart from
+   * A server of the service's authenticated APIs (issue 17), on a port of its own, apart from
    * /metrics, /healthz and /readyz: each scope's bearer tokens are checked before routing, and an open
-   * scope (no token outside production) is logged as a warning. Call once, before listen().
+   * scope (no token outside production) is logged as a warning. One per API that a NetworkPolicy must
+   * tell apart (inference: admin and OIP); call before listen().
    */
   apiServer(opts: ApiServerSettings): FastifyInstance;
-  /** Starts the HTTP servers and installs signal handlers; call once the app is wired. `apiPort` when apiServer() was called. */
-  listen(): Promise<{ port: number; apiPort?: number }>;
+  /** Starts the HTTP servers and installs signal handlers; call once the app is wired. `apiPorts` in apiServer() order. */
+  listen(): Promise<{ port: number; apiPorts: readonly number[] }>;
 }
 
 /** Where the API server listens and who may call it. */
 export interface ApiServerSettings {
+  /** The API, for logs: `admin`, `oip`, `silences`. */
+  readonly name: string;
   readonly port: number;
   /** Default: the ops server's HTTP_HOST. */
   readonly host?: string | undefined;
@@ -143,8 +146,8 @@ export async function startServiceRuntime(opts: {
   shutdown.add('http', async () => {
     await ops.app.close();
   });
-  let api: { app: FastifyInstance; settings: ApiServerSettings } | undefined;
-  let listening: Promise<{ port: number; apiPort?: number }> | undefined;
+  const apis: { app: FastifyInstance; settings: ApiServerSettings }[] = [];
+  let listening: Promise<{ port: number; apiPorts: readonly number[] }> | undefined;
 
   return {
     service,
@@ -157,20 +160,23 @@ export async function startServiceRuntime(opts: {
     shutdown,
     http: ops.app,
     apiServer(settings) {
-      if (api) throw new Error('apiServer() was called twice');
       const app = createApiServer({ registry: metrics, logger, realm: `tidewater-${service}`, scopes: settings.scopes });
       for (const scope of settings.scopes)
         if (scope.auth.mode === 'open')
           logger.warn(
-            { scope: scope.prefix, reason: scope.auth.reason },
+            { api: settings.name, scope: scope.prefix, reason: scope.auth.reason },
             'API without authentication: anyone reaching its port may call it',
           );
-        else logger.info({ scope: scope.prefix, tokens: scope.auth.tokens.length, source: scope.auth.source }, 'API takes bearer tokens');
+        else
+          logger.info(
+            { api: settings.name, scope: scope.prefix, tokens: scope.auth.tokens.length, source: scope.auth.source },
+            'API takes bearer tokens',
+          );
       // Closed with the ops server: both stop taking requests before the consumer's drain ends.
-      shutdown.add('api-http', async () => {
+      shutdown.add(`${settings.name}-http`, async () => {
         await app.close();
       });
-      api = { app, settings };
+      apis.push({ app, settings });
       return app;
     },
     deadLetterWriter: (topic) => createDeadLetterWriter({ producer, topic, service, registry: metrics }),
@@ -202,13 +208,10 @@ export async function startServiceRuntime(opts: {
         });
         exitOnSignals(shutdown, logger);
         const port = await listenOn(ops.app, config.HTTP_HOST, config.HTTP_PORT);
-        if (!api) {
-          logger.info({ port }, `${service} listening`);
-          return { port };
-        }
-        const apiPort = await listenOn(api.app, api.settings.host ?? config.HTTP_HOST, api.settings.port);
-        logger.info({ port, apiPort }, `${service} listening`);
-        return { port, apiPort };
+        const apiPorts: number[] = [];
+        for (const api of apis) apiPorts.push(await listenOn(api.app, api.settings.host ?? config.HTTP_HOST, api.settings.port));
+        logger.info({ port, ...Object.fromEntries(apis.map((a, i) => [`${a.settings.name}Port`, apiPorts[i]])) }, `${service} listening`);
+        return { port, apiPorts };
       })();
       return listening;
     },

@@ -11,6 +11,8 @@ export interface RunningService {
   readonly port: number;
   /** ADMIN_HTTP_PORT: the authenticated APIs (inference admin and OIP, alerting silences); the others ignore it. */
   readonly adminPort: number;
+  /** OIP_HTTP_PORT: inference's OIP API; the others ignore it. */
+  readonly oipPort: number;
   readonly child: ChildProcess;
   readonly logFile: string;
   /** SIGTERM and wait; resolves with the exit code (null when killed by a signal). */
@@ -29,7 +31,8 @@ export async function runService(name: string, env: Record<string, string>): Pro
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const adminPort = await freePort();
-    const started = await startOnPort(name, { port, adminPort }, env);
+    const oipPort = await freePort();
+    const started = await startOnPort(name, { port, adminPort, oipPort }, env);
     if (started.ok) return started.service;
     const taken = readFileSync(started.logFile, 'utf8').includes('EADDRINUSE');
     if (!taken || attempt === portAttempts)
@@ -43,7 +46,7 @@ type StartResult =
 
 async function startOnPort(
   name: string,
-  { port, adminPort }: { port: number; adminPort: number },
+  { port, adminPort, oipPort }: { port: number; adminPort: number; oipPort: number },
   env: Record<string, string>,
 ): Promise<StartResult> {
   const logDir = join(repoRoot, '.tidewater', 'test-logs');
@@ -54,7 +57,14 @@ async function startOnPort(
   // node --import tsx, not the tsx CLI: the CLI SIGKILLs a busy child 30 ms after relaying SIGTERM.
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services', name, 'src/main.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, ...env, HTTP_PORT: String(port), ADMIN_HTTP_PORT: String(adminPort), HTTP_HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      ...env,
+      HTTP_PORT: String(port),
+      ADMIN_HTTP_PORT: String(adminPort),
+      OIP_HTTP_PORT: String(oipPort),
+      HTTP_HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.pipe(log, { end: false });
@@ -84,6 +94,7 @@ async function startOnPort(
     name,
     port,
     adminPort,
+    oipPort,
     child,
     logFile,
     async stop() {

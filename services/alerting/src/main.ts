@@ -1,4 +1,4 @@
-import { adminHttpPort, loadConfig } from '@tidewater/config';
+import { apiHttpPort, loadConfig } from '@tidewater/config';
 import { createClusterLagProbe } from '@tidewater/kafka';
 import { isProduction, loadApiAuth } from '@tidewater/ops-server';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
@@ -31,7 +31,8 @@ try {
   const redis = await rt.connectRedis(config.REDIS_URL);
   // The silences API on its own port with bearer tokens; the ops port keeps /metrics, /healthz, /readyz.
   const api = rt.apiServer({
-    port: adminHttpPort(config, 8094),
+    name: 'silences',
+    port: apiHttpPort(config.ADMIN_HTTP_PORT, config.HTTP_PORT, 8094),
     host: config.ADMIN_HTTP_HOST,
     scopes: [{ prefix: '/', auth: silencesAuth }],
   });

@@ -18,6 +18,8 @@ const inferenceFields = z.object({
   MODEL_NAME: z.string().min(1).default('fraud-demo'),
   /** The admin and OIP APIs' port and tokens (ADMIN_HTTP_PORT, ADMIN_TOKEN_FILE, ADMIN_TOKEN); see README. */
   ...adminApiEnv,
+  /** Port of the OIP API (default 8093; a free one when HTTP_PORT is 0): apart from admin, so clients can reach it and not admin. */
+  OIP_HTTP_PORT: intFromEnv(0, 65535).optional(),
   /** Tokens of OIP clients, one per line; the OIP API accepts these and the admin tokens, the admin API only its own. */
   OIP_TOKEN_FILE: z.string().min(1).optional(),
   ORT_INTRA_OP_THREADS: intFromEnv(1, 64).default(1),

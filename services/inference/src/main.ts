@@ -1,4 +1,4 @@
-import { adminHttpPort, loadConfig } from '@tidewater/config';
+import { apiHttpPort, loadConfig } from '@tidewater/config';
 import { committedOffsetsReader, connectTransactionalProducer } from '@tidewater/kafka';
 import { failBoot, startServiceRuntime } from '@tidewater/service-runtime';
 import { inferenceApiScopes, registerAdminRoutes } from './admin/index.js';
@@ -62,9 +62,22 @@ try {
     exactlyOnce = { transactionalProducer: producer, committedOffsets: committedOffsetsReader(admin, config.CONSUMER_GROUP) };
     rt.logger.info({ transactionalId }, 'exactly-once mode: predictions and offsets commit in one transaction');
   }
-  // The admin and OIP APIs on their own port with bearer tokens; the ops port keeps /metrics, /healthz, /readyz.
-  const api = rt.apiServer({ port: adminHttpPort(config, 8092), host: config.ADMIN_HTTP_HOST, scopes: apiScopes });
-  registerAdminRoutes(api, repository);
+  // The admin and OIP APIs each on a port of their own with bearer tokens (a NetworkPolicy lets clients reach
+  // OIP and only operators reach admin); the ops port keeps /metrics, /healthz, /readyz.
+  const host = config.ADMIN_HTTP_HOST;
+  const adminApi = rt.apiServer({
+    name: 'admin',
+    port: apiHttpPort(config.ADMIN_HTTP_PORT, config.HTTP_PORT, 8092),
+    host,
+    scopes: apiScopes.admin,
+  });
+  const oipApi = rt.apiServer({
+    name: 'oip',
+    port: apiHttpPort(config.OIP_HTTP_PORT, config.HTTP_PORT, 8093),
+    host,
+    scopes: apiScopes.oip,
+  });
+  registerAdminRoutes(adminApi, repository);
   const started = await createApp({
     ...rt,
     router: repository,
@@ -74,7 +87,7 @@ try {
     ...exactlyOnce,
   });
   late.app = started;
-  registerOipRoutes(api, {
+  registerOipRoutes(oipApi, {
     router: repository,
     score: started.score, // batched with the stream traffic
     versions: (name) => repository.versions(name),

@@ -62,7 +62,7 @@ async function admin(w: RunningService, method: string, path = '', body?: unknow
 
 /** The version that scores `entityKey` on worker `w`, through OIP with the entity key (routed like the stream's events). */
 async function servingVersion(w: RunningService, entityKey: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${w.adminPort}/v2/models/${MODEL}/infer`, {
+  const res = await fetch(`http://127.0.0.1:${w.oipPort}/v2/models/${MODEL}/infer`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -72,7 +72,7 @@ async function servingVersion(w: RunningService, entityKey: string): Promise<str
   });
   const body = (await res.json()) as { model_version?: string; error?: string };
   if (res.status !== 200 || body.model_version === undefined)
-    throw new Error(`infer on :${w.adminPort} answered ${res.status} ${JSON.stringify(body)}`);
+    throw new Error(`infer on :${w.oipPort} answered ${res.status} ${JSON.stringify(body)}`);
   return body.model_version;
 }
 

@@ -26,7 +26,7 @@ async function setup(token?: string): Promise<void> {
           registry: createMetricsRegistry('inference-test'),
           logger,
           realm: 'tidewater-inference',
-          scopes: inferenceApiScopes({ ADMIN_TOKEN: token, ADMIN_TOKEN_FILE: undefined, OIP_TOKEN_FILE: undefined }, {}),
+          scopes: inferenceApiScopes({ ADMIN_TOKEN: token, ADMIN_TOKEN_FILE: undefined, OIP_TOKEN_FILE: undefined }, {}).admin,
         });
   registerAdminRoutes(app, repo);
   await app.ready();

@@ -4,15 +4,15 @@ import type { InferenceConfig } from '../config.js';
 type TokenConfig = Pick<InferenceConfig, 'ADMIN_TOKEN_FILE' | 'ADMIN_TOKEN' | 'OIP_TOKEN_FILE'>;
 
 /**
- * Who may call the inference API port: the admin API (`/admin/`) takes the admin tokens only; the OIP
- * API (`/v2`) takes OIP_TOKEN_FILE's tokens and the admin ones. Read once at boot; in production
- * (NODE_ENV=production) a missing admin token fails the boot with TW_HTTP_TOKEN_REQUIRED.
+ * Who may call inference's two API ports: the admin API takes the admin tokens only; the OIP API takes
+ * OIP_TOKEN_FILE's tokens and the admin ones. Read once at boot; in production (NODE_ENV=production) a
+ * missing admin token fails the boot with TW_HTTP_TOKEN_REQUIRED.
  */
 export function inferenceApiScopes(
   config: TokenConfig,
   env: Readonly<Record<string, string | undefined>> = process.env,
   readFile?: (path: string) => string,
-): AuthScope[] {
+): { readonly admin: AuthScope[]; readonly oip: AuthScope[] } {
   const production = isProduction(env);
   const admin = loadApiAuth(
     {
@@ -36,8 +36,5 @@ export function inferenceApiScopes(
       admin.mode === 'bearer'
         ? { mode: 'bearer', tokens: [...clients.tokens, ...admin.tokens], source: `${clients.source}, ${admin.source}` }
         : clients;
-  return [
-    { prefix: '/admin/', auth: admin },
-    { prefix: '/v2', auth: oip },
-  ];
+  return { admin: [{ prefix: '/', auth: admin }], oip: [{ prefix: '/', auth: oip }] };
 }
