@@ -141,6 +141,39 @@ describe('deploy/k8s workloads', () => {
     });
   });
 
+  // Issue 17: the authenticated APIs on ports of their own, their tokens from Secrets mounted as files.
+  it.each([
+    ['inference', { admin: 'ADMIN_HTTP_PORT', oip: 'OIP_HTTP_PORT' }],
+    ['inference-exactly-once', { admin: 'ADMIN_HTTP_PORT', oip: 'OIP_HTTP_PORT' }],
+    ['alerting', { admin: 'ADMIN_HTTP_PORT' }],
+  ] as const)('%s serves its APIs on named ports apart from http, with token files from a Secret', (name, portEnv) => {
+    const apiContainer = z.looseObject({
+      ports: z.array(z.looseObject({ name: z.string(), containerPort: z.number() })),
+      env: z.array(z.looseObject({ name: z.string(), value: z.string().optional() })),
+      volumeMounts: z.array(z.looseObject({ name: z.string(), mountPath: z.string() })),
+    });
+    const podVolumes = z.looseObject({
+      volumes: z.array(z.looseObject({ name: z.string(), secret: z.looseObject({ secretName: z.string() }).optional() })),
+    });
+    const w = workload(name);
+    const c = apiContainer.parse(w.spec.template.spec.containers[0]);
+    const env = new Map(c.env.map((e) => [e.name, e.value]));
+    const ports = new Map(c.ports.map((p) => [p.name, p.containerPort]));
+    for (const [port, variable] of Object.entries(portEnv)) {
+      expect(ports.get(port), `${name}: port ${port}`).toBe(Number(env.get(variable)));
+      expect(ports.get(port)).not.toBe(ports.get('http'));
+    }
+    const secretDirs = podVolumes
+      .parse(w.spec.template.spec)
+      .volumes.filter((v) => v.secret)
+      .map((v) => c.volumeMounts.find((m) => m.name === v.name)?.mountPath);
+    const tokenFile = env.get('ADMIN_TOKEN_FILE') ?? '';
+    expect(
+      secretDirs.some((dir) => dir !== undefined && tokenFile.startsWith(`${dir}/`)),
+      `${name}: ADMIN_TOKEN_FILE=${tokenFile}`,
+    ).toBe(true);
+  });
+
   it('stops the old drift-monitor before starting a new one, so two never write one drift state', () => {
     expect(workload('drift-monitor').spec.strategy?.type).toBe('Recreate');
   });
@@ -216,7 +249,12 @@ describe('Secrets', () => {
   const readme = readFileSync(join(k8s, 'README.md'), 'utf8');
 
   it('are the ones the README and the dev overlay know about', () => {
-    expect(referenced).toEqual(['tidewater-ingestion-api-keys', 'tidewater-slack']);
+    expect(referenced).toEqual([
+      'tidewater-alerting-api-tokens',
+      'tidewater-inference-api-tokens',
+      'tidewater-ingestion-api-keys',
+      'tidewater-slack',
+    ]);
   });
 
   it('all come with example manifests in the dev overlay, so `kubectl apply -k overlays/dev` never waits for one', () => {
