@@ -61,16 +61,22 @@ describe('Redis AUTH from REDIS_PASSWORD_FILE', () => {
     }
   });
 
-  it('fails at once with TW_RUNTIME_REDIS_AUTH_FAILED naming the server, for a wrong password or none', async () => {
+  it('fails at once with TW_RUNTIME_REDIS_AUTH_FAILED naming the server, for a wrong password or none, logging no password', async () => {
+    const lines: string[] = [];
+    const capture = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
     for (const security of [redisSecurityOptions({ REDIS_PASSWORD_FILE: file('wrong', 'not-the-password\n') }), {}]) {
-      const err: unknown = await connectServiceRedis(url, logger, security).catch((e: unknown) => e);
+      const err: unknown = await connectServiceRedis(url, capture, security).catch((e: unknown) => e);
       expect(runtimeErrors.is(err, 'TW_RUNTIME_REDIS_AUTH_FAILED')).toBe(true);
       const e = err as Error & { retriable: boolean };
       expect(e.retriable).toBe(false);
       expect(e.message).toContain(url.slice('redis://'.length));
       expect(e.message).toMatch(/WRONGPASS|NOAUTH/);
       expect(e.message).not.toContain('not-the-password');
+      // ioredis's ReplyError holds the AUTH command's arguments: the password, unless blanked.
+      expect(JSON.stringify((e.cause as { command?: unknown }).command)).not.toContain('not-the-password');
     }
+    expect(lines.join('\n')).toContain('WRONGPASS');
+    expect(lines.join('\n')).not.toContain('not-the-password');
   });
 
   it('names an unreadable password file', () => {

@@ -21,6 +21,7 @@ export async function connectServiceRedis(
   let authError: Error | undefined;
   const logError = errorLogger(logger);
   redis.on('error', (err: Error) => {
+    redactCommand(err);
     if (AUTH_REFUSED.test(err.message)) authError ??= err;
     logError(err);
   });
@@ -43,6 +44,15 @@ export async function connectServiceRedis(
 
 // WRONGPASS: a wrong user or password; NOAUTH: no password given to a Redis that needs one.
 const AUTH_REFUSED = /^(WRONGPASS|NOAUTH)\b/;
+
+/**
+ * ioredis's ReplyError carries the failed command with its arguments, which for AUTH (and HELLO
+ * with AUTH) is the password: blanked before the error reaches a log or a cause chain.
+ */
+function redactCommand(err: Error): void {
+  const command = (err as { command?: { name?: unknown; args?: unknown } }).command;
+  if (command && typeof command.name === 'string' && /^(auth|hello)$/i.test(command.name)) command.args = ['[redacted]'];
+}
 
 /** Logs the first error of a run at once, then at most one line per interval with the count since. */
 function errorLogger(logger: Logger, now: () => number = Date.now): (err: Error) => void {
