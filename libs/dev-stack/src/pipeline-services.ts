@@ -28,11 +28,12 @@ export async function startServices(
   const started: ServiceState[] = [];
   for (const { name, instance } of plan) {
     const port = await freePort();
-    // A port of its own for the authenticated API too (inference's and alerting's default 8092 and
-    // 8094 would collide between inference workers and with another stack on the machine).
+    // Ports of their own for the authenticated APIs too (the defaults, inference's admin 8092 and OIP 8093,
+    // alerting's 8094, would collide between inference workers and with another stack on the machine).
     const adminPort = await freePort();
+    const oipPort = await freePort();
     const logFile = join(files.logs, instance === 0 ? `${name}.log` : `${name}-${instance}.log`);
-    started.push(spawnService(state, { name, instance, port, adminPort, logFile }, opts.extraEnv));
+    started.push(spawnService(state, { name, instance, port, adminPort, oipPort, logFile }, opts.extraEnv));
   }
   await Promise.all(started.map(serviceReady));
   return started;
@@ -55,7 +56,14 @@ export async function restartService(
 
 function spawnService(
   state: Omit<StackState, 'services'>,
-  s: { name: string; instance?: number | undefined; port: number; adminPort?: number | undefined; logFile: string },
+  s: {
+    name: string;
+    instance?: number | undefined;
+    port: number;
+    adminPort?: number | undefined;
+    oipPort?: number | undefined;
+    logFile: string;
+  },
   extraEnv: Record<string, string> | undefined,
 ): ServiceState {
   const instance = s.instance ?? 0;
@@ -73,6 +81,7 @@ function spawnService(
     HTTP_PORT: String(s.port),
     HTTP_HOST: '127.0.0.1',
     ...(s.adminPort !== undefined ? { ADMIN_HTTP_PORT: String(s.adminPort) } : {}),
+    ...(s.oipPort !== undefined ? { OIP_HTTP_PORT: String(s.oipPort) } : {}),
     KAFKA_CLIENT_ID: `tidewater-${s.name}-${instance}`,
     ...(s.name === 'feature' ? { NODE_OPTIONS: featureNodeOptions } : {}),
     // Kafka starts empty with every stack; state in a shared Redis must too, so each stack gets its own keys.
@@ -85,6 +94,7 @@ function spawnService(
     pid,
     port: s.port,
     ...(s.adminPort !== undefined ? { adminPort: s.adminPort } : {}),
+    ...(s.oipPort !== undefined ? { oipPort: s.oipPort } : {}),
     logFile: s.logFile,
   };
 }

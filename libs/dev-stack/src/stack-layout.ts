@@ -15,6 +15,8 @@ export interface ServiceState {
   readonly port: number;
   /** The authenticated API's port (ADMIN_HTTP_PORT), where the service has one. */
   readonly adminPort?: number | undefined;
+  /** inference's OIP API port (OIP_HTTP_PORT). */
+  readonly oipPort?: number | undefined;
   readonly logFile: string;
 }
 
@@ -94,6 +96,12 @@ export function stackEnv(state: StackState): Record<string, string> {
     const key = `${name.toUpperCase().replace(/-/g, '_')}_HTTP_PORT`;
     env[key] = String(ports[0]);
     if (ports.length > 1) env[`${key}S`] = ports.join(',');
+  }
+  // The authenticated APIs' ports (issue 17): inference admin and OIP, alerting silences.
+  for (const s of state.services) {
+    const prefix = s.name.toUpperCase().replace(/-/g, '_');
+    if (s.adminPort !== undefined) env[`${prefix}_ADMIN_HTTP_PORT`] ??= String(s.adminPort);
+    if (s.oipPort !== undefined) env[`${prefix}_OIP_HTTP_PORT`] ??= String(s.oipPort);
   }
   return env;
 }
