@@ -12,9 +12,9 @@ import { parseArgs } from 'node:util';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { commonServiceEnv, loadConfig } from '@tidewater/config';
+import { checkSecurityEnv, commonServiceEnv, kafkaSecurityEnv, loadConfig, schemaRegistrySecurityEnv } from '@tidewater/config';
 import { createKafkaClient } from '@tidewater/kafka';
-import { topicNamesEnv } from '@tidewater/service-runtime';
+import { kafkaSecurityOf, schemaRegistryClientConfig, topicNamesEnv } from '@tidewater/service-runtime';
 import { exportTraining } from '../src/training-export.js';
 
 const time = (name: string, text: string | undefined): number => {
@@ -36,12 +36,25 @@ if (!values.out || to <= from) {
   process.exit(2);
 }
 const config = loadConfig(
-  z.object({ KAFKA_BROKERS: commonServiceEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: commonServiceEnv.SCHEMA_REGISTRY_URL, ...topicNamesEnv }),
+  z
+    .object({
+      KAFKA_BROKERS: commonServiceEnv.KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: commonServiceEnv.SCHEMA_REGISTRY_URL,
+      ...kafkaSecurityEnv,
+      ...schemaRegistrySecurityEnv,
+      ...topicNamesEnv,
+    })
+    .superRefine(...checkSecurityEnv),
 );
 const logger = pino({ level: 'warn' });
 const result = await exportTraining({
-  kafka: createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'tidewater-export-training', logger }),
-  registry: new SchemaRegistryClient({ baseURLs: [config.SCHEMA_REGISTRY_URL] }),
+  kafka: createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'tidewater-export-training',
+    logger,
+    security: kafkaSecurityOf(config),
+  }),
+  registry: new SchemaRegistryClient(schemaRegistryClientConfig(config.SCHEMA_REGISTRY_URL, config)),
   featuresTopic: config.TOPIC_FEATURES,
   predictionsTopic: config.TOPIC_PREDICTIONS,
   from,

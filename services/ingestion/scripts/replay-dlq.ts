@@ -8,10 +8,10 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { csvList, loadConfig } from '@tidewater/config';
+import { checkSecurityEnv, csvList, kafkaSecurityEnv, loadConfig } from '@tidewater/config';
 import { createKafkaClient, createProducer } from '@tidewater/kafka';
 import { createLogger, flushLogger } from '@tidewater/logging';
-import { topicNamesEnv } from '@tidewater/service-runtime';
+import { kafkaSecurityOf, topicNamesEnv } from '@tidewater/service-runtime';
 import { replayDeadLetters, type ReplayFilter } from '../src/dlq-replay.js';
 
 const { values } = parseArgs({
@@ -42,9 +42,18 @@ const args = z
   })
   .parse(values);
 
-const config = loadConfig(z.object({ KAFKA_BROKERS: csvList(), ...topicNamesEnv, LOG_LEVEL: z.string().default('warn') }));
+const config = loadConfig(
+  z
+    .object({ KAFKA_BROKERS: csvList(), ...kafkaSecurityEnv, ...topicNamesEnv, LOG_LEVEL: z.string().default('warn') })
+    .superRefine(...checkSecurityEnv),
+);
 const logger = createLogger({ service: 'dlq-replay', level: config.LOG_LEVEL });
-const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'tidewater-dlq-replay', logger });
+const kafka = createKafkaClient({
+  brokers: config.KAFKA_BROKERS,
+  clientId: 'tidewater-dlq-replay',
+  logger,
+  security: kafkaSecurityOf(config),
+});
 const producer = createProducer({ kafka, logger });
 const filter: ReplayFilter = {
   ...(args.code ? { codes: args.code.flatMap((c) => c.split(',')) } : {}),
