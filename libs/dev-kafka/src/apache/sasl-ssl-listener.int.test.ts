@@ -48,6 +48,8 @@ beforeAll(async () => {
   kafka = await startApacheKafka({
     dir: join(dir, 'kafka'),
     topics: [{ name: 'secured', partitions: 1 }],
+    // A shared 2-core machine under load takes minutes, not seconds, to start a broker.
+    startTimeoutMs: 180_000,
     saslSsl: {
       certFile: certs.serverCertFile,
       keyFile: certs.serverKeyFile,
@@ -61,7 +63,7 @@ beforeAll(async () => {
     const user = users[mechanism.toLowerCase() as KafkaSaslMechanism];
     await addScramUser({ classpath: kafka.classpath, bootstrapServer: kafka.bootstrapServers[0]!, mechanism, ...user });
   }
-}, 240_000);
+}, 360_000);
 
 afterAll(async () => {
   await kafka?.stop(5000);
