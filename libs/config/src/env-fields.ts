@@ -24,6 +24,8 @@ export const boolFromEnv = () =>
 export const commonServiceEnv = {
   KAFKA_BROKERS: csvList(),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  /** The Kafka client library behind @tidewater/kafka's seam (issue 19); kafkajs until the ADR decides otherwise. */
+  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
   SCHEMA_REGISTRY_URL: z.url(),
   SCHEMA_AUTO_REGISTER: boolFromEnv().default(true),
   HTTP_HOST: z.string().default('0.0.0.0'),

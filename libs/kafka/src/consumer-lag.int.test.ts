@@ -21,12 +21,16 @@ async function series(registry: Registry, name: string, group: string): Promise<
   return out;
 }
 
-/** Moves a group's committed offsets; an operator action no service needs, so not on our admin. */
+/**
+ * Moves a group's committed offsets; an operator action no service needs, so not on our admin. Done
+ * with a kafkajs admin whichever client is under test (KAFKA_CLIENT).
+ */
 async function setOffsets(
   kafka: KafkaClient,
   opts: { groupId: string; topic: string; partitions: { partition: number; offset: string }[] },
 ) {
-  const raw = kafkajsOf(kafka).admin();
+  const viaKafkajs = kafkajsOf(createKafkaClient({ brokers: stackEndpoints().brokers, clientId: kafka.clientId, client: 'kafkajs' }));
+  const raw = viaKafkajs.admin();
   await raw.connect();
   await raw.setOffsets(opts).finally(() => raw.disconnect());
 }

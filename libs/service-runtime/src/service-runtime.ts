@@ -12,6 +12,7 @@ import {
   type ConsumerRunner,
   type DeadLetterWriter,
   type KafkaClient,
+  type KafkaClientKind,
   type TidewaterProducer,
 } from '@tidewater/kafka';
 import { createShutdown, exitOnSignals, type Shutdown } from '@tidewater/lifecycle';
@@ -25,6 +26,8 @@ import { kafkaSecurityOf, redisSecurityOptions, schemaRegistryClientConfig, type
 export interface RuntimeConfig extends SecurityConfig {
   readonly KAFKA_BROKERS: readonly string[];
   readonly KAFKA_CLIENT_ID?: string | undefined;
+  /** The client library behind the Kafka seam; without it, `KAFKA_CLIENT` from the environment. */
+  readonly KAFKA_CLIENT?: KafkaClientKind | undefined;
   readonly SCHEMA_REGISTRY_URL: string;
   readonly HTTP_HOST: string;
   readonly HTTP_PORT: number;
@@ -114,6 +117,7 @@ export async function startServiceRuntime(opts: {
   const kafka = createKafkaClient({
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID ?? `tidewater-${service}`,
+    ...(config.KAFKA_CLIENT ? { client: config.KAFKA_CLIENT } : {}),
     logger,
     security,
   });

@@ -36,14 +36,32 @@ export async function connectPlatformaticTransactionalProducer(opts: {
   logger?: Logger | undefined;
 }): Promise<TransactionalProducer> {
   const { server, settings } = opts;
-  const producer = new Producer({ ...producerOptions(settings), transactionalId: opts.transactionalId });
-  // InitProducerId with the transactional id: fences the previous incarnation and aborts its open transaction.
-  await producer.initIdempotentProducer({});
+  const producer = new Producer({
+    ...producerOptions(settings),
+    transactionalId: opts.transactionalId,
+    // InitProducerId sends these; the library's defaults (0, 0) make the broker answer PRODUCER_FENCED
+    // to a new incarnation of a transactional id it knows, so a restarted worker could never start.
+    // -1/-1 asks for the id as a new producer does (KIP-360).
+    producerId: -1n,
+    producerEpoch: -1,
+  });
+  const begin = async (): Promise<Transaction> => {
+    try {
+      return await producer.beginTransaction();
+    } catch (err) {
+      // A failed begin leaves the library's transaction slot taken ("already an active transaction"): free it.
+      await producer.transaction?.cancel();
+      throw err;
+    }
+  };
+  // InitProducerId with the transactional id (the library does it in the first begin): fences the
+  // previous incarnation and aborts its open transaction, before this one writes anything.
+  await (await begin()).cancel();
   let closed: Promise<void> | undefined;
   return {
     transactionalId: opts.transactionalId,
     async transaction() {
-      const txn: Transaction = await producer.beginTransaction();
+      const txn: Transaction = await begin();
       const spans: Span[] = [];
       return {
         async send(batches) {
@@ -72,6 +90,9 @@ export async function connectPlatformaticTransactionalProducer(opts: {
         async abort(cause) {
           try {
             await txn.abort();
+          } catch (err) {
+            await txn.cancel(); // the next transaction must be able to begin
+            throw err;
           } finally {
             endSendSpans(spans.splice(0), cause ?? new Error('transaction aborted'));
           }
