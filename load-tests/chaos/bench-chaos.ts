@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       inferenceWorkers: args.inferenceWorkers,
       fresh: true,
       log,
-      ...(proxy ? { kafkaProxy: proxy.listener } : {}),
+      ...(proxy ? { kafkaProxiedListener: proxy.listener } : {}),
     });
     if (proxy) state = await proxy.startServices(state, serviceEnv, args.inferenceWorkers);
     const processes: Record<string, number[]> = {};
