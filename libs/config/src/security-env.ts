@@ -60,6 +60,7 @@ type Raw = Readonly<Record<string, unknown>>;
 /** The problems between security fields (a key without its certificate, a user without a password, ...). */
 export function securityEnvProblems(c: Raw): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
+  if (typeof c !== 'object' || c === null) return problems; // the schema reports a non-object input itself
   const has = (key: string) => c[key] !== undefined;
   const need = (key: string, other: string, why: string) => {
     if (has(key) && !has(other)) problems.push({ path: other, message: `required with ${key} (${why})` });
