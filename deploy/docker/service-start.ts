@@ -6,7 +6,7 @@
  * `npm run bench:startup`; never shipped in the image.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@tidewater/dev-stack';
@@ -89,7 +89,8 @@ export async function startService(
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       const code = await exited;
-      throw new Error(`${service} (${mode}) exited with ${code ?? child.signalCode} before it was ready; see ${opts.logFile}`);
+      const tail = readFileSync(opts.logFile, 'utf8').slice(-1500);
+      throw new Error(`${service} (${mode}) exited with ${code ?? child.signalCode} before it was ready; ${opts.logFile} ends:\n${tail}`);
     }
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
       (r) => r.status === 200,
