@@ -12,7 +12,9 @@ import { createApp, featureConfigSchema } from '@tidewater/feature';
 import { defaultFeatureSetPath, loadFeatureSet } from '@tidewater/feature-set';
 import { createDeadLetterWriter, createKafkaClient, createProducer } from '@tidewater/kafka';
 import { createMetricsRegistry } from '@tidewater/ops-server';
+import { percentile } from './client-variants.js';
 import { peakRssMb } from './fixed-rate.js';
+import { meterCpu, type CpuSplit } from './process-cpu.js';
 
 export interface FeatureChildInput {
   readonly brokers: string;
@@ -28,7 +30,11 @@ export interface FeatureChildInput {
 
 export interface FeatureChildOutput {
   readonly eventsPerS: number;
-  /** This process's CPU per event from the end of the first batch to the end of the last, µs. */
+  /**
+   * This process's CPU per event, µs, from `app.start()` (group join included) to the end of the
+   * batch that completes the backlog. Not from the end of the first batch: a client that hands over
+   * several partitions' batches at once would have most of its work before that point.
+   */
   readonly cpuUsPerEvent: number;
   readonly kafkaCpuUsPerEvent: number;
   readonly batchP99Ms: number;
@@ -40,8 +46,6 @@ export interface FeatureChildOutput {
 
 const input = JSON.parse(process.argv[2]!) as FeatureChildInput;
 const logger = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'silent' });
-const { meterCpu } = await import('./process-cpu.js');
-const { percentile } = await import('./client-variants.js');
 const kafka = createKafkaClient({ brokers: input.brokers.split(','), clientId: `bench-clients-feature-${input.tag}`, logger });
 const producer = createProducer({ kafka, logger });
 await producer.start();
@@ -58,10 +62,11 @@ const config = featureConfigSchema.parse({
   CONSUMER_GROUP: `bench-clients-feature-${input.tag}`,
 });
 const batches: { events: number; ms: number; end: number }[] = [];
-let meter: ReturnType<typeof meterCpu> | undefined;
+// Started just before app.start(), so only after every module and client is set up.
+let meter: { stop(): CpuSplit } = { stop: () => ({ seconds: NaN, shares: {} }) };
 let processed = 0;
-let done: (cpu: ReturnType<ReturnType<typeof meterCpu>['stop']>) => void = () => undefined;
-const finished = new Promise<ReturnType<ReturnType<typeof meterCpu>['stop']>>((resolve) => (done = resolve));
+let done: (cpu: CpuSplit) => void = () => undefined;
+const finished = new Promise<CpuSplit>((resolve) => (done = resolve));
 const app = await createApp({
   kafka,
   logger,
@@ -76,10 +81,10 @@ const app = await createApp({
     const end = performance.now();
     batches.push({ events, ms, end });
     processed += events;
-    meter ??= meterCpu({ service: 'self', kafka: input.kafkaPids });
     if (processed >= input.eventsCount) done(meter.stop());
   },
 });
+meter = meterCpu({ service: 'self', kafka: input.kafkaPids });
 await app.start();
 let timer: NodeJS.Timeout | undefined;
 const cpu = await Promise.race([
@@ -92,16 +97,14 @@ const cpu = await Promise.race([
 const first = batches[0]!;
 const last = batches.at(-1)!;
 const seconds = (last.end - (first.end - first.ms)) / 1000;
-// CPU from the end of the first batch: the events after it.
-const timedEvents = processed - first.events;
 await app.close();
 await producer.close();
 await redis.quit();
 console.log(
   JSON.stringify({
     eventsPerS: processed / seconds,
-    cpuUsPerEvent: (cpu.shares['service']! * cpu.seconds * 1e6) / timedEvents,
-    kafkaCpuUsPerEvent: (cpu.shares['kafka']! * cpu.seconds * 1e6) / timedEvents,
+    cpuUsPerEvent: (cpu.shares['service']! * cpu.seconds * 1e6) / processed,
+    kafkaCpuUsPerEvent: (cpu.shares['kafka']! * cpu.seconds * 1e6) / processed,
     batchP99Ms: percentile(
       batches.map((b) => b.ms),
       99,
