@@ -47,14 +47,27 @@ async function main(): Promise<void> {
   const started = new Date();
   try {
     const serviceEnv: Record<string, Record<string, string>> = {};
-    let state = await stackUp({
-      dir,
-      services: !proxy,
-      brokers: args.kafkaBrokers,
-      inferenceWorkers: args.inferenceWorkers,
-      fresh: true,
-      log,
-      ...(proxy ? { kafkaProxiedListener: proxy.listener } : {}),
+    const up = () =>
+      stackUp({
+        dir,
+        services: !proxy,
+        brokers: args.kafkaBrokers,
+        inferenceWorkers: args.inferenceWorkers,
+        fresh: true,
+        log,
+        ...(proxy ? { kafkaProxiedListener: proxy.listener } : {}),
+      });
+    // On a loaded 2-core machine Kafka can miss its 60 s start-up deadline: a retriable failure, tried twice more.
+    let state = await up().catch(async (err: unknown) => {
+      for (let attempt = 2; ; attempt++) {
+        if (!(err as { retriable?: boolean }).retriable || attempt > 3) throw err;
+        log(`the stack did not start (${String(err)}); attempt ${attempt} of 3`);
+        try {
+          return await up();
+        } catch (next) {
+          err = next;
+        }
+      }
     });
     if (proxy) state = await proxy.startServices(state, serviceEnv, args.inferenceWorkers);
     const processes: Record<string, number[]> = {};

@@ -44,7 +44,7 @@ describe('npm run chaos -- --short', () => {
       execFile(
         process.execPath,
         ['--import', 'tsx', join(repoRoot, 'load-tests/chaos/bench-chaos.ts'), '--short'],
-        { cwd: repoRoot, env, timeout: 560_000, maxBuffer: 16 * 1024 * 1024 },
+        { cwd: repoRoot, env, timeout: 840_000, maxBuffer: 16 * 1024 * 1024 },
         // Exit 1 is the command's verdict on a lost event: read its JSON line anyway.
         (err, out, errOut) =>
           err && !out.includes('"bench":"pipeline-chaos"')
@@ -69,5 +69,5 @@ describe('npm run chaos -- --short', () => {
     expect(line.scored + line.dlq + line.http_refused).toBe(line.events);
     expect(line.alerts_delivered_or_parked).toBe(line.alerts_fired);
     expect(existsSync(join(repoRoot, line.report))).toBe(true);
-  }, 600_000);
+  }, 900_000);
 });
