@@ -13,7 +13,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const kafka: KafkaKind = project.name === 'integration-mock-kafka' ? 'mock' : 'apache';
   // TIDEWATER_TEST_STACK_DIR lets two test runs on one machine keep separate stacks; unset or empty means the default.
   const base = process.env['TIDEWATER_TEST_STACK_DIR'] || join(repoRoot, '.tidewater', 'test-stack');
-  const dir = kafka === 'mock' ? `${base}-mock-kafka` : base;
+  const dir =
+    kafka === 'mock'
+      ? `${base}-mock-kafka`
+      : project.name === 'integration'
+        ? base
+        : `${base}-${project.name.replace(/^integration-/, '')}`;
   await stackDown(dir); // a stack left over by an interrupted run
   await stackUp({ dir, fresh: true, kafka });
   project.provide('stackEnvFile', stackFiles(dir).env);

@@ -1,0 +1,89 @@
+// Minimal reproductions of what @platformatic/kafka 2.12.1 gets wrong, found while putting it behind
+// libs/kafka's seam (issue 19). Run on any Apache Kafka (the dev stack's broker will do):
+//   KAFKA_BROKERS=127.0.0.1:9092 node docs/platformatic-kafka/repro.mjs
+// Each case prints "REPRODUCED: ..." or "not reproduced: ...".
+/* global console */
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
+import { Admin, Consumer, Producer } from '@platformatic/kafka';
+
+const bootstrapBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const suffix = `${process.pid}-${Date.now()}`;
+const topic = `repro-${suffix}`;
+const base = { clientId: `repro-${suffix}`, bootstrapBrokers, retries: 0 };
+
+const admin = new Admin(base);
+await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
+await admin.close();
+
+// 1. A second incarnation of a transactional id cannot begin a transaction: InitProducerId carries
+//    producer id 0 and epoch 0 (not -1/-1), which the broker checks against the id's current
+//    producer (KIP-360) and answers PRODUCER_FENCED. A restarted exactly-once worker never starts.
+{
+  const opts = { ...base, idempotent: true, transactionalId: `repro-txn-${suffix}` };
+  const first = new Producer(opts);
+  const t = await first.beginTransaction();
+  await t.send({ messages: [{ topic, key: Buffer.from('k'), value: Buffer.from('v') }] });
+  await t.commit();
+  await first.close();
+  const second = new Producer(opts);
+  try {
+    await second.beginTransaction();
+    console.log('not reproduced: a restarted transactional producer began a transaction');
+  } catch (err) {
+    console.log(`REPRODUCED: restarted transactional producer: ${err.message} (${err.errors?.[0]?.apiId ?? ''})`);
+    // 2. ... and after that failed begin, the producer is stuck: its transaction slot stays taken.
+    try {
+      await second.beginTransaction();
+      console.log('not reproduced: a begin after a failed begin went through');
+    } catch (err2) {
+      console.log(`REPRODUCED: begin after a failed begin: ${err2.message}`);
+    }
+  }
+  await second.close();
+}
+
+// 3. Concurrent Transaction.addOffset calls for different partitions are deduplicated under one
+//    operation id ('commit'): only the first one's TxnOffsetCommit is sent, the others resolve with
+//    it. The same offsets added one after another are all committed (the control).
+async function commitOffsets(label, concurrently) {
+  const groupId = `repro-group-${label}-${suffix}`;
+  const consumer = new Consumer({ ...base, groupId, autocommit: false });
+  const stream = await consumer.consume({ topics: [topic], mode: 'earliest' });
+  const producer = new Producer({
+    ...base,
+    idempotent: true,
+    transactionalId: `repro-${label}-${suffix}`,
+    producerId: -1n,
+    producerEpoch: -1,
+  });
+  const t = await producer.beginTransaction();
+  await t.send({
+    messages: [
+      { topic, partition: 0, value: Buffer.from('a') },
+      { topic, partition: 1, value: Buffer.from('b') },
+    ],
+  });
+  await t.addConsumer(consumer);
+  const meta = {
+    consumer: { groupId, memberId: consumer.memberId, generationId: consumer.generationId, coordinatorId: consumer.coordinatorId },
+  };
+  const add = (partition) => t.addOffset({ topic, partition, offset: 0n, metadata: meta });
+  if (concurrently) await Promise.all([add(0), add(1)]);
+  else for (const p of [0, 1]) await add(p);
+  await t.commit();
+  await stream.close();
+  await producer.close();
+  await consumer.close();
+  const check = new Admin(base);
+  const [group] = await check.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [0, 1] }] }] });
+  await check.close();
+  return (group?.topics[0]?.partitions ?? []).map((p) => `p${p.partitionIndex}=${p.committedOffset}`).join(' ');
+}
+const sequential = await commitOffsets('seq', false);
+const concurrent = await commitOffsets('par', true);
+console.log(
+  sequential === concurrent
+    ? `not reproduced: sequential ${sequential}, concurrent ${concurrent}`
+    : `REPRODUCED: addOffset for partitions 0 and 1 (offset 1 each): one after another committed ${sequential}; concurrently ${concurrent}`,
+);
