@@ -7,6 +7,11 @@ export const runtimeErrors = defineErrors('TW_RUNTIME_', {
     description:
       'A password or CA file named by the schema registry or Redis settings cannot be read or is empty; the message names the file.',
   },
+  TW_RUNTIME_REDIS_TLS_FAILED: {
+    retriable: false,
+    description:
+      "Redis's TLS certificate does not verify (unknown CA, wrong name, expired); the message names the server. Check REDIS_TLS_CA_FILE.",
+  },
   TW_RUNTIME_REDIS_AUTH_FAILED: {
     retriable: false,
     description:

@@ -19,19 +19,29 @@ export async function connectServiceRedis(
 ): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, ...security });
   let authError: Error | undefined;
+  let tlsError: Error | undefined;
   const logError = errorLogger(logger);
   redis.on('error', (err: Error) => {
     redactCommand(err);
     if (AUTH_REFUSED.test(err.message)) authError ??= err;
+    if (isTlsVerifyError(err)) tlsError ??= err;
     logError(err);
   });
   try {
     await redis.connect();
   } catch (err) {
-    if (!authError) throw err;
-    // ioredis would reconnect and be refused again forever: the same password cannot succeed.
+    // The boot fails: stop ioredis reconnecting in the background (forever, for a refused password
+    // or certificate, which cannot succeed).
     redis.disconnect();
     const { host, port, username } = redis.options;
+    if (tlsError) {
+      throw runtimeErrors.create(
+        'TW_RUNTIME_REDIS_TLS_FAILED',
+        `Redis at ${host}:${port}: TLS verification failed (${tlsError.message}); is REDIS_TLS_CA_FILE the CA that signed its certificate?`,
+        { cause: tlsError, details: { host, port } },
+      );
+    }
+    if (!authError) throw err;
     throw runtimeErrors.create(
       'TW_RUNTIME_REDIS_AUTH_FAILED',
       `Redis at ${host}:${port} refused AUTH for user ${JSON.stringify(username || 'default')}: ${authError.message}`,
@@ -44,6 +54,12 @@ export async function connectServiceRedis(
 
 // WRONGPASS: a wrong user or password; NOAUTH: no password given to a Redis that needs one.
 const AUTH_REFUSED = /^(WRONGPASS|NOAUTH)\b/;
+
+/** Node's codes for a certificate that does not verify (unknown CA, wrong name, expired). */
+function isTlsVerifyError(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code);
+}
 
 /**
  * ioredis's ReplyError carries the failed command with its arguments, which for AUTH (and HELLO
