@@ -168,31 +168,6 @@ async function readyOnce(env: Record<string, string>, service: string, way: Way)
   return `${Math.round(started.readyMs)} ms, cpu ${cpu} ms`;
 }
 
-const built = await buildDist();
-console.log(`build: ${built.outputs.length} files from ${built.workspaces.length} workspaces in ${Math.round(built.ms)} ms`);
-console.log(`machine: ${cpus().length} cores, load ${load()}`);
-try {
-  if (phases.includes('load')) await runPhase('load', [loadFirstMs, loadExitMs, loadCpuMs], loadOnce);
-  if (phases.includes('ready')) {
-    const reuseDir = process.env['TIDEWATER_STACK_DIR'];
-    const reused = reuseDir ? runningStack(reuseDir) : undefined;
-    const ownDir = reused ? undefined : join(work, 'stack');
-    const state = reused ?? (await stackUp({ dir: ownDir!, fresh: true }));
-    try {
-      const env = {
-        ...stackEnv(state),
-        API_KEYS: 'dev:e21f99df45733a54b5279905a4188cde359715de072df16599f66977ac94bfb4',
-        ALERTING_CONFIG_FILE: join(repoRoot, 'deploy', 'alerting.dev.yaml'),
-      };
-      await runPhase('ready', [readyMs, rssMiB, readyCpuMs], (service, way) => readyOnce(env, service, way));
-    } finally {
-      if (ownDir) await stackDown(ownDir);
-    }
-  }
-} finally {
-  rmSync(work, { recursive: true, force: true });
-}
-
 /** Medians per way of one figure, with the tsx ways as ratios to the compiled one. */
 function summary(s: Samples, service: string, digits = 0) {
   const m = Object.fromEntries(ways.map((w) => [w, median(s[service]?.[w] ?? [])])) as Record<Way, number>;
@@ -220,19 +195,45 @@ function table(title: string, s: Samples, digits = 0): Record<string, ReturnType
   return out;
 }
 
-const result: Record<string, unknown> = { bench: 'startup', rounds, buildMs: Math.round(built.ms), compiledFiles: built.outputs.length };
-if (phases.includes('load')) {
-  result['loadFirstOutputMs'] = table(
-    `load: medians of ${rounds} rounds, spawn to the first output with no configuration (ms)`,
-    loadFirstMs,
-  );
-  result['loadExitMs'] = table(`load: spawn to exit (ms)`, loadExitMs);
-  result['loadCpuMs'] = table(`load: CPU of the process, user + system (ms)`, loadCpuMs);
+const result: Record<string, unknown> = { bench: 'startup', rounds };
+const built = await buildDist();
+result['buildMs'] = Math.round(built.ms);
+result['compiledFiles'] = built.outputs.length;
+console.log(`build: ${built.outputs.length} files from ${built.workspaces.length} workspaces in ${Math.round(built.ms)} ms`);
+console.log(`machine: ${cpus().length} cores, load ${load()}`);
+try {
+  if (phases.includes('load')) {
+    await runPhase('load', [loadFirstMs, loadExitMs, loadCpuMs], loadOnce);
+    // Printed as soon as the phase ends, so that a failure in the next one does not lose them.
+    result['loadFirstOutputMs'] = table(
+      `load: medians of ${rounds} rounds, spawn to the first output with no configuration (ms)`,
+      loadFirstMs,
+    );
+    result['loadExitMs'] = table(`load: spawn to exit (ms)`, loadExitMs);
+    result['loadCpuMs'] = table(`load: CPU of the process, user + system (ms)`, loadCpuMs);
+  }
+  if (phases.includes('ready')) {
+    const reuseDir = process.env['TIDEWATER_STACK_DIR'];
+    const reused = reuseDir ? runningStack(reuseDir) : undefined;
+    const ownDir = reused ? undefined : join(work, 'stack');
+    const state = reused ?? (await stackUp({ dir: ownDir!, fresh: true }));
+    try {
+      const env = {
+        ...stackEnv(state),
+        API_KEYS: 'dev:e21f99df45733a54b5279905a4188cde359715de072df16599f66977ac94bfb4',
+        ALERTING_CONFIG_FILE: join(repoRoot, 'deploy', 'alerting.dev.yaml'),
+      };
+      await runPhase('ready', [readyMs, rssMiB, readyCpuMs], (service, way) => readyOnce(env, service, way));
+      result['readyMs'] = table(`ready: medians of ${rounds} rounds, spawn to /readyz 200 on the dev stack (ms)`, readyMs);
+      result['rssWhenReadyMiB'] = table(`ready: RSS when ready (MiB)`, rssMiB, 1);
+      result['readyCpuMs'] = table(`ready: CPU of the process from spawn to its exit after SIGTERM, user + system (ms)`, readyCpuMs);
+    } finally {
+      if (ownDir) await stackDown(ownDir);
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
 }
-if (phases.includes('ready')) {
-  result['readyMs'] = table(`ready: medians of ${rounds} rounds, spawn to /readyz 200 on the dev stack (ms)`, readyMs);
-  result['rssWhenReadyMiB'] = table(`ready: RSS when ready (MiB)`, rssMiB, 1);
-  result['readyCpuMs'] = table(`ready: CPU of the process from spawn to its exit after SIGTERM, user + system (ms)`, readyCpuMs);
-}
+
 console.log(`\nmachine load at the end: ${load()}`);
 printBenchResult(JSON.stringify(result));
