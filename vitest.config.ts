@@ -23,6 +23,10 @@ const passingOnPlatformatic = [
   'libs/kafka/src/consumer-runner.int.test.ts',
   'libs/kafka/src/consumer-lag.int.test.ts',
   'services/inference/src/scaling.int.test.ts',
+  'services/inference/src/stream.int.test.ts',
+  'services/drift-monitor/src/drift-stream.int.test.ts',
+  'services/ingestion/src/ingestion.int.test.ts',
+  'services/alerting/src/dispatch/outage-then-resolve.int.test.ts',
 ];
 
 const integration = {
