@@ -24,8 +24,12 @@ export const boolFromEnv = () =>
 export const commonServiceEnv = {
   KAFKA_BROKERS: csvList(),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
-  /** The Kafka client library behind @tidewater/kafka's seam (issue 19); kafkajs until the ADR decides otherwise. */
-  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
+  /**
+   * The Kafka client library behind @tidewater/kafka's seam (issue 19). No default here: unset, the
+   * library's own default applies (kafkajs), so a config parsed and turned back into an environment
+   * (tests, the dev stack) does not pin a client.
+   */
+  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).optional(),
   SCHEMA_REGISTRY_URL: z.url(),
   SCHEMA_AUTO_REGISTER: boolFromEnv().default(true),
   HTTP_HOST: z.string().default('0.0.0.0'),
