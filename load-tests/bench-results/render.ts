@@ -12,6 +12,14 @@ export const KEY_FIGURES: Readonly<Record<string, readonly string[]>> = {
   inference: ['worker_msgs_per_s', 'worker_rss_mb', 'worker_p99_ms', 'ratio_worker_naive', 'ratio_worker_bare_pipe'],
   drift: ['vectors_per_s', 'vectors_per_s_with_decode', 'pipeline_predictions_per_s', 'ratio_vs_pipeline'],
   kafka: ['kafkajs_produce_msgs_per_s', 'kafkajs_consume_msgs_per_s', 'java_produce_msgs_per_s', 'kafkajs_pipe_msgs_per_s'],
+  'kafka-clients': [
+    'inference_msgs_per_s_kafkajs_patched',
+    'inference_msgs_per_s_platformatic',
+    'inference_msgs_per_s_kafkajs_pristine',
+    'inference_cpu_us_per_event_ratio_platformatic',
+    'feature_events_per_s_ratio_platformatic',
+    'inference_cpu_us_per_event_ratio_kafkajs_pristine',
+  ],
 };
 
 const FALLBACK_FIGURES = 6;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BASELINE,
   VARIANTS,
+  headlines,
   interleave,
   lastJsonObject,
   mapKafkajsSpecifier,
@@ -101,6 +102,25 @@ describe('stats', () => {
     expect(s['kafkajs_patched']).toEqual({ median: 110, rounds: [100, 120, 110], spread: 0.18, ratio_to_patched: 1 });
     expect(s['kafkajs_pristine']!.ratio_to_patched).toBe(0.5);
     expect(s['platformatic']).toEqual({ median: null, rounds: [null, null, null], spread: null, ratio_to_patched: null });
+  });
+});
+
+describe('headlines', () => {
+  it('flattens medians per client, with ratios beside all but the baseline, null where missing', () => {
+    const table = { inference_msgs_per_s: summarize({ kafkajs_patched: [100], platformatic: [80], kafkajs_pristine: [NaN] }) };
+    const variants = [{ key: 'kafkajs_patched' }, { key: 'platformatic' }, { key: 'kafkajs_pristine' }] as const;
+    expect(headlines(table, variants, ['inference_msgs_per_s', 'feature_events_per_s'])).toEqual({
+      inference_msgs_per_s_kafkajs_patched: 100,
+      inference_msgs_per_s_platformatic: 80,
+      inference_msgs_per_s_ratio_platformatic: 0.8,
+      inference_msgs_per_s_kafkajs_pristine: null,
+      inference_msgs_per_s_ratio_kafkajs_pristine: null,
+      feature_events_per_s_kafkajs_patched: null,
+      feature_events_per_s_platformatic: null,
+      feature_events_per_s_ratio_platformatic: null,
+      feature_events_per_s_kafkajs_pristine: null,
+      feature_events_per_s_ratio_kafkajs_pristine: null,
+    });
   });
 });
 

@@ -143,3 +143,23 @@ export function summarize(byVariant: Readonly<Record<string, readonly number[]>>
     }),
   );
 }
+
+/**
+ * `figures` flattened per client for bench:report's table and plot, which read top-level numbers only:
+ * `<figure>_<client>` (the median) and, besides the baseline, `<figure>_ratio_<client>`; null where a
+ * client did not run.
+ */
+export function headlines(
+  table: Readonly<Record<string, Readonly<Record<string, Summary>>>>,
+  variants: readonly Pick<ClientVariant, 'key'>[],
+  figures: readonly string[],
+): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const name of figures)
+    for (const v of variants) {
+      const s = table[name]?.[v.key];
+      out[`${name}_${v.key}`] = s?.median ?? null;
+      if (v.key !== BASELINE) out[`${name}_ratio_${v.key}`] = s?.ratio_to_patched ?? null;
+    }
+  return out;
+}

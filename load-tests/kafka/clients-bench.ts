@@ -35,6 +35,7 @@ import type { ChildInput, ChildOutput } from './client-child.js';
 import {
   BASELINE,
   VARIANTS,
+  headlines,
   interleave,
   lastJsonObject,
   summarize,
@@ -59,6 +60,8 @@ const FEATURE_EVENTS = Number(process.env['BENCH_FEATURE_EVENTS'] ?? 10_000);
 /** Which variants run (comma-separated keys); all by default. */
 const ONLY = process.env['BENCH_CLIENTS']?.split(',').map((s) => s.trim());
 const WARMUP_EVENTS = 1000;
+/** The figures also given flat per client in the JSON line, for bench:report. */
+const HEADLINE_FIGURES = ['inference_msgs_per_s', 'inference_cpu_us_per_event', 'feature_events_per_s', 'feature_cpu_us_per_event'];
 const PARTITIONS = 6;
 const SEND_SIZE = 1000;
 const WORKER_NODE_OPTIONS = '--max-old-space-size=256';
@@ -324,6 +327,7 @@ export async function runClientsBench(state: StackState, recordSize: number): Pr
     ]),
   );
   return {
+    ...headlines(table, variants, HEADLINE_FIGURES),
     clients: perClient,
     kafkajs_patch_sha256: createHash('sha256')
       .update(readFileSync(join(repoRoot, 'patches', 'kafkajs+2.2.4.patch')))
