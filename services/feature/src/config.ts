@@ -3,8 +3,8 @@ import { checkSecurityEnv, commonServiceEnv, intFromEnv, redisSecurityEnv, redis
 import { topicNamesEnv } from '@tidewater/service-runtime';
 import { defaultFeatureSetPath } from '@tidewater/feature-set';
 
-/** PARTITIONS_CONCURRENTLY when not set (also for an app created without it): every partition of `events.valid`. */
-export const defaultPartitionsConcurrently = 6;
+/** PARTITIONS_CONCURRENTLY when not set (also for an app created without it). */
+export const defaultPartitionsConcurrently = 2;
 
 const featureFields = z.object({
   ...commonServiceEnv,
@@ -20,12 +20,13 @@ const featureFields = z.object({
   /**
    * Partitions processed at once. Safe for the state: an entity lives in one partition (the key),
    * so its events stay in order, and each event's update is atomic anyway (and a compare-and-set,
-   * should keys and entities ever differ). Each batch waits on round trips (state read and write,
-   * online store, produce, offset commit) and kafkajs fetches again only once every batch of the
-   * last fetch is done, so batches processed in turn add their round trips to every event's
-   * latency; at once, they overlap (and their produce requests merge, libs/kafka send-queue.ts).
-   * The default covers the six partitions of `events.valid` (issue 23: figures in
-   * docs/benchmarks/pipeline.md); 1 processes one partition's batch at a time.
+   * should keys and entities ever differ). Each batch waits on round trips (state read and write
+   * with the online store, produce, offset commit), and kafkajs fetches again only once every batch
+   * of the last fetch is done: batches in turn add their round trips to the cycle, batches at once
+   * overlap them (and their produce requests merge, libs/kafka send-queue.ts) but share the CPU and
+   * finish together. On the shared 2-core machine, 6 halved the feature hop at 1,000 events/s and
+   * made the pipeline give way sooner near saturation (docs/benchmarks/pipeline.md, issue 23); 1
+   * processes one partition's batch at a time.
    */
   PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(defaultPartitionsConcurrently),
   /** How often a background SCAN counts the keys under the prefix for tw_feature_state_keys. */

@@ -33,12 +33,11 @@ export const ingestionConfigSchema = z
     HTTP_PORT: intFromEnv(0, 65535).default(8080),
     CONSUMER_GROUP: z.string().min(1).default('tidewater-ingestion'),
     /**
-     * Partitions of events.raw processed at once; each partition stays in order. The default covers
-     * its six partitions: kafkajs fetches again only once every batch of the last fetch is done, so
-     * batches in turn add their round trips (dedupe claim, produce, offset commit) to every event's
-     * latency, while at once they overlap and share produce requests (issue 23).
+     * Partitions of events.raw processed at once; each partition stays in order. More overlap the
+     * batches' round trips (dedupe claim, produce, offset commit) and share produce requests, but
+     * share the CPU too: see PARTITIONS_CONCURRENTLY in the feature service (issue 23).
      */
-    CONSUMER_PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(6),
+    CONSUMER_PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(3),
     REDIS_URL: redisUrl(),
     ...redisSecurityEnv,
     /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
