@@ -64,13 +64,21 @@ export async function startService(
   env: Record<string, string>,
   opts: StartOptions,
 ): Promise<StartedService> {
-  const [port, adminPort] = [await freePort(), await freePort()];
+  // The authenticated APIs (inference admin and OIP, alerting silences) have ports of their own.
+  const [port, adminPort, oipPort] = [await freePort(), await freePort(), await freePort()];
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const log = createWriteStream(opts.logFile);
   const started = performance.now();
   const child = spawn(process.execPath, serviceNodeArgs(service, mode), {
     cwd: repoRoot,
-    env: { ...process.env, ...env, HTTP_PORT: String(port), ADMIN_HTTP_PORT: String(adminPort), HTTP_HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      ...env,
+      HTTP_PORT: String(port),
+      ADMIN_HTTP_PORT: String(adminPort),
+      OIP_HTTP_PORT: String(oipPort),
+      HTTP_HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let firstOutputMs: number | undefined;
