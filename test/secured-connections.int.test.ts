@@ -58,6 +58,17 @@ describe('ingestion on secured Kafka, Redis and schema registry', () => {
       username: 'ingestion',
       password: password.kafka,
     });
+    // A fresh broker creates and loads __consumer_offsets on the first group join, which on a loaded
+    // machine outlasts the service's readiness deadline: one throw-away group joins first.
+    const warmUp = createKafkaClient({
+      brokers: kafka.bootstrapServers,
+      clientId: 'secured-warm-up',
+    }).consumer({ groupId: `${prefix}-warm-up` });
+    await warmUp.connect();
+    await warmUp.subscribe({ topics: [topics.dlq] });
+    await warmUp.run({ autoCommit: false, eachMessage: async () => undefined });
+    await warmUp.joined();
+    await warmUp.disconnect();
     const redisPort = await freePort();
     redis = spawn(
       'redis-server',
