@@ -22,7 +22,10 @@ export interface StartApacheKafkaOptions {
   readonly topics: readonly { readonly name: string; readonly partitions: number }[];
   /** JVM heap per node in MB (default 768 for one node, 512 each for more). */
   readonly heapMb?: number;
-  /** How long to wait for every node to join and the topics to have leaders (default 60000 ms). */
+  /**
+   * How long to wait for every node to join and the topics to have leaders (default 180000 ms). A node
+   * that exits fails the start at once; the bound is for a JVM starting slowly on a loaded machine.
+   */
   readonly startTimeoutMs?: number;
   /** Where each node's log goes as `kafka-<node>.log` (default: the node's directory under `dir`). */
   readonly logDir?: string;
@@ -235,7 +238,7 @@ async function startCluster(opts: StartApacheKafkaOptions, count: number, jars: 
   const pids = running.map((n) => n.pid);
   const bootstrapServers = running.map((n) => `127.0.0.1:${n.port}`);
   try {
-    await waitReady(running, bootstrapServers, opts.topics, opts.startTimeoutMs ?? 60_000);
+    await waitReady(running, bootstrapServers, opts.topics, opts.startTimeoutMs ?? 180_000);
   } catch (err) {
     await stopKafkaNodes(pids, 0);
     throw err;
