@@ -75,7 +75,7 @@ async function startOnPort(
       resolve(code);
     }),
   );
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) {
       const exitCode = await exited;
@@ -87,7 +87,12 @@ async function startOnPort(
       () => false,
     );
     if (ready) break;
-    if (Date.now() > deadline) throw new Error(`${name} not ready after 60 s; see ${logFile}`);
+    if (Date.now() > deadline) {
+      // Not left running: an orphan would keep its consumer group and ports for the next test.
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`${name} not ready after 90 s; see ${logFile}`);
+    }
     await sleep(250);
   }
   const service: RunningService = {
