@@ -27,6 +27,7 @@ const passingOnPlatformatic = [
   'services/drift-monitor/src/drift-stream.int.test.ts',
   'services/ingestion/src/ingestion.int.test.ts',
   'services/alerting/src/dispatch/outage-then-resolve.int.test.ts',
+  'services/feature/src/feature-stream.int.test.ts',
 ];
 
 const integration = {
