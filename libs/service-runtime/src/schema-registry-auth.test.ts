@@ -1,4 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
@@ -14,6 +17,7 @@ const file = (name: string, text: string) => {
   return path;
 };
 let registry: RunningSchemaRegistry;
+const tlsDir = join(import.meta.dirname, '..', 'test', 'registry-tls');
 
 beforeAll(async () => {
   registry = await startSchemaRegistry({ basicAuth: { username: 'svc', password: 'registry-secret-9' } });
@@ -42,12 +46,51 @@ describe('schema registry basic auth from SCHEMA_REGISTRY_PASSWORD_FILE', () => 
     await expect(anonymous.getAllSubjects()).rejects.toMatchObject({ status: 401 });
   });
 
-  it('trusts the CA of an https registry from SCHEMA_REGISTRY_TLS_CA_FILE', () => {
-    const config = schemaRegistryClientConfig('https://registry.internal:8081', {
-      SCHEMA_REGISTRY_TLS_CA_FILE: file('ca.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'),
-    });
-    const agent = config.createAxiosDefaults?.httpsAgent as { options: { ca: string } };
-    expect(agent.options.ca).toContain('BEGIN CERTIFICATE');
-    expect(config.basicAuthCredentials).toBeUndefined();
+  it('reaches an https registry whose CA is SCHEMA_REGISTRY_TLS_CA_FILE, and refuses it without', async () => {
+    const https = await startTlsProxy(registry.url);
+    try {
+      const trusting = new SchemaRegistryClient(
+        schemaRegistryClientConfig(https.url, {
+          SCHEMA_REGISTRY_USERNAME: 'svc',
+          SCHEMA_REGISTRY_PASSWORD_FILE: file('right-tls', 'registry-secret-9\n'),
+          SCHEMA_REGISTRY_TLS_CA_FILE: join(tlsDir, 'ca.pem'),
+        }),
+      );
+      expect(await trusting.getAllSubjects()).toContain('auth-test-value');
+      const untrusting = new SchemaRegistryClient(
+        schemaRegistryClientConfig(https.url, {
+          SCHEMA_REGISTRY_USERNAME: 'svc',
+          SCHEMA_REGISTRY_PASSWORD_FILE: file('right-no-ca', 'registry-secret-9\n'),
+        }),
+      );
+      await expect(untrusting.getAllSubjects()).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+      expect(https.forwarded()).toBe(1);
+    } finally {
+      await https.close();
+    }
   });
 });
+
+/** TLS in front of the dev registry, as a load balancer would terminate it, with the test CA's certificate. */
+async function startTlsProxy(target: string): Promise<{ url: string; forwarded(): number; close(): Promise<void> }> {
+  let forwarded = 0;
+  const server = createHttpsServer(
+    { key: readFileSync(join(tlsDir, 'server.key')), cert: readFileSync(join(tlsDir, 'server.pem')) },
+    (req, res) => {
+      forwarded += 1;
+      const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://localhost:${port}`,
+    forwarded: () => forwarded,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
