@@ -37,7 +37,10 @@ const builtIn = [
 ];
 /** CRDs, as paths inside the Go modules of the projects that define them. */
 const crds: Readonly<Record<string, readonly string[]>> = {
-  'github.com/kedacore/keda/v2@v2.18.3': ['config/crd/bases/keda.sh_scaledobjects.yaml'],
+  'github.com/kedacore/keda/v2@v2.18.3': [
+    'config/crd/bases/keda.sh_scaledobjects.yaml',
+    'config/crd/bases/keda.sh_triggerauthentications.yaml',
+  ],
   'github.com/prometheus-operator/prometheus-operator@v0.85.0': [
     'example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml',
     'example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml',

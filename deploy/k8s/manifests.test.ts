@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { loadTopicsManifest, repoRoot } from '@tidewater/schemas';
 import { describe, expect, it } from 'vitest';
-import { loadManifests, ofKind, secretRefs, type ManifestDocument } from '../support/k8s-manifests.js';
+import { componentSecretRefs, loadManifests, ofKind, secretRefs, type ManifestDocument } from '../support/k8s-manifests.js';
 import { envDefault, schemaOf, serviceNames } from '../support/service-schemas.js';
 
 const k8s = join(repoRoot, 'deploy/k8s');
@@ -265,11 +265,16 @@ describe('Secrets', () => {
   it('are created by the operator in production: the prod overlay has none, the README has the command for each', () => {
     const prod = readFileSync(join(k8s, 'overlays/prod/kustomization.yaml'), 'utf8');
     expect(prod).not.toMatch(/secrets?\.example|kind: Secret/);
-    for (const name of referenced) expect(readme, name).toMatch(new RegExp(`kubectl -n tidewater create secret generic ${name}\\b`));
+    // The prod overlay's components add the Kafka and Redis credentials (no example: dev needs none).
+    const prodOnly = componentSecretRefs(join(k8s, 'overlays/prod')).filter((name) => !referenced.includes(name));
+    expect([...new Set(prodOnly)].sort()).toEqual(['tidewater-kafka-client', 'tidewater-redis']);
+    for (const name of [...referenced, ...prodOnly])
+      expect(readme, name).toMatch(new RegExp(`kubectl -n tidewater create secret generic ${name}\\b`));
   });
 
   it('every overlay and component path named in a kustomization exists', () => {
-    for (const dir of ['base', 'overlays/dev', 'overlays/prod', 'components/keda', 'components/hpa', 'components/exactly-once']) {
+    const dirs = ['base', 'overlays/dev', 'overlays/prod', 'components/keda', 'components/hpa', 'components/exactly-once'];
+    for (const dir of [...dirs, 'components/kafka-sasl-ssl', 'components/redis-auth']) {
       const k = z
         .looseObject({ resources: z.array(z.string()).default([]), components: z.array(z.string()).default([]) })
         .parse(parse(readFileSync(join(k8s, dir, 'kustomization.yaml'), 'utf8')));

@@ -3,7 +3,7 @@
 // resolved the way the kubelet does (env over envFrom, ConfigMaps looked up in the manifests).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 
 const metadataSchema = z.looseObject({
@@ -31,7 +31,7 @@ const envVarSchema = z.looseObject({
 const probeSchema = z.looseObject({ httpGet: z.looseObject({ path: z.string(), port: z.union([z.string(), z.number()]) }).optional() });
 const quantities = z.record(z.string(), z.union([z.string(), z.number()]));
 
-const containerSchema = z.looseObject({
+export const containerSchema = z.looseObject({
   name: z.string(),
   image: z.string(),
   ports: z.array(z.looseObject({ name: z.string().optional(), containerPort: z.number().int() })).default([]),
@@ -188,11 +188,36 @@ export function resolvePort(container: K8sContainer, port: string | number): num
   return container.ports.find((p) => p.name === port)?.containerPort;
 }
 
-/** Secret names under `secretName` (volumes) and `secretKeyRef.name` (env), anywhere in a value. */
+/**
+ * Secret names under `secretName` (volumes), `secretKeyRef.name` (env) and KEDA's
+ * `secretTargetRef[].name` (TriggerAuthentication), anywhere in a value.
+ */
 export function secretRefs(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(secretRefs);
   if (!value || typeof value !== 'object') return [];
   const o = value as Record<string, unknown>;
-  const own = [o['secretName'], (o['secretKeyRef'] as { name?: unknown } | undefined)?.name].filter((v) => typeof v === 'string');
+  const kedaRefs = Array.isArray(o['secretTargetRef']) ? (o['secretTargetRef'] as { name?: unknown }[]).map((r) => r.name) : [];
+  const own = [o['secretName'], (o['secretKeyRef'] as { name?: unknown } | undefined)?.name, ...kedaRefs].filter(
+    (v) => typeof v === 'string',
+  );
   return [...own, ...Object.values(o).flatMap(secretRefs)];
+}
+
+const kustomizationSchema = z.looseObject({
+  components: z.array(z.string()).default([]),
+  patches: z.array(z.looseObject({ patch: z.string().optional() })).default([]),
+});
+
+/**
+ * Secrets referenced by the components a kustomization lists: their resources and their inline
+ * patches (which is how a component mounts a Secret into the base's pods). Files only, no kustomize.
+ */
+export function componentSecretRefs(kustomizationDir: string): string[] {
+  const own = kustomizationSchema.parse(parse(readFileSync(join(kustomizationDir, 'kustomization.yaml'), 'utf8')));
+  return own.components.flatMap((component) => {
+    const dir = join(kustomizationDir, component);
+    const k = kustomizationSchema.parse(parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')));
+    const patched = k.patches.flatMap((p) => (p.patch ? secretRefs(parse(p.patch)) : []));
+    return [...secretRefs(loadManifests(dir).map((d) => d.raw)), ...patched];
+  });
 }

@@ -40,6 +40,10 @@ export const renderTargets: readonly RenderTarget[] = [
   { name: 'base', render: () => kustomizeBuild(join(k8sDir, 'base')) },
   { name: 'base + components/hpa', render: () => buildWithComponents('hpa') },
   { name: 'base + components/keda + components/exactly-once', render: () => buildWithComponents('keda', 'exactly-once') },
+  {
+    name: 'base + components/keda + components/exactly-once + components/kafka-sasl-ssl',
+    render: () => buildWithComponents('keda', 'exactly-once', 'kafka-sasl-ssl'),
+  },
   { name: 'monitoring', render: () => kustomizeBuild(join(k8sDir, 'monitoring')) },
 ];
 
