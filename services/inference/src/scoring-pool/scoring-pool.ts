@@ -55,8 +55,9 @@ export function createScoringPool(opts: {
   function newWorker(): Worker {
     const workerData = opts.ort ?? {};
     if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, { workerData });
-    // Under tsx (dev, tests): Node 20 does not apply `--import tsx` to a worker's entry module, so
-    // the thread registers tsx's loader itself before importing the TypeScript worker.
+    // From TypeScript sources: a process started with `--import tsx` passes the loader on to its
+    // threads, but one run by vitest has no loader a thread inherits, so the thread registers tsx's
+    // loader itself before importing the TypeScript worker (which works in both).
     const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
     return new Worker(bootstrap, { eval: true, workerData });
   }
