@@ -78,7 +78,8 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       const [topic, partition] = splitKey(k);
       if (!assignment[topic]?.includes(partition)) next.delete(k);
     }
-    gate = stableOffsets(assignment);
+    // read_uncommitted readers do not wait for open transactions (as the Java consumer).
+    if (!opts.readUncommitted) gate = stableOffsets(assignment);
     for (const l of joinListeners) l(assignment);
   });
 
@@ -106,8 +107,8 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
    * library sends false), so while the previous owner's transaction holding that partition's
    * offsets is still open it reads the offset from before it, and the records that transaction
    * commits would be handed over again: read_committed readers would see them twice. The broker
-   * answers UNSTABLE_OFFSET_COMMIT until that transaction ends; retried until the transaction
-   * timeout. Resolves with the error that stopped it, never rejects.
+   * answers UNSTABLE_OFFSET_COMMIT until that transaction ends; retried for up to the rebalance
+   * timeout (then the stream restarts). Resolves with the error that stopped it, never rejects.
    */
   async function stableOffsets(assignment: Record<string, number[]>): Promise<unknown> {
     const topics = Object.entries(assignment)
@@ -115,8 +116,9 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       .map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
     if (topics.length === 0) return undefined;
     admin ??= new Admin(baseOptions(settings));
-    const deadline = Date.now() + (opts.rebalanceTimeout ?? 60_000);
-    for (;;) {
+    const started = Date.now();
+    const deadline = started + (opts.rebalanceTimeout ?? 60_000);
+    for (let attempt = 0; ; attempt++) {
       try {
         const groups = await admin.listConsumerGroupOffsets({ groups: [{ groupId: opts.groupId, topics }], requireStable: true });
         for (const t of groups[0]?.topics ?? [])
@@ -125,6 +127,8 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
             if (p.committedOffset >= 0n && assigned(t.name, p.partitionIndex) && p.committedOffset > (next.get(k) ?? -1n))
               next.set(k, p.committedOffset);
           }
+        if (attempt > 0)
+          logger?.info({ groupId: opts.groupId, ms: Date.now() - started }, "waited for the previous owners' transactions to end");
         return undefined;
       } catch (err) {
         if (!running || Date.now() > deadline) return err;
