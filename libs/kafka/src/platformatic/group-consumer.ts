@@ -116,6 +116,7 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       .map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
     if (topics.length === 0) return undefined;
     admin ??= new Admin(baseOptions(settings));
+    const joinedAs = memberNow();
     const started = Date.now();
     const deadline = started + (opts.rebalanceTimeout ?? 60_000);
     for (;;) {
@@ -124,8 +125,13 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
         for (const t of groups[0]?.topics ?? [])
           for (const p of t.partitions) {
             const k = key(t.name, p.partitionIndex);
-            if (p.committedOffset >= 0n && assigned(t.name, p.partitionIndex) && p.committedOffset > (next.get(k) ?? -1n))
-              next.set(k, p.committedOffset);
+            if (p.committedOffset < 0n || !assigned(t.name, p.partitionIndex)) continue;
+            if (p.committedOffset > (next.get(k) ?? -1n)) next.set(k, p.committedOffset);
+            // A batch in flight since before the rebalance that starts at the stable committed offset
+            // of a partition still ours is what this generation's owner would process: it may
+            // commit in it (else its TxnOffsetCommit fails until the runner gives up and restarts).
+            if (joinedAs && joinedAs.generationId === consumer.generationId && inFlight.get(k) === p.committedOffset)
+              claims.set(k, joinedAs);
           }
         // The admin client retries UNSTABLE_OFFSET_COMMIT itself: a wait shows as time, not attempts.
         if (Date.now() - started > 1000)
@@ -196,6 +202,8 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
     return byPartition;
   }
   const pausedAt = new Map<string, bigint>();
+  // Per partition: the first offset of the batch being handled.
+  const inFlight = new Map<string, bigint>();
 
   const memberNow = (): GroupMember | undefined =>
     consumer.memberId && consumer.coordinatorId !== null
@@ -222,7 +230,12 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       isStale: () => !assigned(topic, partition),
       resolveOffset: (o) => void (resolved = o),
     };
-    await run!.eachBatch(payload);
+    inFlight.set(key(topic, partition), first.offset);
+    try {
+      await run!.eachBatch(payload);
+    } finally {
+      inFlight.delete(key(topic, partition));
+    }
     if (resolved === undefined) return;
     const upTo = BigInt(resolved);
     const k = key(topic, partition);
