@@ -5,7 +5,8 @@
 /* global console */
 import { Buffer } from 'node:buffer';
 import process from 'node:process';
-import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Admin, Consumer, Producer, findErrorBy } from '@platformatic/kafka';
 
 const bootstrapBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const suffix = `${process.pid}-${Date.now()}`;
@@ -87,3 +88,88 @@ console.log(
     ? `not reproduced: sequential ${sequential}, concurrent ${concurrent}`
     : `REPRODUCED: addOffset for partitions 0 and 1 (offset 1 each): one after another committed ${sequential}; concurrently ${concurrent}`,
 );
+
+// 4. After a rebalance the messages stream still hands over records of partitions the member just
+//    lost: those fetched before it and not yet read are not dropped (the Java consumer drops them).
+//    Meanwhile the partition's new owner starts from the committed offset, so both process them.
+{
+  const groupId = `repro-group-revoked-${suffix}`;
+  const revokedTopic = `repro-revoked-${suffix}`;
+  const setup = new Admin(base);
+  await setup.createTopics({ topics: [revokedTopic], partitions: 2, replicas: 1 });
+  await setup.close();
+  const producer = new Producer(base);
+  await producer.send({
+    messages: [0, 1].flatMap((partition) =>
+      Array.from({ length: 10 }, (_, i) => ({ topic: revokedTopic, partition, value: Buffer.from(`${partition}-${i}`) })),
+    ),
+  });
+  await producer.close();
+  const member = (clientId) =>
+    new Consumer({ ...base, clientId, groupId, autocommit: false, heartbeatInterval: 500, sessionTimeout: 10_000 });
+  const a = member(`repro-a-${suffix}`);
+  const aStream = await a.consume({ topics: [revokedTopic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+  aStream.on('readable', () => undefined); // fetch, but read nothing yet
+  while (new Set(aStream.readableBuffer?.map?.((m) => m.partition) ?? []).size < 2) await sleep(100);
+  const joined = new Promise((resolve) => a.once('consumer:group:join', resolve));
+  const b = member(`repro-b-${suffix}`);
+  const bStream = await b.consume({ topics: [revokedTopic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+  await joined;
+  const owned = new Set(a.assignments.flatMap((x) => x.partitions));
+  const revoked = [];
+  for (let m = aStream.read(); m !== null; m = aStream.read()) if (!owned.has(m.partition)) revoked.push(m);
+  console.log(
+    revoked.length > 0
+      ? `REPRODUCED: after the rebalance (generation ${a.generationId}, owning ${[...owned]}) the stream handed over ` +
+          `${revoked.length} records of partition ${revoked[0].partition}, fetched in generation ${revoked[0].metadata?.consumer?.generationId}`
+      : `not reproduced: no record of a revoked partition was handed over (owning ${[...owned]})`,
+  );
+  await Promise.all([aStream.close(), bStream.close()]);
+  await Promise.all([a.close(), b.close()]);
+}
+
+// 5. A read_committed consumer starts a partition from its committed offset read without
+//    requireStable (OffsetFetch's flag is hard-coded false), so while a transaction holding newer
+//    offsets for the group is still open it starts from the offset before them, and redoes what
+//    that transaction commits. With requireStable the broker answers UNSTABLE_OFFSET_COMMIT until
+//    the transaction ends (KIP-447; the Java consumer sets it when read_committed).
+{
+  const groupId = `repro-group-stable-${suffix}`;
+  const stableTopic = `repro-stable-${suffix}`;
+  const setup = new Admin(base);
+  await setup.createTopics({ topics: [stableTopic], partitions: 1, replicas: 1 });
+  const [coordinator] = await setup.findCoordinator({ keyType: 0, keys: [groupId] });
+  const plain = new Producer(base);
+  await plain.send({ messages: Array.from({ length: 10 }, (_, i) => ({ topic: stableTopic, partition: 0, value: Buffer.from(`${i}`) })) });
+  await plain.close();
+  const producer = new Producer({
+    ...base,
+    idempotent: true,
+    transactionalId: `repro-stable-${suffix}`,
+    producerId: -1n,
+    producerEpoch: -1,
+  });
+  const t = await producer.beginTransaction();
+  await t.addConsumer({ groupId });
+  const consumerMeta = { groupId, memberId: '', generationId: -1, coordinatorId: coordinator.nodeId };
+  await t.addOffset({ topic: stableTopic, partition: 0, offset: 4n, metadata: { consumer: consumerMeta } }); // commits 5, pending
+  const stable = await setup
+    .listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: stableTopic, partitionIndexes: [0] }] }], requireStable: true })
+    .then(
+      () => 'answered',
+      (err) => findErrorBy(err, 'apiId', 'UNSTABLE_OFFSET_COMMIT')?.apiId ?? err.message,
+    );
+  const consumer = new Consumer({ ...base, groupId, autocommit: false, isolationLevel: 'READ_COMMITTED' });
+  const stream = await consumer.consume({ topics: [stableTopic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+  const [first] = await new Promise((resolve) => stream.once('data', (m) => resolve([m])));
+  console.log(
+    first.offset < 5n
+      ? `REPRODUCED: with offset 5 pending in an open transaction (requireStable fetch: ${stable}), the consumer started at offset ${first.offset}`
+      : `not reproduced: the consumer started at offset ${first.offset}`,
+  );
+  await stream.close();
+  await consumer.close();
+  await t.abort();
+  await producer.close();
+  await setup.close();
+}

@@ -1,4 +1,5 @@
 import {
+  Admin,
   Consumer,
   FetchIsolationLevels,
   MessagesStreamFallbackModes,
@@ -22,7 +23,28 @@ export function liveMemberOf(groupId: string): Consumer | undefined {
   return liveMembers.get(groupId);
 }
 
+/** A group member as TxnOffsetCommit names it. */
+export interface GroupMember {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly generationId: number;
+  readonly coordinatorId: number;
+}
+
+// Per group, per partition: the member and generation that last handed that partition's records
+// over. Offsets committed in a transaction name these, not the member's current generation: the
+// library rejoins on its own while a batch is being processed, so "current" may be a generation in
+// which the partition belongs to another member, who starts again from the committed offset; the
+// broker must refuse such a commit (ILLEGAL_GENERATION), not take it.
+const handedOver = new Map<string, Map<string, GroupMember>>();
+
+/** The member and generation that handed over `topic`/`partition`'s records in this process; internal to this package. */
+export function handedOverBy(groupId: string, topic: string, partition: number): GroupMember | undefined {
+  return handedOver.get(groupId)?.get(key(topic, partition));
+}
+
 const RESTART_DELAY_MS = 1000;
+const STABLE_RETRY_MS = 100;
 const key = (topic: string, partition: number) => `${topic}:${partition}`;
 
 /**
@@ -44,6 +66,8 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
     isolationLevel: opts.readUncommitted ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
     autocommit: false,
   });
+  const claims = new Map<string, GroupMember>();
+  handedOver.set(opts.groupId, claims);
   const joinListeners: ((assignment: Record<string, number[]>) => void)[] = [];
   const crashListeners: ((error: unknown, restart: boolean) => void)[] = [];
   consumer.on('consumer:group:join', (payload) => {
@@ -54,6 +78,8 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       const [topic, partition] = splitKey(k);
       if (!assignment[topic]?.includes(partition)) next.delete(k);
     }
+    // read_uncommitted readers do not wait for open transactions (as the Java consumer).
+    if (!opts.readUncommitted) gate = stableOffsets(assignment);
     for (const l of joinListeners) l(assignment);
   });
 
@@ -70,6 +96,53 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
   // Per partition: after a resume or seek, records are dropped until this offset arrives again.
   const refetchFrom = new Map<string, bigint>();
   const paused = new Set<string>();
+
+  // Settles once the committed offsets of the current assignment are stable (below).
+  let gate: Promise<unknown> | undefined;
+  let admin: Admin | undefined;
+
+  /**
+   * Reads the assignment's committed offsets with requireStable (KIP-447) and skips what they
+   * cover. The stream starts a partition from its committed offset without requireStable (the
+   * library sends false), so while the previous owner's transaction holding that partition's
+   * offsets is still open it reads the offset from before it, and the records that transaction
+   * commits would be handed over again: read_committed readers would see them twice. The broker
+   * answers UNSTABLE_OFFSET_COMMIT until that transaction ends; retried for up to the rebalance
+   * timeout (then the stream restarts). Resolves with the error that stopped it, never rejects.
+   */
+  async function stableOffsets(assignment: Record<string, number[]>): Promise<unknown> {
+    const topics = Object.entries(assignment)
+      .filter(([, partitions]) => partitions.length > 0)
+      .map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+    if (topics.length === 0) return undefined;
+    admin ??= new Admin(baseOptions(settings));
+    const joinedAs = memberNow();
+    const started = Date.now();
+    const deadline = started + (opts.rebalanceTimeout ?? 60_000);
+    for (;;) {
+      try {
+        const groups = await admin.listConsumerGroupOffsets({ groups: [{ groupId: opts.groupId, topics }], requireStable: true });
+        for (const t of groups[0]?.topics ?? [])
+          for (const p of t.partitions) {
+            const k = key(t.name, p.partitionIndex);
+            if (p.committedOffset < 0n || !assigned(t.name, p.partitionIndex)) continue;
+            if (p.committedOffset > (next.get(k) ?? -1n)) next.set(k, p.committedOffset);
+            // A batch in flight since before the rebalance that starts at the stable committed offset
+            // of a partition still ours is what this generation's owner would process: it may
+            // commit in it (else its TxnOffsetCommit fails until the runner gives up and restarts).
+            if (joinedAs && joinedAs.generationId === consumer.generationId && inFlight.get(k) === p.committedOffset)
+              claims.set(k, joinedAs);
+          }
+        // The admin client retries UNSTABLE_OFFSET_COMMIT itself: a wait shows as time, not attempts.
+        if (Date.now() - started > 1000)
+          logger?.info({ groupId: opts.groupId, ms: Date.now() - started }, "waited for the previous owners' transactions to end");
+        return undefined;
+      } catch (err) {
+        if (!running || Date.now() > deadline) return err;
+        await new Promise((resolve) => setTimeout(resolve, STABLE_RETRY_MS));
+      }
+    }
+  }
 
   const assigned = (topic: string, partition: number) =>
     consumer.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false;
@@ -102,8 +175,11 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
   /** Drains what the stream holds now, by partition in arrival order. */
   function drain(s: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Map<string, Message[]> {
     const byPartition = new Map<string, Message[]>();
+    const member = memberNow();
     for (let m = s.read() as Message | null; m !== null; m = s.read() as Message | null) {
       const k = key(m.topic, m.partition);
+      // Fetched before a rebalance took the partition away: its new owner starts from the committed offset.
+      if (!assigned(m.topic, m.partition)) continue;
       const from = refetchFrom.get(k);
       if (from !== undefined) {
         if (m.offset !== from) continue;
@@ -114,14 +190,25 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
         if (!refetchFrom.has(k) && !pausedAt.has(k)) pausedAt.set(k, m.offset);
         continue;
       }
-      if (m.offset < (next.get(k) ?? -1n)) continue;
       let list = byPartition.get(k);
+      // A rebalance rewinds the stream to the committed offset while what it fetched before is
+      // still buffered: one read can hold the same offsets twice. Each goes into the batch once.
+      const last = list?.[list.length - 1];
+      if (m.offset < (last ? last.offset + 1n : (next.get(k) ?? -1n))) continue;
       if (!list) byPartition.set(k, (list = []));
       list.push(m);
+      if (member) claims.set(k, member);
     }
     return byPartition;
   }
   const pausedAt = new Map<string, bigint>();
+  // Per partition: the first offset of the batch being handled.
+  const inFlight = new Map<string, bigint>();
+
+  const memberNow = (): GroupMember | undefined =>
+    consumer.memberId && consumer.coordinatorId !== null
+      ? { groupId: opts.groupId, memberId: consumer.memberId, generationId: consumer.generationId, coordinatorId: consumer.coordinatorId }
+      : undefined;
 
   async function handle(messages: Message[]): Promise<void> {
     const first = messages[0]!;
@@ -143,7 +230,12 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       isStale: () => !assigned(topic, partition),
       resolveOffset: (o) => void (resolved = o),
     };
-    await run!.eachBatch(payload);
+    inFlight.set(key(topic, partition), first.offset);
+    try {
+      await run!.eachBatch(payload);
+    } finally {
+      inFlight.delete(key(topic, partition));
+    }
     if (resolved === undefined) return;
     const upTo = BigInt(resolved);
     const k = key(topic, partition);
@@ -166,14 +258,32 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
           if (s.errored) throw s.errored;
           continue;
         }
+        if (gate) {
+          // After a rebalance: nothing is handed over before the committed offsets are stable.
+          const g = gate;
+          const err = await g;
+          if (gate === g) gate = undefined;
+          if (err !== undefined) throw err;
+          if (gate) continue; // another rebalance meanwhile
+        }
         const groups = [...drain(s).values()];
-        // Up to `concurrency` partitions at once, each partition's records in order.
+        // Up to `concurrency` partitions at once, each partition's records in order. After a
+        // failure no further partition starts, and the stream restarts only once the running
+        // ones are done (a handler still running then would hand over records of a closed stream).
         let i = 0;
+        let failure: { err: unknown } | undefined;
         await Promise.all(
           Array.from({ length: Math.min(concurrency, groups.length) }, async () => {
-            while (i < groups.length) await handle(groups[i++]!);
+            while (i < groups.length && !failure) {
+              try {
+                await handle(groups[i++]!);
+              } catch (err) {
+                failure ??= { err };
+              }
+            }
           }),
         );
+        if (failure) throw failure.err;
       } catch (err) {
         if (!running) break;
         const restart = isRetriable(err) || !isLibraryError(err);
@@ -238,6 +348,8 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       await stream?.close().catch(() => undefined);
       stream = undefined;
       await consumer.close();
+      await admin?.close().catch(() => undefined);
+      if (handedOver.get(opts.groupId) === claims) handedOver.delete(opts.groupId);
     },
   };
 }

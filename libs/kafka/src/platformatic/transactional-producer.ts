@@ -9,12 +9,15 @@ import type { SpanServer } from '../trace-context.js';
 import { endSendSpans } from '../trace-context.js';
 import type { TransactionalProducer } from '../transactional-producer.js';
 import { baseOptions } from './client.js';
-import { liveMemberOf } from './group-consumer.js';
+import { handedOverBy, liveMemberOf, type GroupMember } from './group-consumer.js';
 import { producerOptions } from './producer.js';
 import { toProduced } from './records.js';
 
-/** The group's member and generation for TxnOffsetCommit: the live consumer's, else none (generation -1). */
-async function groupMember(settings: KafkaClientSettings, groupId: string) {
+/**
+ * The group's member and generation for TxnOffsetCommit of records no consumer here handed over:
+ * the live consumer's, else none (generation -1).
+ */
+async function groupMember(settings: KafkaClientSettings, groupId: string): Promise<GroupMember> {
   const live = liveMemberOf(groupId);
   if (live?.memberId && live.coordinatorId !== null) {
     return { groupId, memberId: live.memberId, generationId: live.generationId, coordinatorId: live.coordinatorId };
@@ -70,10 +73,14 @@ export async function connectPlatformaticTransactionalProducer(opts: {
         },
         async sendOffsets(groupId, offsets) {
           if (offsets.length === 0) return;
-          const member = await groupMember(settings, groupId);
           await txn.addConsumer({ groupId } as Parameters<Transaction['addConsumer']>[0]);
+          let fallback: GroupMember | undefined;
           // One TxnOffsetCommit per partition, one after another: the library deduplicates concurrent ones.
           for (const o of offsets) {
+            // The generation in which the partition's records were handed over: if the group has
+            // moved on since, the partition may be another member's now and the broker must refuse
+            // the commit (ILLEGAL_GENERATION; the transaction aborts and the batch is redone).
+            const member = handedOverBy(groupId, o.topic, o.partition) ?? (fallback ??= await groupMember(settings, groupId));
             const message = {
               topic: o.topic,
               partition: o.partition,
