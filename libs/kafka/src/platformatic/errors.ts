@@ -1,4 +1,6 @@
 import { findErrorBy } from '@platformatic/kafka';
+import type { KafkaClientSettings } from '../kafka-client.js';
+import { namingAuthFailure } from './security.js';
 
 /**
  * True when @platformatic/kafka may succeed on a retry: every error in the chain it raised allows
@@ -22,15 +24,15 @@ function marked(err: unknown): unknown {
   return err;
 }
 
-/** Wraps each async method so its errors carry `retriable`. */
-export function withRetriable<T extends object>(target: T): T {
+/** Wraps each async method so its errors carry `retriable`, a refused login becoming TW_KAFKA_AUTH_FAILED. */
+export function withRetriable<T extends object>(settings: KafkaClientSettings, target: T): T {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(target)) {
     out[name] =
       typeof fn === 'function'
         ? (...args: unknown[]) =>
             (fn as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
-              throw marked(err);
+              throw marked(namingAuthFailure(err, settings));
             })
         : fn;
   }

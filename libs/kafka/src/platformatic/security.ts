@@ -1,0 +1,37 @@
+import { AuthenticationError, findErrorBy } from '@platformatic/kafka';
+import type { KafkaClientSettings } from '../kafka-client.js';
+import { kafkaAuthFailed } from '../security.js';
+
+/**
+ * The library's AuthenticationError in an error's chain: a broker refused the SASL handshake or the
+ * credentials. It is not retriable (`canRetry: false`), so the library gives up on it at once; it
+ * may arrive wrapped in a MultipleErrors of one attempt per broker.
+ */
+function refusal(err: unknown): Error | undefined {
+  if (!(err instanceof Error)) return undefined;
+  return findErrorBy(err, 'code', AuthenticationError.code) ?? undefined;
+}
+
+/**
+ * `err`, or TW_KAFKA_AUTH_FAILED when a broker refused our credentials, naming the mechanism, the
+ * user and the brokers as the kafkajs path does (kafkajs/security.ts); its cause is the library's
+ * AuthenticationError itself, whose cause holds the broker's answer.
+ */
+export function namingAuthFailure(err: unknown, settings: KafkaClientSettings): unknown {
+  const refused = refusal(err);
+  return refused ? kafkaAuthFailed(refused, settings.security, settings.brokers) : err;
+}
+
+/** Wraps each method of `target` that returns a promise so a refused login rejects with TW_KAFKA_AUTH_FAILED. */
+export function namingAuthFailures<T extends object>(target: T, settings: KafkaClientSettings, methods: readonly (keyof T)[]): T {
+  const out = { ...target };
+  for (const name of methods) {
+    const fn = target[name];
+    if (typeof fn !== 'function') continue;
+    out[name] = ((...args: unknown[]) =>
+      (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((err: unknown) => {
+        throw namingAuthFailure(err, settings);
+      })) as T[keyof T];
+  }
+  return out;
+}
