@@ -65,8 +65,10 @@ describe('Kafka security settings', () => {
 
   it("turns @platformatic/kafka's AuthenticationError, however wrapped, into TW_KAFKA_AUTH_FAILED", () => {
     const refused = new AuthenticationError('SASL authentication failed.');
-    // As the library rejects after trying each bootstrap broker: one error per attempt.
-    const wrapped = new MultipleErrors('Cannot connect to any broker.', [new NetworkError('Connection closed'), refused]);
+    // As the library rejects: the refusal is the cause of a connection's NetworkError, per broker and attempt.
+    const wrapped = new MultipleErrors('initProducerId failed 1 times.', [
+      new MultipleErrors('Cannot connect to any broker.', [new NetworkError('Connection to broker-1:9093 failed.', { cause: refused })]),
+    ]);
     const err = namingAuthFailure(wrapped, { clientId: 'c', brokers: ['broker-1:9093'], security: settings });
     expect(kafkaErrors.is(err, 'TW_KAFKA_AUTH_FAILED')).toBe(true);
     const e = err as Error & { retriable: boolean; cause: unknown };

@@ -11,10 +11,16 @@ export function isRetriable(err: unknown): boolean {
   return !findErrorBy(err, 'canRetry', false);
 }
 
-/** True when no broker answered: a network error or a request timeout somewhere in the chain. */
+/**
+ * True when no broker answered: a retriable network error or a request timeout somewhere in the
+ * chain. A network error the library marks not retriable is a refused login (our patch of
+ * connection.js), which resending does not cure.
+ */
 export function isUnreachable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return Boolean(findErrorBy(err, 'code', 'PLT_KFK_NETWORK') ?? findErrorBy(err, 'code', 'PLT_KFK_TIMEOUT'));
+  return Boolean(findErrorBy(err, 'code', 'PLT_KFK_NETWORK'))
+    ? !findErrorBy(err, 'canRetry', false)
+    : Boolean(findErrorBy(err, 'code', 'PLT_KFK_TIMEOUT'));
 }
 
 /** Marks a rejection with `retriable`, as kafkajs errors carry it, so callers read one flag whichever client. */

@@ -1,15 +1,21 @@
-import { AuthenticationError, findErrorBy } from '@platformatic/kafka';
+import { AuthenticationError } from '@platformatic/kafka';
 import type { KafkaClientSettings } from '../kafka-client.js';
 import { kafkaAuthFailed } from '../security.js';
 
 /**
  * The library's AuthenticationError in an error's chain: a broker refused the SASL handshake or the
- * credentials. It is not retriable (`canRetry: false`), so the library gives up on it at once; it
- * may arrive wrapped in a MultipleErrors of one attempt per broker.
+ * credentials. The library raises it as the `cause` of a NetworkError, inside a MultipleErrors of
+ * one attempt per broker (and per retry); its `findErrorBy` follows `errors` but not `cause`, so
+ * this walks both.
  */
-function refusal(err: unknown): Error | undefined {
-  if (!(err instanceof Error)) return undefined;
-  return findErrorBy(err, 'code', AuthenticationError.code) ?? undefined;
+function refusal(err: unknown, depth = 0): Error | undefined {
+  if (!(err instanceof Error) || depth > 8) return undefined;
+  if ((err as { code?: unknown }).code === AuthenticationError.code) return err;
+  for (const inner of err instanceof AggregateError ? (err.errors as unknown[]) : []) {
+    const found = refusal(inner, depth + 1);
+    if (found) return found;
+  }
+  return refusal(err.cause, depth + 1);
 }
 
 /**
