@@ -1,6 +1,6 @@
 import { findErrorBy } from '@platformatic/kafka';
 import type { KafkaClientSettings } from '../kafka-client.js';
-import { namingAuthFailure } from './security.js';
+import { isAuthRefusal, namingAuthFailure } from './security.js';
 
 /**
  * True when @platformatic/kafka may succeed on a retry: every error in the chain it raised allows
@@ -12,15 +12,13 @@ export function isRetriable(err: unknown): boolean {
 }
 
 /**
- * True when no broker answered: a retriable network error or a request timeout somewhere in the
- * chain. A network error the library marks not retriable is a refused login (our patch of
- * connection.js), which resending does not cure.
+ * True when no broker answered: a network error or a request timeout somewhere in the chain, but
+ * not a refused login, which the library reports as a network error and resending does not cure.
  */
 export function isUnreachable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return Boolean(findErrorBy(err, 'code', 'PLT_KFK_NETWORK'))
-    ? !findErrorBy(err, 'canRetry', false)
-    : Boolean(findErrorBy(err, 'code', 'PLT_KFK_TIMEOUT'));
+  if (isAuthRefusal(err)) return false;
+  return Boolean(findErrorBy(err, 'code', 'PLT_KFK_NETWORK') ?? findErrorBy(err, 'code', 'PLT_KFK_TIMEOUT'));
 }
 
 /** Marks a rejection with `retriable`, as kafkajs errors carry it, so callers read one flag whichever client. */

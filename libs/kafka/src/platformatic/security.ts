@@ -23,6 +23,11 @@ function refusal(err: unknown, depth = 0): Error | undefined {
  * user and the brokers as the kafkajs path does (kafkajs/security.ts); its cause is the library's
  * AuthenticationError itself, whose cause holds the broker's answer.
  */
+/** True when a broker refused our SASL credentials somewhere in the error's chain. */
+export function isAuthRefusal(err: unknown): boolean {
+  return refusal(err) !== undefined;
+}
+
 export function namingAuthFailure(err: unknown, settings: KafkaClientSettings): unknown {
   const refused = refusal(err);
   return refused ? kafkaAuthFailed(refused, settings.security, settings.brokers) : err;
