@@ -9,26 +9,24 @@ import { defineConfig } from 'vitest/config';
 //   a time because they share a broker and a 2-core machine.
 // - integration-mock-kafka: tests that need what only librdkafka's mock cluster does (broker
 //   down/up, injected request errors, RTT, leader moves), after the others on a mock stack.
-// - integration-platformatic: integration files again with KAFKA_CLIENT=platformatic, on an Apache
-//   Kafka stack of its own (issue 19): the files known to pass on @platformatic/kafka so far.
+// - integration-platformatic: the integration files again with KAFKA_CLIENT=platformatic, on an
+//   Apache Kafka stack of its own (issue 19), less those that construct no Kafka client.
 const roots = ['libs/*/src/**/', 'services/*/src/**/', 'load-tests/**/', 'deploy/**/'];
 const under = (suffix: string) => roots.map((root) => `${root}*${suffix}`);
 
-// Integration files that pass with KAFKA_CLIENT=platformatic (docs/platformatic-kafka/findings.md);
-// the goal is every file of the integration project.
-const passingOnPlatformatic = [
-  'libs/kafka/src/producer.int.test.ts',
-  'libs/kafka/src/producer-large-send.int.test.ts',
-  'libs/kafka/src/producer-broker-loss.int.test.ts',
-  'libs/kafka/src/consumer-runner.int.test.ts',
-  'libs/kafka/src/consumer-lag.int.test.ts',
-  'services/inference/src/scaling.int.test.ts',
-  'services/inference/src/stream.int.test.ts',
-  'services/drift-monitor/src/drift-stream.int.test.ts',
-  'services/ingestion/src/ingestion.int.test.ts',
-  'services/alerting/src/dispatch/outage-then-resolve.int.test.ts',
-  'services/feature/src/feature-stream.int.test.ts',
+// Integration files that construct no Kafka client, in the test or in a process it starts: the
+// client under test changes nothing in them, so integration-platformatic does not run them twice.
+const noKafkaClient = [
+  'deploy/k8s/manifests.int.test.ts', // renders and validates manifests with kustomize and kubeconform
+  'libs/dev-stack/src/observability.int.test.ts', // Prometheus, Alertmanager and Jaeger of the stack
+  'services/alerting/src/identity/alertmanager.int.test.ts', // alert identity against a real Alertmanager
+  'services/alerting/src/delivery/receiver-faults.int.test.ts', // the delivery queue on Redis
+  'services/alerting/src/dispatch/identity-migration.int.test.ts', // the identity migration on Redis
 ];
+
+// Integration files that do not yet pass on @platformatic/kafka (docs/platformatic-kafka/findings.md,
+// "Open"): exactly-once with EXACTLY_ONCE=true still sees events committed twice after worker kills.
+const failingOnPlatformatic = ['services/inference/src/exactly-once.int.test.ts'];
 
 const integration = {
   globalSetup: ['./test/global-setup.ts'],
@@ -82,7 +80,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration-platformatic',
-          include: passingOnPlatformatic,
+          include: [...under('.int.test.ts'), 'test/**/*.int.test.ts'],
+          exclude: ['**/*.mock-kafka.int.test.ts', '**/node_modules/**', ...noKafkaClient, ...failingOnPlatformatic],
           sequence: { groupOrder: 3 },
           // Read by createKafkaClient in the test workers and by the services they start (runService passes the env on).
           env: { KAFKA_CLIENT: 'platformatic' },

@@ -173,3 +173,38 @@ console.log(
   await producer.close();
   await setup.close();
 }
+
+// 6. A refused SASL login is retried as a network error: the AuthenticationError (canRetry: false)
+//    becomes the `cause` of a NetworkError (canRetry: true), and findErrorBy does not follow
+//    `cause`, so the client logs in again with the same password `retries` times and nothing in the
+//    chain it rejects with says "not retriable". Needs a SASL listener taking PLAIN or SCRAM-SHA-512
+//    (KAFKA_SASL_BROKERS; TLS from KAFKA_TLS_CA_FILE, KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE when set).
+if (process.env.KAFKA_SASL_BROKERS) {
+  const { readFileSync } = await import('node:fs');
+  const { findErrorBy, SASLMechanisms } = await import('@platformatic/kafka');
+  const file = (name) => (process.env[name] ? readFileSync(process.env[name]) : undefined);
+  const tls = process.env.KAFKA_TLS_CA_FILE
+    ? { ca: file('KAFKA_TLS_CA_FILE'), cert: file('KAFKA_TLS_CERT_FILE'), key: file('KAFKA_TLS_KEY_FILE') }
+    : undefined;
+  const producer = new Producer({
+    clientId: `repro-sasl-${suffix}`,
+    bootstrapBrokers: process.env.KAFKA_SASL_BROKERS.split(','),
+    ...(tls ? { tls } : {}),
+    sasl: { mechanism: SASLMechanisms.SCRAM_SHA_512, username: process.env.KAFKA_SASL_USERNAME ?? 'nobody', password: 'wrong' },
+    retries: 3,
+    retryDelay: 10,
+  });
+  try {
+    await producer.initIdempotentProducer({});
+    console.log('not reproduced: a wrong password was accepted');
+  } catch (err) {
+    const attempts = err.message.match(/failed (\d+) times/)?.[1] ?? '1';
+    const notRetriable = findErrorBy(err, 'canRetry', false);
+    console.log(
+      attempts !== '1' || !notRetriable
+        ? `REPRODUCED: refused login tried ${attempts} times; a not-retriable error found in the chain: ${Boolean(notRetriable)}`
+        : 'not reproduced: a refused login failed at once, not retriable',
+    );
+  }
+  await producer.close();
+}

@@ -22,6 +22,9 @@ export function runCommand(
     child.stderr.on('data', collect);
     child.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(undefined) : reject(err)));
     child.on('close', (code) => resolve({ code, output }));
+    // A command that exits without reading its stdin (most do) makes this write fail with EPIPE;
+    // unhandled, that is an uncaught exception in the test run. Its exit code and output say how it went.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.stdin ?? '');
   });
 }

@@ -13,6 +13,7 @@ import { consumerDefaultsOf, kafkajsOf, type KafkaClient } from './kafka-client.
 import { kafkajsBatchConsumer } from './kafkajs/batch-consumer.js';
 import { platformaticSettingsOf } from './platformatic/client.js';
 import { platformaticGroupConsumer } from './platformatic/group-consumer.js';
+import { namingAuthFailures } from './platformatic/security.js';
 import { startProcessSpan } from './trace-context.js';
 import type { KafkaHeaders, KafkaRecord, TopicPartitions } from './types.js';
 
@@ -295,7 +296,11 @@ function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): BatchConsumer {
     ...opts.consumer,
   };
   if (platformatic)
-    return platformaticGroupConsumer(platformatic, settings, opts.logger.child({ component: 'consumer', groupId: opts.groupId }));
+    return namingAuthFailures(
+      platformaticGroupConsumer(platformatic, settings, opts.logger.child({ component: 'consumer', groupId: opts.groupId })),
+      platformatic,
+      ['connect', 'run'],
+    );
   return kafkajsBatchConsumer(kafkajsOf(opts.kafka).consumer({ ...settings, allowAutoTopicCreation: false }));
 }
 

@@ -1,9 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuthenticationError, MultipleErrors, NetworkError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { kafkaErrors } from './errors.js';
 import { connectNamingAuthFailures, kafkajsSecurityOptions } from './kafkajs/security.js';
+import { namingAuthFailure } from './platformatic/security.js';
 import { describeKafkaSecurity, readKafkaSecurity, type KafkaSecuritySettings } from './security.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-kafka-security-'));
@@ -59,5 +61,23 @@ describe('Kafka security settings', () => {
     expect(e.message).not.toContain('s3cret');
     const other = new Error('connection refused');
     await expect(connectNamingAuthFailures(() => Promise.reject(other), settings, ['b:1'])).rejects.toBe(other);
+  });
+
+  it("turns @platformatic/kafka's AuthenticationError, however wrapped, into TW_KAFKA_AUTH_FAILED", () => {
+    const refused = new AuthenticationError('SASL authentication failed.');
+    // As the library rejects: the refusal is the cause of a connection's NetworkError, per broker and attempt.
+    const wrapped = new MultipleErrors('initProducerId failed 1 times.', [
+      new MultipleErrors('Cannot connect to any broker.', [new NetworkError('Connection to broker-1:9093 failed.', { cause: refused })]),
+    ]);
+    const err = namingAuthFailure(wrapped, { clientId: 'c', brokers: ['broker-1:9093'], security: settings });
+    expect(kafkaErrors.is(err, 'TW_KAFKA_AUTH_FAILED')).toBe(true);
+    const e = err as Error & { retriable: boolean; cause: unknown };
+    expect(e.retriable).toBe(false);
+    expect(e.cause).toBe(refused);
+    expect(e.message).toContain('SCRAM-SHA-512');
+    expect(e.message).toContain('broker-1:9093');
+    expect(e.message).not.toContain('s3cret');
+    const down = new MultipleErrors('Cannot connect to any broker.', [new NetworkError('Connection refused')]);
+    expect(namingAuthFailure(down, { clientId: 'c', brokers: ['b:1'], security: settings })).toBe(down);
   });
 });

@@ -3,6 +3,7 @@ import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 import { connectOf, kafkajsOf, type KafkaClient } from './kafka-client.js';
 import { platformaticSettingsOf } from './platformatic/client.js';
+import { namingAuthFailure } from './platformatic/security.js';
 import { connectPlatformaticTransactionalProducer } from './platformatic/transactional-producer.js';
 import { toMessage, type OutgoingRecord } from './outgoing.js';
 import { endSendSpans } from './trace-context.js';
@@ -45,7 +46,11 @@ export async function connectTransactionalProducer(opts: {
   const server = opts.kafka.server;
   const settings = platformaticSettingsOf(opts.kafka);
   if (settings)
-    return connectPlatformaticTransactionalProducer({ settings, server, transactionalId: opts.transactionalId, logger: opts.logger });
+    return connectPlatformaticTransactionalProducer({ settings, server, transactionalId: opts.transactionalId, logger: opts.logger }).catch(
+      (err: unknown) => {
+        throw namingAuthFailure(err, settings);
+      },
+    );
   const producer = kafkajsOf(opts.kafka).producer({
     transactionalId: opts.transactionalId,
     idempotent: true,

@@ -53,7 +53,7 @@ export function platformaticAdmin(settings: KafkaClientSettings): KafkaAdmin {
     }
   }
 
-  return withRetriable({
+  return withRetriable(settings, {
     async connect() {
       await current().listApis();
     },

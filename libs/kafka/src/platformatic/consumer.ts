@@ -1,10 +1,11 @@
 import type { KafkaConsumer, KafkaConsumerOptions } from '../consumer.js';
 import type { KafkaClientSettings } from '../kafka-client.js';
 import { platformaticGroupConsumer } from './group-consumer.js';
+import { namingAuthFailures } from './security.js';
 
 /** Our plain consumer over @platformatic/kafka, through the runner's batch consumer. */
 export function platformaticConsumer(settings: KafkaClientSettings, opts: KafkaConsumerOptions): KafkaConsumer {
-  const consumer = platformaticGroupConsumer(settings, opts);
+  const consumer = namingAuthFailures(platformaticGroupConsumer(settings, opts), settings, ['connect', 'run']);
   let onJoin: () => void = () => undefined;
   const joined = new Promise<void>((resolve) => (onJoin = resolve));
   consumer.onGroupJoin(() => onJoin());

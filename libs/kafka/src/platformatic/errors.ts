@@ -1,4 +1,6 @@
 import { findErrorBy } from '@platformatic/kafka';
+import type { KafkaClientSettings } from '../kafka-client.js';
+import { isAuthRefusal, namingAuthFailure } from './security.js';
 
 /**
  * True when @platformatic/kafka may succeed on a retry: every error in the chain it raised allows
@@ -9,9 +11,13 @@ export function isRetriable(err: unknown): boolean {
   return !findErrorBy(err, 'canRetry', false);
 }
 
-/** True when no broker answered: a network error or a request timeout somewhere in the chain. */
+/**
+ * True when no broker answered: a network error or a request timeout somewhere in the chain, but
+ * not a refused login, which the library reports as a network error and resending does not cure.
+ */
 export function isUnreachable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
+  if (isAuthRefusal(err)) return false;
   return Boolean(findErrorBy(err, 'code', 'PLT_KFK_NETWORK') ?? findErrorBy(err, 'code', 'PLT_KFK_TIMEOUT'));
 }
 
@@ -22,15 +28,15 @@ function marked(err: unknown): unknown {
   return err;
 }
 
-/** Wraps each async method so its errors carry `retriable`. */
-export function withRetriable<T extends object>(target: T): T {
+/** Wraps each async method so its errors carry `retriable`, a refused login becoming TW_KAFKA_AUTH_FAILED. */
+export function withRetriable<T extends object>(settings: KafkaClientSettings, target: T): T {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(target)) {
     out[name] =
       typeof fn === 'function'
         ? (...args: unknown[]) =>
             (fn as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
-              throw marked(err);
+              throw marked(namingAuthFailure(err, settings));
             })
         : fn;
   }

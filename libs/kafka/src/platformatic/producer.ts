@@ -11,6 +11,7 @@ import type { RecordAck } from '../types.js';
 import { baseOptions } from './client.js';
 import { isUnreachable } from './errors.js';
 import { toProduced } from './records.js';
+import { namingAuthFailure } from './security.js';
 
 /**
  * murmur2 of the key bytes masked to 31 bits, as the Java client and kafkajs's DefaultPartitioner
@@ -72,7 +73,11 @@ export function createPlatformaticProducer(opts: {
     const chunks = chunkBySize(all, (m) => recordBytes(m.message), maxRequestBytes);
     const acks: RecordAck[] = [];
     // One request when it fits (the common case); otherwise one after another, so each partition keeps its order.
-    for (const chunk of chunks) acks.push(...(await untilAcknowledged(chunk.map((m) => toProduced(m.topic, m.message)))));
+    try {
+      for (const chunk of chunks) acks.push(...(await untilAcknowledged(chunk.map((m) => toProduced(m.topic, m.message)))));
+    } catch (err) {
+      throw namingAuthFailure(err, opts.settings);
+    }
     return acks;
   };
   return {
@@ -82,7 +87,7 @@ export function createPlatformaticProducer(opts: {
         .then(() => undefined)
         .catch((err: unknown) => {
           started = undefined;
-          throw err;
+          throw namingAuthFailure(err, opts.settings);
         });
       return started;
     },
