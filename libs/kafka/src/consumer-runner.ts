@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { TidewaterError } from '@tidewater/errors';
 import { kafkaMetrics } from './kafka-metrics.js';
+import { batchTimingsFromEnv } from './batch-timings.js';
 import { createConsumerLagProbe } from './consumer-lag.js';
 import { describeError, type DeadLetter, type DeadLetterWriter } from './dead-letter.js';
 import { kafkaErrors } from './errors.js';
@@ -35,6 +36,8 @@ export interface BatchTools<T> {
   deadLetter(record: ConsumedRecord<T>, err: unknown): void;
   /** Tells the group this member is alive; call it between slow steps of a long batch. */
   heartbeat(): Promise<void>;
+  /** Records how long a step of the handler took, when batch timings are on (TW_BATCH_TIMINGS_MS). */
+  timing(stage: string, ms: number): void;
 }
 
 /**
@@ -93,7 +96,7 @@ export interface ConsumerRunner {
  * commits processed offsets only (at-least-once).
  */
 export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): ConsumerRunner {
-  const consumer = groupConsumer(opts);
+  const { consumer, commitIntervalMs } = groupConsumer(opts);
   const metrics = kafkaMetrics(opts.registry);
   const server = opts.kafka.server;
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
@@ -104,6 +107,12 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     registry: opts.registry,
     logger: opts.logger,
     ...(opts.lagProbeIntervalMs === undefined ? {} : { intervalMs: opts.lagProbeIntervalMs }),
+  });
+  const timings = batchTimingsFromEnv(log);
+  let fetchedAt = 0;
+  consumer.onTiming?.((stage, ms) => {
+    if (stage === 'fetch') fetchedAt = performance.now();
+    timings?.record(stage, ms);
   });
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
@@ -144,7 +153,11 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     heartbeat: () => Promise<void>,
   ): Promise<void> {
     const poisoned = new Map<ConsumedRecord<T>, unknown>();
-    const tools: BatchTools<T> = { deadLetter: (r, err) => void poisoned.set(r, err), heartbeat };
+    const tools: BatchTools<T> = {
+      deadLetter: (r, err) => void poisoned.set(r, err),
+      heartbeat,
+      timing: (stage, ms) => timings?.record(stage, ms),
+    };
     try {
       // Marks made by an attempt that then failed are void, like its outputs: each attempt judges afresh.
       await retrying(topic, heartbeat, () => {
@@ -174,6 +187,15 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     const { topic, partition } = batch;
     if (batch.messages.length === 0) return;
     const timer = metrics.batchSeconds.startTimer({ topic });
+    const t0 = timings ? performance.now() : 0;
+    if (timings) {
+      // Age of the batch's oldest and newest record (producer timestamps, same machine) as it starts.
+      const now = Date.now();
+      timings.record('age.first', now - Number(batch.messages[0]!.timestamp));
+      timings.record('age.last', now - Number(batch.messages[batch.messages.length - 1]!.timestamp));
+      if (fetchedAt > 0) timings.record('queued', t0 - fetchedAt);
+      timings.record('records', batch.messages.length);
+    }
     metrics.consumed.inc({ topic }, batch.messages.length);
     const heartbeat = () => payload.heartbeat();
     const letters: DeadLetter[] = [];
@@ -213,7 +235,10 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
       }
 
       if (!payload.isRunning() || payload.isStale()) return;
+      const t1 = timings ? performance.now() : 0;
+      timings?.record('decode', t1 - t0);
       if (records.length > 0) await handleAll(records, letters, topic, heartbeat);
+      timings?.record('handle', performance.now() - t1);
       if (letters.length > 0) {
         await retrying(topic, heartbeat, () => opts.deadLetters.write(letters)).catch((cause: unknown) => {
           throw kafkaErrors.create('TW_KAFKA_DEAD_LETTER_FAILED', `cannot write ${letters.length} record(s) to ${opts.deadLetters.topic}`, {
@@ -239,6 +264,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     } finally {
       for (const r of records) r.span.end();
       timer();
+      timings?.record('batch', performance.now() - t0);
     }
   }
 
@@ -251,6 +277,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
         await consumer.subscribe({ topics: [...opts.topics], fromBeginning: opts.fromBeginning ?? true });
         await consumer.run({
           autoCommit: true,
+          ...(commitIntervalMs > 0 ? { autoCommitIntervalMs: commitIntervalMs } : {}),
           partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
           eachBatch,
         });
@@ -271,6 +298,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
         try {
           await consumer.disconnect();
         } finally {
+          timings?.close();
           await lag.close();
         }
         log.info('consumer closed');
@@ -280,8 +308,15 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
   };
 }
 
+/**
+ * How often a runner commits by default. An awaited OffsetCommit after every batch is a round trip
+ * inside every fetch cycle (kafkajs fetches again only once each batch of the last fetch is done);
+ * on an interval, a crash redelivers at most about this much more (stop and rebalance still commit).
+ */
+export const defaultCommitIntervalMs = 1000;
+
 /** The group consumer of the client library behind `opts.kafka`, with the runner's defaults. */
-function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): BatchConsumer {
+function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): { consumer: BatchConsumer; commitIntervalMs: number } {
   const platformatic = platformaticSettingsOf(opts.kafka);
   const settings = {
     groupId: opts.groupId,
@@ -295,8 +330,15 @@ function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): BatchConsumer {
     ...opts.consumer,
   };
   if (platformatic)
-    return platformaticGroupConsumer(platformatic, settings, opts.logger.child({ component: 'consumer', groupId: opts.groupId }));
-  return kafkajsBatchConsumer(kafkajsOf(opts.kafka).consumer({ ...settings, allowAutoTopicCreation: false }));
+    return {
+      consumer: platformaticGroupConsumer(platformatic, settings, opts.logger.child({ component: 'consumer', groupId: opts.groupId })),
+      commitIntervalMs: 0,
+    };
+  const { commitIntervalMs = defaultCommitIntervalMs, ...kafkajsSettings } = settings;
+  return {
+    consumer: kafkajsBatchConsumer(kafkajsOf(opts.kafka).consumer({ ...kafkajsSettings, allowAutoTopicCreation: false })),
+    commitIntervalMs,
+  };
 }
 
 function toLetter(message: KafkaRecord, topic: string, partition: number, error: DeadLetter['error']): DeadLetter {
