@@ -31,8 +31,8 @@ export const commonServiceEnv = {
    */
   KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).optional(),
   /**
-   * How often consumers commit processed offsets (ms), and on stop and rebalance; 0 commits after
-   * every batch. Unset: @tidewater/kafka's default (1000). kafkajs only.
+   * How often consumers commit processed offsets (ms), and then also on stop and rebalance; 0 commits
+   * after every batch. Unset: @tidewater/kafka's default (0). kafkajs only.
    */
   KAFKA_COMMIT_INTERVAL_MS: intFromEnv(0, 60_000).optional(),
   SCHEMA_REGISTRY_URL: z.url(),

@@ -309,11 +309,15 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
 }
 
 /**
- * How often a runner commits by default. An awaited OffsetCommit after every batch is a round trip
- * inside every fetch cycle (kafkajs fetches again only once each batch of the last fetch is done);
- * on an interval, a crash redelivers at most about this much more (stop and rebalance still commit).
+ * How often a runner commits by default: 0, after every batch. An awaited OffsetCommit after every
+ * batch is a round trip inside every fetch cycle (kafkajs fetches again only once each batch of the
+ * last fetch is done) and about half of a service's requests to Kafka; on an interval (stop and
+ * rebalance still commit) a crash redelivers up to an interval more, and the committed-offset lag
+ * (tw_kafka_consumer_lag, KEDA's trigger, the load test's "sustained") reads up to an interval of
+ * traffic high. Not the default: on the shared machine it showed no latency gain
+ * (docs/benchmarks/pipeline.md, "Commit interval").
  */
-export const defaultCommitIntervalMs = 1000;
+export const defaultCommitIntervalMs = 0;
 
 /** The group consumer of the client library behind `opts.kafka`, with the runner's defaults. */
 function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): { consumer: BatchConsumer; commitIntervalMs: number } {
