@@ -30,6 +30,11 @@ export const commonServiceEnv = {
    * (tests, the dev stack) does not pin a client.
    */
   KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).optional(),
+  /**
+   * How often consumers commit processed offsets (ms), and then also on stop and rebalance; 0 commits
+   * after every batch. Unset: @tidewater/kafka's default (0). kafkajs only.
+   */
+  KAFKA_COMMIT_INTERVAL_MS: intFromEnv(0, 60_000).optional(),
   SCHEMA_REGISTRY_URL: z.url(),
   SCHEMA_AUTO_REGISTER: boolFromEnv().default(true),
   HTTP_HOST: z.string().default('0.0.0.0'),

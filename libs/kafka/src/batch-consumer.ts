@@ -19,6 +19,8 @@ export interface BatchPayload {
 
 export interface BatchConsumerRun {
   readonly autoCommit?: boolean;
+  /** Commit resolved offsets at most this often (and on stop and rebalance) instead of after every batch. */
+  readonly autoCommitIntervalMs?: number;
   readonly partitionsConsumedConcurrently?: number;
   readonly eachBatch: (payload: BatchPayload) => Promise<void>;
 }
@@ -35,6 +37,8 @@ export interface BatchConsumer {
   /** When the consumer stopped on an error: `restart` says whether it restarts by itself. */
   onCrash(listener: (error: unknown, restart: boolean) => void): void;
   disconnect(): Promise<void>;
+  /** Timings of the client's own steps (fetches, requests by API), where the client reports them. */
+  onTiming?(listener: (stage: string, ms: number) => void): void;
 }
 
 export type GroupConsumerOptions = KafkaConsumerOptions & { readonly allowAutoTopicCreation?: boolean };

@@ -80,8 +80,14 @@ describe('createConsumerRunner on the dev stack', () => {
 
   type RunnerOptions<T> = Omit<ConsumerRunnerOptions<T>, 'kafka' | 'logger' | 'consumer'>;
 
-  async function startRunner<T>(opts: RunnerOptions<T>): Promise<ConsumerRunner> {
-    const runner = createConsumerRunner<T>({ kafka, logger, consumer: fastGroup, retry: { minTimeoutMs: 50, maxTimeoutMs: 200 }, ...opts });
+  async function startRunner<T>(opts: RunnerOptions<T>, consumer: ConsumerRunnerOptions<T>['consumer'] = {}): Promise<ConsumerRunner> {
+    const runner = createConsumerRunner<T>({
+      kafka,
+      logger,
+      consumer: { ...fastGroup, ...consumer },
+      retry: { minTimeoutMs: 50, maxTimeoutMs: 200 },
+      ...opts,
+    });
     cleanups.push(() => runner.close());
     await runner.start();
     await runner.assigned();
@@ -383,6 +389,65 @@ describe('createConsumerRunner on the dev stack', () => {
     await next.close();
 
     expect(second).toEqual(Array.from({ length: 15 - first.length }, (_, i) => first.length + i));
+  });
+
+  it('commits on its interval while running, and what it processed before a rebalance hands partitions over', async () => {
+    const s = await scenario(4);
+    const handled = new Map<number, number>();
+    const options = {
+      groupId: s.groupId,
+      topics: [s.topics.input],
+      deadLetters: s.deadLetters,
+      decode: decodeTestValue,
+      handle: async (records: readonly ConsumedRecord<TestValue>[]) => {
+        for (const r of records) handled.set(r.value.seq, (handled.get(r.value.seq) ?? 0) + 1);
+      },
+    };
+    const send = (from: number, n: number) =>
+      s.producer.send(
+        s.topics.input,
+        Array.from({ length: n }, (_, i) => testRecord(from + i, false)),
+      );
+
+    // Every 500 ms: once the records are handled, a commit follows within the interval, with no
+    // batch after it (on the next fetch) and without closing.
+    const interval = await startRunner<TestValue>({ ...options, registry: s.registry }, { commitIntervalMs: 500 });
+    await send(0, 100);
+    await waitUntil(
+      () => handled.size === 100,
+      15_000,
+      () => `100 handled records (got ${handled.size})`,
+    );
+    const deadline = Date.now() + 5000;
+    let progress = await committedVsHigh(admin, s.groupId, s.topics.input);
+    while (JSON.stringify(progress.committed) !== JSON.stringify(progress.high) && Date.now() < deadline) {
+      await sleep(100);
+      progress = await committedVsHigh(admin, s.groupId, s.topics.input);
+    }
+    expect(progress.committed).toEqual(progress.high);
+    await interval.close();
+
+    // An interval no test outlasts: what the first member handled is committed only because the
+    // rebalance (a second member joining) makes it commit before re-joining.
+    const first = await startRunner<TestValue>({ ...options, registry: new Registry() }, { commitIntervalMs: 600_000 });
+    await send(100, 100);
+    await waitUntil(
+      () => handled.size === 200,
+      15_000,
+      () => `200 handled records (got ${handled.size})`,
+    );
+    const second = await startRunner<TestValue>({ ...options, registry: new Registry() }, { commitIntervalMs: 600_000 });
+    await send(200, 100);
+    await waitUntil(
+      () => handled.size === 300,
+      20_000,
+      () => `300 handled records (got ${handled.size})`,
+    );
+    await Promise.all([first.close(), second.close()]);
+
+    expect([...handled.entries()].filter(([, n]) => n !== 1)).toEqual([]);
+    const { committed, high } = await committedVsHigh(admin, s.groupId, s.topics.input);
+    expect(committed).toEqual(high);
   });
 
   it('continues the producer trace: traceparent in the headers, process span in the same trace', async () => {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { TidewaterError } from '@tidewater/errors';
 import { kafkaMetrics } from './kafka-metrics.js';
+import { batchTimingsFromEnv } from './batch-timings.js';
 import { createConsumerLagProbe } from './consumer-lag.js';
 import { describeError, type DeadLetter, type DeadLetterWriter } from './dead-letter.js';
 import { kafkaErrors } from './errors.js';
@@ -36,6 +37,8 @@ export interface BatchTools<T> {
   deadLetter(record: ConsumedRecord<T>, err: unknown): void;
   /** Tells the group this member is alive; call it between slow steps of a long batch. */
   heartbeat(): Promise<void>;
+  /** Records how long a step of the handler took, when batch timings are on (TW_BATCH_TIMINGS_MS). */
+  timing(stage: string, ms: number): void;
 }
 
 /**
@@ -94,7 +97,7 @@ export interface ConsumerRunner {
  * commits processed offsets only (at-least-once).
  */
 export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): ConsumerRunner {
-  const consumer = groupConsumer(opts);
+  const { consumer, commitIntervalMs } = groupConsumer(opts);
   const metrics = kafkaMetrics(opts.registry);
   const server = opts.kafka.server;
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
@@ -105,6 +108,12 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     registry: opts.registry,
     logger: opts.logger,
     ...(opts.lagProbeIntervalMs === undefined ? {} : { intervalMs: opts.lagProbeIntervalMs }),
+  });
+  const timings = batchTimingsFromEnv(log);
+  let fetchedAt = 0;
+  consumer.onTiming?.((stage, ms) => {
+    if (stage === 'fetch') fetchedAt = performance.now();
+    timings?.record(stage, ms);
   });
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
@@ -145,7 +154,11 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     heartbeat: () => Promise<void>,
   ): Promise<void> {
     const poisoned = new Map<ConsumedRecord<T>, unknown>();
-    const tools: BatchTools<T> = { deadLetter: (r, err) => void poisoned.set(r, err), heartbeat };
+    const tools: BatchTools<T> = {
+      deadLetter: (r, err) => void poisoned.set(r, err),
+      heartbeat,
+      timing: (stage, ms) => timings?.record(stage, ms),
+    };
     try {
       // Marks made by an attempt that then failed are void, like its outputs: each attempt judges afresh.
       await retrying(topic, heartbeat, () => {
@@ -175,6 +188,15 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     const { topic, partition } = batch;
     if (batch.messages.length === 0) return;
     const timer = metrics.batchSeconds.startTimer({ topic });
+    const t0 = timings ? performance.now() : 0;
+    if (timings) {
+      // Age of the batch's oldest and newest record (producer timestamps, same machine) as it starts.
+      const now = Date.now();
+      timings.record('age.first', now - Number(batch.messages[0]!.timestamp));
+      timings.record('age.last', now - Number(batch.messages[batch.messages.length - 1]!.timestamp));
+      if (fetchedAt > 0) timings.record('queued', t0 - fetchedAt);
+      timings.record('records', batch.messages.length);
+    }
     metrics.consumed.inc({ topic }, batch.messages.length);
     const heartbeat = () => payload.heartbeat();
     const letters: DeadLetter[] = [];
@@ -214,7 +236,10 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
       }
 
       if (!payload.isRunning() || payload.isStale()) return;
+      const t1 = timings ? performance.now() : 0;
+      timings?.record('decode', t1 - t0);
       if (records.length > 0) await handleAll(records, letters, topic, heartbeat);
+      timings?.record('handle', performance.now() - t1);
       if (letters.length > 0) {
         await retrying(topic, heartbeat, () => opts.deadLetters.write(letters)).catch((cause: unknown) => {
           throw kafkaErrors.create('TW_KAFKA_DEAD_LETTER_FAILED', `cannot write ${letters.length} record(s) to ${opts.deadLetters.topic}`, {
@@ -240,6 +265,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     } finally {
       for (const r of records) r.span.end();
       timer();
+      timings?.record('batch', performance.now() - t0);
     }
   }
 
@@ -252,6 +278,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
         await consumer.subscribe({ topics: [...opts.topics], fromBeginning: opts.fromBeginning ?? true });
         await consumer.run({
           autoCommit: true,
+          ...(commitIntervalMs > 0 ? { autoCommitIntervalMs: commitIntervalMs } : {}),
           partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
           eachBatch,
         });
@@ -272,6 +299,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
         try {
           await consumer.disconnect();
         } finally {
+          timings?.close();
           await lag.close();
         }
         log.info('consumer closed');
@@ -281,8 +309,19 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
   };
 }
 
+/**
+ * How often a runner commits by default: 0, after every batch. An awaited OffsetCommit after every
+ * batch is a round trip inside every fetch cycle (kafkajs fetches again only once each batch of the
+ * last fetch is done) and about half of a service's requests to Kafka; on an interval (stop and
+ * rebalance still commit) a crash redelivers up to an interval more, and the committed-offset lag
+ * (tw_kafka_consumer_lag, KEDA's trigger, the load test's "sustained") reads up to an interval of
+ * traffic high. Not the default: on the shared machine it showed no latency gain
+ * (docs/benchmarks/pipeline.md, "Commit interval").
+ */
+export const defaultCommitIntervalMs = 0;
+
 /** The group consumer of the client library behind `opts.kafka`, with the runner's defaults. */
-function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): BatchConsumer {
+function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): { consumer: BatchConsumer; commitIntervalMs: number } {
   const platformatic = platformaticSettingsOf(opts.kafka);
   const settings = {
     groupId: opts.groupId,
@@ -296,12 +335,19 @@ function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): BatchConsumer {
     ...opts.consumer,
   };
   if (platformatic)
-    return namingAuthFailures(
-      platformaticGroupConsumer(platformatic, settings, opts.logger.child({ component: 'consumer', groupId: opts.groupId })),
-      platformatic,
-      ['connect', 'run'],
-    );
-  return kafkajsBatchConsumer(kafkajsOf(opts.kafka).consumer({ ...settings, allowAutoTopicCreation: false }));
+    return {
+      consumer: namingAuthFailures(
+        platformaticGroupConsumer(platformatic, settings, opts.logger.child({ component: 'consumer', groupId: opts.groupId })),
+        platformatic,
+        ['connect', 'run'],
+      ),
+      commitIntervalMs: 0,
+    };
+  const { commitIntervalMs = defaultCommitIntervalMs, ...kafkajsSettings } = settings;
+  return {
+    consumer: kafkajsBatchConsumer(kafkajsOf(opts.kafka).consumer({ ...kafkajsSettings, allowAutoTopicCreation: false })),
+    commitIntervalMs,
+  };
 }
 
 function toLetter(message: KafkaRecord, topic: string, partition: number, error: DeadLetter['error']): DeadLetter {

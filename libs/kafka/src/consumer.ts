@@ -10,6 +10,11 @@ export interface KafkaConsumerOptions {
   readonly heartbeatInterval?: number;
   /** Also read records of open and aborted transactions (default: read committed). */
   readonly readUncommitted?: boolean;
+  /**
+   * Consumer runners (kafkajs): commit processed offsets at most this often, and on stop and
+   * rebalance, instead of awaiting a commit after every batch; 0 commits after every batch.
+   */
+  readonly commitIntervalMs?: number;
 }
 
 /** The records of one partition a fetch returned. */

@@ -3,6 +3,7 @@ import { Partitioners, type RecordMetadata } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { chunkBySize, recordBytes } from './request-chunks.js';
+import { batchTimingsFromEnv } from './batch-timings.js';
 import { connectOf, kafkajsOf, type KafkaClient } from './kafka-client.js';
 import { platformaticSettingsOf } from './platformatic/client.js';
 import { createPlatformaticProducer } from './platformatic/producer.js';
@@ -78,6 +79,12 @@ export function createProducer(opts: { kafka: KafkaClient; logger?: Logger; maxR
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
     allowAutoTopicCreation: false,
   });
+  const timings = opts.logger ? batchTimingsFromEnv(opts.logger.child({ component: 'producer' })) : undefined;
+  if (timings)
+    producer.on(producer.events.REQUEST, (e) => {
+      timings.record(`request.${e.payload.apiName}`, e.payload.duration);
+      if (e.payload.pendingDuration > 1) timings.record(`pending.${e.payload.apiName}`, e.payload.pendingDuration);
+    });
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
   let resending = true;

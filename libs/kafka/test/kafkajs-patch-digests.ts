@@ -7,6 +7,7 @@ import { decodeCases } from './kafkajs-patch-decode-cases.js';
 import { encoderCases } from './kafkajs-patch-encode-cases.js';
 import { producerCases } from './kafkajs-patch-producer-cases.js';
 import { queueCases } from './kafkajs-patch-queue-cases.js';
+import { runnerCases } from './kafkajs-patch-runner-cases.js';
 import { sendCases } from './kafkajs-patch-send-cases.js';
 
 /** The committed digests, written by libs/kafka/scripts/record-kafkajs-patch-digests.ts. */
@@ -14,7 +15,14 @@ export const digestsFilePath = join(import.meta.dirname, 'kafkajs-patch-digests.
 export const patchFilePath = join(import.meta.dirname, '..', '..', '..', 'patches', 'kafkajs+2.2.4.patch');
 
 /** Every case, in the order of the digests file. */
-export const patchCases: readonly PatchCase[] = [...producerCases, ...sendCases, ...encoderCases, ...decodeCases, ...queueCases];
+export const patchCases: readonly PatchCase[] = [
+  ...producerCases,
+  ...sendCases,
+  ...encoderCases,
+  ...decodeCases,
+  ...queueCases,
+  ...runnerCases,
+];
 
 export interface DigestEntry {
   readonly files: readonly string[];

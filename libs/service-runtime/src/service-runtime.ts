@@ -28,6 +28,8 @@ export interface RuntimeConfig extends SecurityConfig {
   readonly KAFKA_CLIENT_ID?: string | undefined;
   /** The client library behind the Kafka seam; without it, `KAFKA_CLIENT` from the environment. */
   readonly KAFKA_CLIENT?: KafkaClientKind | undefined;
+  /** How often consumer runners commit; unset, @tidewater/kafka's default. */
+  readonly KAFKA_COMMIT_INTERVAL_MS?: number | undefined;
   readonly SCHEMA_REGISTRY_URL: string;
   readonly HTTP_HOST: string;
   readonly HTTP_PORT: number;
@@ -118,6 +120,7 @@ export async function startServiceRuntime(opts: {
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID ?? `tidewater-${service}`,
     ...(config.KAFKA_CLIENT ? { client: config.KAFKA_CLIENT } : {}),
+    ...(config.KAFKA_COMMIT_INTERVAL_MS === undefined ? {} : { consumerDefaults: { commitIntervalMs: config.KAFKA_COMMIT_INTERVAL_MS } }),
     logger,
     security,
   });

@@ -158,10 +158,13 @@ export async function createApp(deps: FeatureDeps): Promise<FeatureApp> {
         );
         appliedBatches.set(records, states);
       }
+      const produced = performance.now();
+      tools.timing('feature.state', produced - started);
       await deps.producer.send(
         out.topic,
         vectors.map((v, i) => ({ key: out.key.encode(v.entity_key), value: values[i]!, context: usable[i]!.context })),
       );
+      tools.timing('feature.produce', performance.now() - produced);
       // Counted once per batch, not per event: a labelled counter's lookup is not free at 15,000 events/s.
       let late = 0;
       let duplicate = 0;
