@@ -67,6 +67,10 @@ describe('npm run chaos -- --short', () => {
     expect(line.events).toBeGreaterThan(10_000);
     expect({ lost: line.lost, examples: line.lost_examples, in_both: line.in_both }).toEqual({ lost: 0, examples: [], in_both: 0 });
     expect(line.scored + line.dlq + line.http_refused).toBe(line.events);
+    // Services reconnect within a second of the broker's return, before its group coordinator expires
+    // them, so their commits go through: 0 duplicates in the runs of issue 23 (15.8% with kafkajs's
+    // 30 s backoff cap, from feature redoing batches it could no longer commit).
+    expect(line.duplicate_pct).toBeLessThanOrEqual(1);
     expect(line.alerts_delivered_or_parked).toBe(line.alerts_fired);
     expect(existsSync(join(repoRoot, line.report))).toBe(true);
   }, 900_000);
