@@ -18,4 +18,9 @@ describe('npm run chaos arguments', () => {
     expect(() => parseChaosArgs(['--rate', '0'])).toThrow(RangeError);
     expect(() => parseChaosArgs(['--http-share', '2'])).toThrow(RangeError);
   });
+
+  it('--faults names kinds of the schedule', () => {
+    expect(parseChaosArgs(['--faults', 'inference-kill,broker-kill']).only).toEqual(['inference-kill', 'broker-kill']);
+    expect(() => parseChaosArgs(['--faults', 'inference-kil'])).toThrow(/--faults takes/);
+  });
 });

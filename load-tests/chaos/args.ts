@@ -1,3 +1,5 @@
+import { FAULT_KINDS, type FaultKind } from './fault-plan.js';
+
 export interface ChaosArgs {
   readonly rate: number;
   readonly seed: number;
@@ -12,6 +14,8 @@ export interface ChaosArgs {
   readonly short: boolean;
   /** Faults between one service and Kafka through Toxiproxy (needs the binary test/prepare.sh builds). */
   readonly proxy: boolean;
+  /** `--faults a,b`: only these kinds of the schedule, for shorter runs that look at one fault. */
+  readonly only?: readonly FaultKind[];
 }
 
 export const DEFAULT_CHAOS_ARGS: ChaosArgs = {
@@ -41,7 +45,7 @@ function number(name: string, text: string | undefined, min: number, max = Numbe
 /**
  * `npm run chaos -- [--short] [--rate 300] [--seed 23] [--kafka-brokers 1|3] [--inference-workers 3]
  * [--inference-kills 10] [--warmup-seconds 30] [--gap-seconds 20] [--http-share 0.1]
- * [--drain-seconds 180] [--no-proxy] [--record]`. Explicit flags win over `--short`; unknown flags are an error.
+ * [--drain-seconds 180] [--no-proxy] [--faults inference-kill,broker-kill] [--record]`. Explicit flags win over `--short`; unknown flags are an error.
  */
 export function parseChaosArgs(argv: readonly string[]): ChaosArgs {
   const args: { -readonly [K in keyof ChaosArgs]: ChaosArgs[K] } = {
@@ -82,6 +86,14 @@ export function parseChaosArgs(argv: readonly string[]): ChaosArgs {
       case '--drain-seconds':
         args.drainSeconds = number(flag, value(), 1);
         break;
+      case '--faults': {
+        const kinds = (value() ?? '').split(',').filter(Boolean);
+        const bad = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+        if (kinds.length === 0 || bad.length > 0)
+          throw new RangeError(`--faults takes some of ${FAULT_KINDS.join(',')}, got ${bad.join(',') || 'nothing'}`);
+        args.only = kinds as FaultKind[];
+        break;
+      }
       case '--no-proxy':
         args.proxy = false;
         break;

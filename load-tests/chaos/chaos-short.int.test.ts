@@ -26,7 +26,7 @@ interface ChaosLine {
 // Issue 23 part 3: `npm run chaos -- --short` end to end on a stack of its own (Apache Kafka, Redis
 // with its append-only file, the registry, the five services with two inference workers): about
 // 100 s of load at 200 events/s through an inference worker SIGKILL, a broker SIGKILL and a Redis
-// SIGKILL, each restarted. Fails on any event lost. Recovery times are printed, never asserted:
+// SIGKILL, each restarted. Fails on any event lost or duplicates above 1%. Recovery times are printed, never asserted:
 // on a loaded 2-core machine they are the figures of the run, not a contract.
 describe('npm run chaos -- --short', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tw-chaos-short-'));
@@ -67,6 +67,10 @@ describe('npm run chaos -- --short', () => {
     expect(line.events).toBeGreaterThan(10_000);
     expect({ lost: line.lost, examples: line.lost_examples, in_both: line.in_both }).toEqual({ lost: 0, examples: [], in_both: 0 });
     expect(line.scored + line.dlq + line.http_refused).toBe(line.events);
+    // Services reconnect within a second of the broker's return, before its group coordinator expires
+    // them, so their commits go through: 0 duplicates in the runs of issue 23 (15.8% with kafkajs's
+    // 30 s backoff cap, from feature redoing batches it could no longer commit).
+    expect(line.duplicate_pct).toBeLessThanOrEqual(1);
     expect(line.alerts_delivered_or_parked).toBe(line.alerts_fired);
     expect(existsSync(join(repoRoot, line.report))).toBe(true);
   }, 900_000);

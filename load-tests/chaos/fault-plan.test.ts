@@ -51,4 +51,11 @@ describe('the chaos fault plan', () => {
     const plan = planFaults({ ...full, short: true, inferenceWorkers: 2 });
     expect(plan.map((f) => f.kind).sort()).toEqual(['broker-kill', 'inference-kill', 'redis-kill']);
   });
+
+  it('--faults keeps only the kinds named, the broker fault under either name', () => {
+    const plan = planFaults({ ...full, only: ['inference-kill', 'broker-kill'] });
+    expect(new Set(plan.map((f) => f.kind))).toEqual(new Set(['inference-kill', 'broker-kill']));
+    expect(plan).toHaveLength(11);
+    expect(planFaults({ ...full, kafkaBrokers: 3, only: ['broker-kill'] }).map((f) => f.kind)).toEqual(['broker-stop']);
+  });
 });

@@ -38,7 +38,21 @@ export interface FaultPlanOptions {
   readonly short: boolean;
   /** Whether a TCP fault proxy sits between one service and Kafka (the latency and cut faults). */
   readonly proxy: boolean;
+  /** Only faults of these kinds (`broker-kill` and `broker-stop` both name the broker fault); all when omitted. */
+  readonly only?: readonly FaultKind[] | undefined;
 }
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'inference-kill',
+  'service-kill',
+  'broker-kill',
+  'broker-stop',
+  'redis-kill',
+  'registry-down',
+  'slack-refusing',
+  'kafka-latency',
+  'kafka-cut',
+];
 
 /** The faults of a run before they are placed in time. */
 function faultsOf(o: FaultPlanOptions, pick: (n: number) => number): Omit<PlannedFault, 'at_s'>[] {
@@ -72,7 +86,9 @@ function faultsOf(o: FaultPlanOptions, pick: (n: number) => number): Omit<Planne
 export function planFaults(o: FaultPlanOptions): PlannedFault[] {
   const random = createRandom(o.seed);
   const pick = (n: number) => Math.min(n - 1, Math.floor(random.next() * n));
-  const list = faultsOf(o, pick);
+  const broker = (k: FaultKind) => (k === 'broker-stop' ? 'broker-kill' : k);
+  const only = o.only?.map(broker);
+  const list = faultsOf(o, pick).filter((f) => !only || only.includes(broker(f.kind)));
   for (let i = list.length - 1; i > 0; i--) {
     const j = pick(i + 1);
     [list[i], list[j]] = [list[j]!, list[i]!];

@@ -43,6 +43,8 @@ export interface FaultResult {
   readonly recovery_s: number | null;
   readonly level_p99_ms: number;
   readonly worst_p99_ms: number | null;
+  /** Duplicate predictions made between this fault's start and the next one's. */
+  readonly duplicates: number;
   readonly error?: string;
 }
 
@@ -173,6 +175,7 @@ export async function runChaos(
           recovery_s: rec[i]?.recovery_s ?? null,
           level_p99_ms: rec[i]?.level_p99_ms ?? 0,
           worst_p99_ms: rec[i]?.worst_p99_ms ?? null,
+          duplicates: o ? a.duplicateAt.filter((t) => t >= o.startMs && t < (outcomes[i + 1]?.startMs ?? Infinity)).length : 0,
           ...(o?.error ? { error: o.error } : {}),
         };
       });

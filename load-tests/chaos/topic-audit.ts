@@ -17,6 +17,8 @@ export interface Audit {
   readonly predicted: Map<string, number>;
   /** Predictions at another offset for an event id already predicted. */
   duplicates: number;
+  /** Each duplicate's own `predicted_at` (epoch ms), to tell which fault made it. */
+  readonly duplicateAt: number[];
   readonly deadLettered: Set<string>;
   /** Fingerprint to alertname, for alerts that fired. */
   readonly alertsFired: Map<string, string>;
@@ -31,7 +33,15 @@ export function startTopicAudit(opts: { brokers: readonly string[]; registryUrl:
   const predictions = createAvroDecoder<Prediction>({ registry, readerSchema: loadSchema('prediction') });
   const alerts = createAvroDecoder<Alert>({ registry, readerSchema: loadSchema('alert') });
   const kafka = createKafkaClient({ brokers: opts.brokers, clientId: 'tidewater-chaos-audit' });
-  const audit: Audit = { predicted: new Map(), duplicates: 0, deadLettered: new Set(), alertsFired: new Map(), parked: [], records: 0 };
+  const audit: Audit = {
+    predicted: new Map(),
+    duplicates: 0,
+    duplicateAt: [],
+    deadLettered: new Set(),
+    alertsFired: new Map(),
+    parked: [],
+    records: 0,
+  };
   const seen = new Set<string>();
   let consumer: KafkaConsumer | undefined;
 
@@ -57,8 +67,10 @@ export function startTopicAudit(opts: { brokers: readonly string[]; registryUrl:
               if (!m.value) continue;
               const p = predictions.decode(m.value);
               if (!p.event_id.startsWith(opts.idPrefix)) continue;
-              if (audit.predicted.has(p.event_id)) audit.duplicates++;
-              else audit.predicted.set(p.event_id, Number(p.predicted_at));
+              if (audit.predicted.has(p.event_id)) {
+                audit.duplicates++;
+                audit.duplicateAt.push(Number(p.predicted_at));
+              } else audit.predicted.set(p.event_id, Number(p.predicted_at));
             }
           } else if (batch.topic === AUDIT_TOPICS.dlq) {
             for (const m of fresh) {

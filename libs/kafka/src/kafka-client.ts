@@ -26,7 +26,10 @@ export interface KafkaClientSettings {
   readonly logger?: Logger;
   /** The library's verbosity; `warn` by default, since kafkajs's INFO lines describe every rebalance step. */
   readonly logLevel?: KafkaClientLogLevel;
-  /** Connection retries (milliseconds); by default 8 retries from 200 ms. */
+  /**
+   * Connection and request retries (milliseconds): by default from 200 ms, doubling up to 1 s, 50 of
+   * them (about 50 s before an operation gives up, as kafkajs's 8 doublings to its 30 s cap took).
+   */
   readonly retry?: { readonly retries?: number; readonly initialRetryTime?: number; readonly maxRetryTime?: number };
   /** How long to wait for a broker connection, in milliseconds (kafkajs's default is 1 s). */
   readonly connectionTimeout?: number;
@@ -110,6 +113,14 @@ function firstBroker(brokers: readonly string[]): SpanServer | undefined {
   return { address: colon > 0 ? first.slice(0, colon) : first, port: Number.isInteger(port) ? port : undefined };
 }
 
+/**
+ * The backoff cap is the Java client's `reconnect.backoff.max.ms` and `retry.backoff.max.ms` (1 s).
+ * kafkajs's own cap (30 s) left every service in a 17–25 s wait when a SIGKILLed broker came back
+ * (issue 23), long enough for the restarted group coordinator to expire their members, whose commits
+ * then failed and whose batches were redone: 4,409 duplicated features in one `--short` chaos run.
+ */
+const DEFAULT_RETRY = { initialRetryTime: 200, maxRetryTime: 1000, retries: 50 };
+
 /** A Kafka client wired to the service logger. */
 export function createKafkaClient(settings: KafkaClientSettings): KafkaClient {
   if ((settings.client ?? kafkaClientFromEnv()) === 'platformatic')
@@ -120,7 +131,7 @@ export function createKafkaClient(settings: KafkaClientSettings): KafkaClient {
     clientId: settings.clientId,
     logLevel: levels[level],
     ...(settings.logger ? { logCreator: pinoLogCreator(settings.logger) } : {}),
-    retry: { initialRetryTime: 200, retries: 8, ...settings.retry },
+    retry: { ...DEFAULT_RETRY, ...settings.retry },
     ...(settings.connectionTimeout === undefined ? {} : { connectionTimeout: settings.connectionTimeout }),
     ...kafkajsSecurityOptions(readKafkaSecurity(settings.security)),
   });

@@ -75,8 +75,9 @@ export function createProducer(opts: { kafka: KafkaClient; logger?: Logger; maxR
     // murmur2 on the key bytes, like the Java client: a key lands on the same partition whichever
     // Confluent-compatible client produced it.
     createPartitioner: Partitioners.DefaultPartitioner,
-    // An idempotent producer keeps retrying (kafkajs's own rule); see untilAcknowledged for outages.
-    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+    // An idempotent producer keeps retrying (kafkajs's own rule); see untilAcknowledged for outages. The
+    // 1 s cap (the client's, kafka-client.ts) resumes sends within a second of a broker coming back.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 1000 },
     allowAutoTopicCreation: false,
   });
   const timings = opts.logger ? batchTimingsFromEnv(opts.logger.child({ component: 'producer' })) : undefined;
@@ -95,7 +96,7 @@ export function createProducer(opts: { kafka: KafkaClient; logger?: Logger; maxR
     pRetry(send, {
       retries: Number.POSITIVE_INFINITY,
       minTimeout: 200,
-      maxTimeout: 5000,
+      maxTimeout: 1000,
       shouldRetry: ({ error }) => resending && gaveUpOnOutage(error),
       onFailedAttempt: ({ error, attemptNumber }) => {
         if (resending && gaveUpOnOutage(error)) opts.logger?.warn({ err: error, attemptNumber }, 'Kafka unreachable; resending');

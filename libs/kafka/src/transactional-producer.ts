@@ -59,7 +59,7 @@ export async function connectTransactionalProducer(opts: {
     // murmur2 like the service's producer: a record lands on the partition its key maps to.
     createPartitioner: Partitioners.DefaultPartitioner,
     // An idempotent producer keeps retrying (kafkajs's rule): fewer retries could reorder or lose a batch.
-    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 1000 },
   });
   await connectOf(opts.kafka)(() => producer.connect());
   let closed: Promise<void> | undefined;

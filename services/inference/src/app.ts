@@ -36,7 +36,8 @@ export type InferenceDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' 
     | 'FETCH_MAX_BYTES_PER_PARTITION'
     | 'FETCH_MAX_WAIT_MS'
     | 'EXACTLY_ONCE_OFFSETS_WAIT_MS'
-  >;
+  > &
+    Partial<Pick<InferenceConfig, 'CONSUMER_SESSION_TIMEOUT_MS' | 'CONSUMER_HEARTBEAT_INTERVAL_MS'>>;
   /** Runs sessions elsewhere (the worker-thread pool); the model's own `score` when omitted. */
   readonly scorer?: Scorer;
   /** Session runs of one model at once: the pool size when `scorer` is a pool. */
@@ -133,7 +134,12 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
-    consumer: { maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION, maxWaitTimeInMs: config.FETCH_MAX_WAIT_MS },
+    consumer: {
+      maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION,
+      maxWaitTimeInMs: config.FETCH_MAX_WAIT_MS,
+      ...(config.CONSUMER_SESSION_TIMEOUT_MS === undefined ? {} : { sessionTimeout: config.CONSUMER_SESSION_TIMEOUT_MS }),
+      ...(config.CONSUMER_HEARTBEAT_INTERVAL_MS === undefined ? {} : { heartbeatInterval: config.CONSUMER_HEARTBEAT_INTERVAL_MS }),
+    },
     ...codec,
     handle: async (records, tools) => {
       const first = records[0]!;

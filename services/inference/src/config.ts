@@ -43,6 +43,14 @@ const inferenceFields = z.object({
   FETCH_MAX_BYTES_PER_PARTITION: intFromEnv(1024, 64 * 1024 * 1024).default(256 * 1024),
   /** How long the broker may hold a fetch waiting for data; short, since each fetch cycle adds it to latency. */
   FETCH_MAX_WAIT_MS: intFromEnv(0, 10_000).default(20),
+  /**
+   * How long the group waits for a silent worker before it hands its partitions to the others: a
+   * SIGKILLed worker's partitions stall this long (issue 23). 6000 is the smallest brokers accept by
+   * default (`group.min.session.timeout.ms`); see the README for the measurements behind it.
+   */
+  CONSUMER_SESSION_TIMEOUT_MS: intFromEnv(1000, 300_000).default(6000),
+  /** How often a worker tells the group it is alive, and learns of a rebalance: a third of the session or less. */
+  CONSUMER_HEARTBEAT_INTERVAL_MS: intFromEnv(100, 100_000).default(500),
   /** Worker threads running ONNX sessions off the event loop; 0 runs them on the main thread. */
   WORKER_THREADS: intFromEnv(0, 64).default(0),
   /** Kafka transactions: predictions and offsets commit together (read-committed readers see each once). */
