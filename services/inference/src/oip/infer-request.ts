@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { modelErrors } from '../model/errors.js';
 import type { LoadedModel } from '../model/index.js';
-import { invalidScore, isValidScore } from '../model/score-check.js';
+import { invalidScore, toScore } from '../model/score-check.js';
 
 // Open Inference Protocol v2 (KServe "V2 inference protocol") REST bodies:
 // https://kserve.github.io/website/docs/concepts/architecture/data-plane/v2-protocol
@@ -138,11 +138,12 @@ export function decodeInferRequest(req: InferRequest, model: LoadedModel): { row
 export function encodeOutputs(req: InferRequest, model: LoadedModel, scores: Float32Array): ResponseTensor[] {
   const n = scores.length;
   const { tensor, threshold } = model.manifest.outputs;
-  const bad = scores.find((s) => !isValidScore(s));
+  const bad = scores.find((s) => toScore(s) === undefined);
   if (bad !== undefined) throw invalidScore(bad, model.manifest);
+  const published = Array.from(scores, (s) => toScore(s)!);
   const all: ResponseTensor[] = [
-    { name: tensor, datatype: 'FP32', shape: [n, 1], data: Array.from(scores) },
-    { name: LABEL_OUTPUT, datatype: 'BOOL', shape: [n, 1], data: Array.from(scores, (s) => s >= threshold) },
+    { name: tensor, datatype: 'FP32', shape: [n, 1], data: published },
+    { name: LABEL_OUTPUT, datatype: 'BOOL', shape: [n, 1], data: published.map((s) => s >= threshold) },
   ];
   if (!req.outputs) return all;
   // decodeInferRequest has checked the names.

@@ -1,6 +1,6 @@
 import type { ConsumedRecord } from '@tidewater/kafka';
 import type { FeatureVector, Prediction } from '@tidewater/schemas';
-import { invalidScore, isValidScore, modelErrors, type LoadedModel } from '../model/index.js';
+import { invalidScore, modelErrors, toScore, type LoadedModel } from '../model/index.js';
 import type { ModelLease } from '../model-routing.js';
 
 /** Scores `rows` (n rows of the model's width) in a shared batch; the dynamic batcher's `score`. */
@@ -78,11 +78,12 @@ async function scoreGroup(
   const predictions: ModelPredictions['predictions'][number][] = [];
   scored.forEach((record, i) => {
     const v = record.value;
-    const s = scores[i]!;
+    const output = scores[i]!;
     // Rows are finite (the row writer defaults anything else), yet a model can still answer NaN:
     // compared with the threshold it made `label: false`, so it is dead-lettered, never published.
-    if (!isValidScore(s)) {
-      rejected.push({ record, model, error: invalidScore(s, model.manifest) });
+    const s = toScore(output);
+    if (s === undefined) {
+      rejected.push({ record, model, error: invalidScore(output, model.manifest) });
       return;
     }
     predictions.push({
