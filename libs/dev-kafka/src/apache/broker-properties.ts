@@ -58,7 +58,7 @@ export function brokerProperties(node: KraftNode, cluster: readonly KraftNode[])
     'broker.session.timeout.ms': 4000,
     'broker.heartbeat.interval.ms': 1000,
     // Consumer groups may ask for sessions down to 1 s, so a service's session setting can be measured
-    // below the 6 s production brokers allow by default (services default to 6 s, which works on both).
+    // below the 6 s production brokers allow by default (inference defaults to 6 s, other services 10 s).
     'group.min.session.timeout.ms': 1000,
     'log.cleaner.threads': 1,
     'log.cleaner.dedupe.buffer.size': 8 * 1024 * 1024,
