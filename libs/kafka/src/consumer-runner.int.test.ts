@@ -450,6 +450,69 @@ describe('createConsumerRunner on the dev stack', () => {
     expect(committed).toEqual(high);
   });
 
+  it('abandons a batch whose heartbeat reports a rebalance: no retry, and its records go to their next owner', async () => {
+    const s = await scenario(2);
+    const handledBy = new Map<number, string[]>();
+    let held: { seqs: number[]; error?: unknown } | undefined;
+    let joinsAfterHold = 0;
+    let second: Promise<ConsumerRunner> | undefined;
+    const options = (member: string) => ({
+      groupId: s.groupId,
+      topics: [s.topics.input],
+      deadLetters: s.deadLetters,
+      decode: decodeTestValue,
+      handle: async (records: readonly ConsumedRecord<TestValue>[], tools: { heartbeat(): Promise<void> }) => {
+        if (member === 'first' && held === undefined) {
+          // The first batch waits, heartbeating as a long scoring step would, while a second member joins.
+          held = { seqs: records.map((r) => r.value.seq) };
+          second = startRunner<TestValue>({ ...options('second'), registry: new Registry() });
+          const deadline = Date.now() + 20_000;
+          while (Date.now() < deadline) {
+            try {
+              await tools.heartbeat();
+            } catch (err) {
+              held.error = err;
+              throw err;
+            }
+            await sleep(100);
+          }
+          throw new Error('no rebalance reached the heartbeat in 20 s');
+        }
+        for (const r of records) handledBy.set(r.value.seq, [...(handledBy.get(r.value.seq) ?? []), member]);
+      },
+    });
+    const firstRegistry = new Registry();
+    const first = await startRunner<TestValue>({ ...options('first'), registry: firstRegistry });
+    first.onGroupJoin(() => {
+      if (held) joinsAfterHold++;
+    });
+    await s.producer.send(
+      s.topics.input,
+      Array.from({ length: 40 }, (_, i) => testRecord(i, false)),
+    );
+    await waitUntil(
+      () => handledBy.size === 40,
+      30_000,
+      () => `40 handled records (got ${handledBy.size})`,
+    );
+    await second;
+
+    expect(held?.error).toBeDefined();
+    // Not retried: the failed attempt counted no retry, the batch was not handled again before the
+    // first member rejoined, and every record was handled once, by whichever member then owned it.
+    expect(await metricValue(firstRegistry, 'tw_kafka_handler_retries_total', { topic: s.topics.input })).toBe(0);
+    expect(joinsAfterHold).toBeGreaterThan(0);
+    expect([...handledBy.entries()].filter(([, members]) => members.length !== 1)).toEqual([]);
+    for (const seq of held!.seqs) expect(handledBy.has(seq)).toBe(true);
+    const deadline = Date.now() + 5000;
+    let progress = await committedVsHigh(admin, s.groupId, s.topics.input);
+    while (JSON.stringify(progress.committed) !== JSON.stringify(progress.high) && Date.now() < deadline) {
+      await sleep(100);
+      progress = await committedVsHigh(admin, s.groupId, s.topics.input);
+    }
+    expect(progress.committed).toEqual(progress.high);
+  });
+
   it('continues the producer trace: traceparent in the headers, process span in the same trace', async () => {
     const s = await scenario(1);
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';

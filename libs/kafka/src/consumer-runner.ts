@@ -111,10 +111,12 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
   });
   const timings = batchTimingsFromEnv(log);
   let fetchedAt = 0;
-  consumer.onTiming?.((stage, ms) => {
-    if (stage === 'fetch') fetchedAt = performance.now();
-    timings?.record(stage, ms);
-  });
+  // Only with timings on: the listeners run on every request and fetch, on the hot path.
+  if (timings)
+    consumer.onTiming?.((stage, ms) => {
+      if (stage === 'fetch') fetchedAt = performance.now();
+      timings.record(stage, ms);
+    });
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
   let onAssigned: () => void = () => undefined;
@@ -130,15 +132,26 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     if (Object.values(assignment).some((p) => p.length > 0)) onAssigned();
   });
 
+  // Errors a heartbeat threw: the group is rebalancing or has dropped this member. Retrying the batch
+  // cannot help (its offsets are no longer this member's to commit, and its outputs would be made
+  // twice), so it is abandoned and the error reaches the client unwrapped, which rejoins the group.
+  const fromHeartbeat = new WeakSet<object>();
+  const heartbeatOf = (payload: BatchPayload) => () =>
+    payload.heartbeat().catch((err: unknown) => {
+      if (typeof err === 'object' && err !== null) fromHeartbeat.add(err);
+      throw err;
+    });
+
+  const worthRetrying = (error: Error) => !isPoison(error) && !fromHeartbeat.has(error) && closed === undefined;
   const retrying = <R>(topic: string, heartbeat: () => Promise<void>, fn: () => Promise<R>) =>
     pRetry(fn, {
       retries: opts.retry?.retries ?? 5,
       minTimeout: opts.retry?.minTimeoutMs ?? 200,
       maxTimeout: opts.retry?.maxTimeoutMs ?? 5000,
       randomize: true,
-      shouldRetry: ({ error }) => !isPoison(error) && closed === undefined,
+      shouldRetry: ({ error }) => worthRetrying(error),
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft > 0 && !isPoison(error) && closed === undefined) {
+        if (retriesLeft > 0 && worthRetrying(error)) {
           metrics.retries.inc({ topic });
           log.warn({ err: error, topic, attemptNumber }, 'transient failure; backing off');
           // Backing off can outlast the session timeout: stay in the group meanwhile.
@@ -166,6 +179,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
         return opts.handle(records, tools);
       });
     } catch (err) {
+      if (typeof err === 'object' && err !== null && fromHeartbeat.has(err)) throw err;
       if (!isPoison(err)) throw kafkaErrors.create('TW_KAFKA_RETRIES_EXHAUSTED', `batch from ${topic} kept failing`, { cause: err });
       if (records.length === 1) {
         poisoned.set(records[0]!, err);
@@ -198,14 +212,14 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
       timings.record('records', batch.messages.length);
     }
     metrics.consumed.inc({ topic }, batch.messages.length);
-    const heartbeat = () => payload.heartbeat();
-    // A heartbeat that is due goes first: a member the group has dropped (cut off from Kafka past its
-    // session) learns it here and rejoins, instead of processing a batch it can no longer commit and
-    // whose outputs the partition's next owner makes again (issue 23: 6,379 duplicates from a 20 s cut).
-    await heartbeat();
+    const heartbeat = heartbeatOf(payload);
     const letters: DeadLetter[] = [];
     const records: ConsumedRecord<T>[] = [];
     try {
+      // A heartbeat that is due goes first: a member the group has dropped (cut off from Kafka past its
+      // session) learns it here and rejoins, instead of processing a batch it can no longer commit and
+      // whose outputs the partition's next owner makes again (issue 23: 6,379 duplicates from a 20 s cut).
+      await heartbeat();
       if (opts.prepare) {
         // A failure here (registry down) surfaces below as decode's retriable error, which redelivers the batch.
         await retrying(topic, heartbeat, () => opts.prepare!(batch.messages, topic)).catch((err: unknown) => {

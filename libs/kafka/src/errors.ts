@@ -31,6 +31,11 @@ export const kafkaErrors = defineErrors('TW_KAFKA_', {
     retriable: true,
     description: 'Writing a record to the dead-letter topic failed; its offset is not committed so it will be processed again.',
   },
+  TW_KAFKA_PARTITION_REVOKED: {
+    retriable: true,
+    description:
+      'A rebalance took a partition away while its batch was being handled; the batch is abandoned, uncommitted, and its new owner handles it.',
+  },
 });
 
 export type KafkaErrorCode = keyof typeof kafkaErrors.catalogue;

@@ -153,6 +153,9 @@ export async function createApp(deps: InferenceDeps): Promise<InferenceApp> {
             'shadow scoring failed; its predictions are skipped',
           ),
         );
+        // Scoring can take a while (a busy machine, a heavy model): if the group moved these partitions
+        // meanwhile, this throws and the batch is left to their new owner rather than published twice.
+        await tools.heartbeat();
         // A model output that is not a score goes to the dead-letter topic with TW_MODEL_INVALID_SCORE, never to predictions.
         for (const r of scored.rejected) tools.deadLetter(r.record, r.error);
         const batches: TopicRecords[] = [{ topic: out.topic, records: encodeAll(out, scored.serving) }];

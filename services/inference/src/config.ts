@@ -65,6 +65,18 @@ const inferenceFields = z.object({
   EXACTLY_ONCE_OFFSETS_WAIT_MS: intFromEnv(0, 60_000).default(5000),
 });
 
-export const inferenceConfigSchema = inferenceFields.superRefine(...checkSecurityEnv);
+export const inferenceConfigSchema = inferenceFields.superRefine(...checkSecurityEnv).superRefine(
+  (c, ctx) => {
+    // Kafka's rule: a member that heartbeats less often than its session lasts is dropped between beats.
+    const { CONSUMER_HEARTBEAT_INTERVAL_MS: beat, CONSUMER_SESSION_TIMEOUT_MS: session } = c;
+    if (typeof beat === 'number' && typeof session === 'number' && beat >= session)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CONSUMER_HEARTBEAT_INTERVAL_MS'],
+        message: `must be less than CONSUMER_SESSION_TIMEOUT_MS (${session}); a third of it or less is usual`,
+      });
+  },
+  { when: () => true },
+);
 
 export type InferenceConfig = z.infer<typeof inferenceConfigSchema>;

@@ -10,6 +10,7 @@ import {
 import type { Logger } from 'pino';
 import type { BatchConsumer, BatchConsumerRun, BatchPayload, GroupConsumerOptions } from '../batch-consumer.js';
 import type { KafkaClientSettings } from '../kafka-client.js';
+import { kafkaErrors } from '../errors.js';
 import { baseOptions } from './client.js';
 import { isRetriable } from './errors.js';
 import { toRecord } from './records.js';
@@ -225,7 +226,12 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
         highWatermark: String(last.offset + 1n),
         lastOffset: () => String(last.offset),
       },
-      heartbeat: async () => undefined, // the library heartbeats on its own timer
+      // The library heartbeats on its own timer; what a handler learns from a heartbeat is whether the
+      // partition is still this member's, as kafkajs's heartbeat tells it the group is rebalancing.
+      heartbeat: async () => {
+        if (!assigned(topic, partition))
+          throw kafkaErrors.create('TW_KAFKA_PARTITION_REVOKED', `partition ${topic}[${partition}] was revoked during its batch`);
+      },
       isRunning: () => running,
       isStale: () => !assigned(topic, partition),
       resolveOffset: (o) => void (resolved = o),
