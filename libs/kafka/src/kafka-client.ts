@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type logCreator } from 'kafkajs';
+import { defaultClientRetry } from './client-retry.js';
 import type { Logger } from 'pino';
 import type { KafkaAdmin } from './admin.js';
 import type { KafkaConsumer, KafkaConsumerOptions } from './consumer.js';
@@ -113,14 +114,6 @@ function firstBroker(brokers: readonly string[]): SpanServer | undefined {
   return { address: colon > 0 ? first.slice(0, colon) : first, port: Number.isInteger(port) ? port : undefined };
 }
 
-/**
- * The backoff cap is the Java client's `reconnect.backoff.max.ms` and `retry.backoff.max.ms` (1 s).
- * kafkajs's own cap (30 s) left every service in a 17–25 s wait when a SIGKILLed broker came back
- * (issue 23), long enough for the restarted group coordinator to expire their members, whose commits
- * then failed and whose batches were redone: 4,409 duplicated features in one `--short` chaos run.
- */
-const DEFAULT_RETRY = { initialRetryTime: 200, maxRetryTime: 1000, retries: 50 };
-
 /** A Kafka client wired to the service logger. */
 export function createKafkaClient(settings: KafkaClientSettings): KafkaClient {
   if ((settings.client ?? kafkaClientFromEnv()) === 'platformatic')
@@ -131,7 +124,7 @@ export function createKafkaClient(settings: KafkaClientSettings): KafkaClient {
     clientId: settings.clientId,
     logLevel: levels[level],
     ...(settings.logger ? { logCreator: pinoLogCreator(settings.logger) } : {}),
-    retry: { ...DEFAULT_RETRY, ...settings.retry },
+    retry: { ...defaultClientRetry, ...settings.retry },
     ...(settings.connectionTimeout === undefined ? {} : { connectionTimeout: settings.connectionTimeout }),
     ...kafkajsSecurityOptions(readKafkaSecurity(settings.security)),
   });

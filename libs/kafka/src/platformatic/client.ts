@@ -1,4 +1,5 @@
 import { SASLMechanisms, type BaseOptions } from '@platformatic/kafka';
+import { defaultClientRetry } from '../client-retry.js';
 import type { KafkaClient, KafkaClientSettings } from '../kafka-client.js';
 import { readKafkaSecurity, type KafkaSaslMechanism, type KafkaSecurityMaterial } from '../security.js';
 import type { SpanServer } from '../trace-context.js';
@@ -34,18 +35,18 @@ export function platformaticSettingsOf(client: KafkaClient): KafkaClientSettings
 }
 
 /**
- * The options every producer, consumer and admin of a client starts from. kafkajs's connection
- * retries (8 from 200 ms, doubling up to 30 s by default) map to as many retries with the same
- * backoff; `connectionTimeout` to `connectTimeout`.
+ * The options every producer, consumer and admin of a client starts from. The retries are the
+ * kafkajs client's (`defaultClientRetry`, or `settings.retry`): as many, with the same doubling
+ * backoff and cap; `connectionTimeout` maps to `connectTimeout`.
  */
 export function baseOptions(settings: KafkaClientSettings): BaseOptions {
-  const retry = settings.retry ?? {};
-  const initial = retry.initialRetryTime ?? 200;
-  const max = retry.maxRetryTime ?? 30_000;
+  const retry = { ...defaultClientRetry, ...settings.retry };
+  const initial = retry.initialRetryTime;
+  const max = retry.maxRetryTime;
   return {
     clientId: settings.clientId,
     bootstrapBrokers: [...settings.brokers],
-    retries: retry.retries ?? 8,
+    retries: retry.retries,
     retryDelay: (_client, _op, attempt) => Math.min(max, initial * 2 ** Math.max(0, attempt - 1)),
     ...(settings.connectionTimeout === undefined ? {} : { connectTimeout: settings.connectionTimeout }),
     ...securityOptions(securityOf.get(settings) ?? readKafkaSecurity(settings.security)),

@@ -36,10 +36,11 @@ export function producerOptions(settings: KafkaClientSettings) {
     acks: ProduceAcks.ALL,
     autocreateTopics: false,
     partitioner: javaCompatiblePartitioner(),
-    // Resends within one send: as kafkajs's producer retry (200 ms doubling to 5 s), bounded so an
-    // outage surfaces as an unreachable error, which the send loop below keeps resending.
+    // Resends within one send: as the kafkajs producer's retry (200 ms doubling to 1 s, so sends resume
+    // within a second of a broker coming back), bounded so an outage surfaces as an unreachable
+    // error, which the send loop below keeps resending.
     retries: 10,
-    retryDelay: (_c: unknown, _op: string, attempt: number) => Math.min(5000, 200 * 2 ** Math.max(0, attempt - 1)),
+    retryDelay: (_c: unknown, _op: string, attempt: number) => Math.min(1000, 200 * 2 ** Math.max(0, attempt - 1)),
   };
 }
 
