@@ -318,7 +318,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
  * rebalancing group), not after every batch. An awaited OffsetCommit after every batch is a round
  * trip inside every fetch cycle (kafkajs fetches again only once each batch of the last fetch is
  * done) and about half of a service's requests to Kafka; on a quiet machine 1000 ms cut the
- * pipeline's end-to-end p99 at 2,000 events/s from 596 to 200 ms (docs/benchmarks/pipeline.md,
+ * pipeline's end-to-end p99 at 2,000 events/s to about a third (docs/benchmarks/pipeline.md,
  * "The commit interval on a quiet machine"). The price (docs/adr/0011-commit-interval-1s.md): a
  * crashed member's partitions redo up to an interval of records, and lag read from committed
  * offsets (tw_kafka_consumer_lag, KEDA's trigger) includes up to an interval of processed records.
