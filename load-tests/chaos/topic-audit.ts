@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { createAvroDecoder, createKafkaClient, type KafkaConsumer } from '@tidewater/kafka';
 import { loadSchema, type Alert, type Prediction } from '@tidewater/schemas';
+import { deadLetterIds } from '../pipeline/dead-letter-ids.js';
 
 export const AUDIT_TOPICS = { predictions: 'predictions', dlq: 'events.dlq', alerts: 'alerts', alertsDlq: 'alerts.dlq' } as const;
 
@@ -32,6 +33,7 @@ export function startTopicAudit(opts: { brokers: readonly string[]; registryUrl:
   const registry = new SchemaRegistryClient({ baseURLs: [opts.registryUrl] });
   const predictions = createAvroDecoder<Prediction>({ registry, readerSchema: loadSchema('prediction') });
   const alerts = createAvroDecoder<Alert>({ registry, readerSchema: loadSchema('alert') });
+  const letters = deadLetterIds(registry);
   const kafka = createKafkaClient({ brokers: opts.brokers, clientId: 'tidewater-chaos-audit' });
   const audit: Audit = {
     predicted: new Map(),
@@ -73,13 +75,11 @@ export function startTopicAudit(opts: { brokers: readonly string[]; registryUrl:
               } else audit.predicted.set(p.event_id, Number(p.predicted_at));
             }
           } else if (batch.topic === AUDIT_TOPICS.dlq) {
+            // Ingestion's JSON letters and feature's and inference's Avro ones alike.
+            await letters.prepare(fresh.map((m) => m.value));
             for (const m of fresh) {
-              try {
-                const id = (JSON.parse(m.value?.toString('utf8') ?? '') as { event_id?: unknown }).event_id;
-                if (typeof id === 'string' && id.startsWith(opts.idPrefix)) audit.deadLettered.add(id);
-              } catch {
-                // Not a JSON event: not one of ours.
-              }
+              const id = letters.eventId(m.value);
+              if (id?.startsWith(opts.idPrefix)) audit.deadLettered.add(id);
             }
           } else if (batch.topic === AUDIT_TOPICS.alerts) {
             await alerts.prepare(fresh.map((m) => m.value));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { createAvroDecoder, createKafkaClient, type KafkaConsumer } from '@tidewater/kafka';
 import { loadSchema, type Prediction } from '@tidewater/schemas';
+import { deadLetterIds } from './dead-letter-ids.js';
 
 /** The times one event's first prediction carried, and when this reader received it (epoch ms). */
 export interface Scored {
@@ -18,7 +19,7 @@ export interface RunOutputs {
   readonly deadLettered: Map<string, number>;
   /** Predictions for an event already scored (at-least-once redelivery). */
   duplicates: number;
-  /** Dead letters whose value was not a JSON event with an id (not ours, or not raw). */
+  /** Dead letters of other runs, or with no event id (not an event, unreadable): JSON and Avro letters are read. */
   unattributedDeadLetters: number;
 }
 
@@ -34,18 +35,15 @@ export function readRunOutputs(opts: {
 }) {
   const registry = new SchemaRegistryClient({ baseURLs: [opts.registryUrl] });
   const decoder = createAvroDecoder<Prediction>({ registry, readerSchema: loadSchema('prediction') });
+  const letters = deadLetterIds(registry);
   const kafka = createKafkaClient({ brokers: opts.brokers, clientId: 'tidewater-load-reader' });
   const out: RunOutputs = { scored: new Map(), deadLettered: new Map(), duplicates: 0, unattributedDeadLetters: 0 };
   let consumer: KafkaConsumer | undefined;
 
   function onDeadLetter(value: Buffer | null, at: number): void {
-    try {
-      const id = (JSON.parse(value?.toString('utf8') ?? '') as { event_id?: unknown }).event_id;
-      if (typeof id === 'string' && id.startsWith(opts.idPrefix)) out.deadLettered.set(id, at);
-      else out.unattributedDeadLetters++;
-    } catch {
-      out.unattributedDeadLetters++;
-    }
+    const id = letters.eventId(value);
+    if (id?.startsWith(opts.idPrefix)) out.deadLettered.set(id, at);
+    else out.unattributedDeadLetters++;
   }
 
   return {
@@ -66,6 +64,7 @@ export function readRunOutputs(opts: {
         eachBatch: async ({ batch }) => {
           const at = Date.now();
           if (batch.topic === opts.topics.dlq) {
+            await letters.prepare(batch.messages.map((m) => m.value));
             for (const m of batch.messages) onDeadLetter(m.value, at);
             return;
           }

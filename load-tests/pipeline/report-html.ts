@@ -53,6 +53,7 @@ const STEP_COLUMNS = [
   'e2e_p99_ms',
   'e2e_max_ms',
   'out_events_per_s',
+  'end_outstanding',
   'end_lag',
 ];
 

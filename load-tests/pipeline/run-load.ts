@@ -6,7 +6,18 @@ import { rawEventSource } from './raw-events.js';
 import type { ReportSeries } from './report-html.js';
 import { arrivalSchedule, nextRampRate, rampBracket } from './schedule.js';
 import { sendSchedule, type SendLog } from './sender.js';
-import { cpuSeries, cpuShares, lagBounded, lagSeries, latencyOverTime, ms, percentiles, ratePerBucket, type Timed } from './stats.js';
+import {
+  cpuSeries,
+  cpuShares,
+  lagSeries,
+  lagTrend,
+  latencyOverTime,
+  ms,
+  outstandingBounded,
+  percentiles,
+  ratePerBucket,
+  type Timed,
+} from './stats.js';
 
 export interface LoadOptions {
   readonly steps: readonly number[];
@@ -66,10 +77,13 @@ function stepResult(run: StepRun, out: RunOutputs, sampler: ReturnType<typeof st
   const stages: Record<Stage, number[]> = { sender: [], ingest: [], feature: [], inference: [], deliver: [] };
   let dlq = 0;
   let lost = 0;
+  // When each event was accounted for (its prediction or dead letter read), NaN if never.
+  const accountedAt = new Float64Array(run.count).fill(Number.NaN);
   for (let seq = 0; seq < run.count; seq++) {
     const id = `${run.prefix}${seq}`;
     const s = out.scored.get(id);
     const at = run.at(seq);
+    accountedAt[seq] = s?.receivedAt ?? out.deadLettered.get(id) ?? Number.NaN;
     if (s) {
       const sent = run.log.sentAt[seq]!;
       e2e.push(s.receivedAt - at);
@@ -83,7 +97,8 @@ function stepResult(run: StepRun, out: RunOutputs, sampler: ReturnType<typeof st
     } else if (out.deadLettered.has(id)) dlq++;
     else lost++;
   }
-  const lag = lagBounded(sampler.lag, run.rate, run.startMs, run.endMs);
+  const kept = outstandingBounded({ sentAt: run.log.sentAt, accountedAt, rate: run.rate, from: run.startMs, to: run.endMs });
+  const lag = lagTrend(sampler.lag, run.startMs, run.endMs);
   const p = percentiles(e2e);
   // Output rate over the step's second half, once the pipeline has had time to reach its pace.
   const mid = run.startMs + (run.endMs - run.startMs) / 2;
@@ -99,16 +114,21 @@ function stepResult(run: StepRun, out: RunOutputs, sampler: ReturnType<typeof st
     scored: e2e.length,
     dlq,
     lost,
-    sustained: lag.bounded && lost === 0,
+    sustained: kept.bounded && lost === 0,
     e2e_p50_ms: ms(p.p50),
     e2e_p95_ms: ms(p.p95),
     e2e_p99_ms: ms(p.p99),
     e2e_max_ms: ms(p.max),
     stages: Object.fromEntries(STAGES.map((st) => [st, summary(stages[st])])) as Record<Stage, ReturnType<typeof summary>>,
     out_events_per_s: Math.round(outHalf / ((run.endMs - mid) / 1000)),
+    // Sent, neither predicted nor dead-lettered yet, at the step's end; its growth over the second half.
+    end_outstanding: kept.endOutstanding,
+    outstanding_growth_per_s: Math.round(kept.growthPerS),
+    // Committed-offset lag, for information: with a commit interval it includes up to an interval
+    // of processed records per group.
     lag_growth_per_s: Math.round(lag.growthPerS),
     end_lag: lag.endLag,
-    // Which group the backlog sat in: the hop that could not keep up.
+    // Which group a backlog sat in: the hop that could not keep up.
     end_lag_by_group: sampler.lag.filter((l) => l.at <= run.endMs).at(-1)?.groups ?? {},
     cpu: cpuShares(sampler.cpu, run.startMs, run.endMs),
   };
@@ -191,7 +211,8 @@ export async function runLoad(target: LoadTarget, opts: LoadOptions, progress: (
       stepIds.push({ prefix, count: schedule.length });
       progress(
         `  scored ${r.scored}, dlq ${r.dlq}, lost ${r.lost}; e2e p50 ${r.e2e_p50_ms} ms, p99 ${r.e2e_p99_ms} ms, max ${r.e2e_max_ms} ms; ` +
-          `out ${r.out_events_per_s}/s; lag growth ${r.lag_growth_per_s}/s, end lag ${r.end_lag}; ${r.sustained ? 'sustained' : 'NOT sustained'}`,
+          `out ${r.out_events_per_s}/s; outstanding at end ${r.end_outstanding} (growth ${r.outstanding_growth_per_s}/s); ` +
+          `end lag ${r.end_lag}; ${r.sustained ? 'sustained' : 'NOT sustained'}`,
       );
     };
     // JIT and first fetches of every service and of Kafka, at the lowest rate, not counted.

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { cpuSeries, cpuShares, lagBounded, lagSeries, latencyOverTime, percentile, percentiles, ratePerBucket, slope } from './stats.js';
+import {
+  cpuSeries,
+  cpuShares,
+  lagSeries,
+  lagTrend,
+  latencyOverTime,
+  outstandingBounded,
+  percentile,
+  percentiles,
+  ratePerBucket,
+  slope,
+} from './stats.js';
 
 describe('percentiles', () => {
   it('uses the nearest rank', () => {
@@ -33,32 +44,65 @@ describe('ratePerBucket', () => {
   });
 });
 
-describe('lagBounded', () => {
-  const samples = (totals: number[]) => totals.map((total, i) => ({ at: i * 1000, groups: { a: total / 2, b: total / 2 } }));
+describe('outstandingBounded', () => {
+  // A 10 s step at 1,000 events/s: event i sent at i + 1 ms, accounted `delay(i)` ms later.
+  const step = (delay: (i: number) => number, rate = 1000, seconds = 10) => {
+    const n = rate * seconds;
+    const sentAt = Float64Array.from({ length: n }, (_, i) => ((i + 1) * 1000) / rate);
+    const accountedAt = sentAt.map((t, i) => t + delay(i));
+    return outstandingBounded({ sentAt, accountedAt, rate, from: 0, to: seconds * 1000 });
+  };
 
-  it('holds when the lag stays flat and small', () => {
-    const r = lagBounded(samples([0, 300, 200, 250, 220, 260, 230, 240, 250, 240, 230]), 1000, 0, 10_000);
+  it('holds for a pipeline that keeps up, however far its committed offsets trail', () => {
+    // Every event out 300 ms after its send: 300 outstanding all along.
+    const r = step(() => 300);
+    expect(r.endOutstanding).toBe(300);
+    expect(r.growthPerS).toBeCloseTo(0, 6);
     expect(r.bounded).toBe(true);
-    expect(r.endLag).toBe(230);
   });
 
-  it('fails when the lag keeps growing in the second half', () => {
-    const r = lagBounded(samples([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]), 1000, 0, 10_000);
-    expect(r.growthPerS).toBeCloseTo(100);
+  it('counts events accounted after the step ended as outstanding at its end', () => {
+    // Out 1.5 s after their send: the last 1.5 s of arrivals are still outstanding at 10 s, within 2 s.
+    expect(step(() => 1500)).toMatchObject({ endOutstanding: 1500, bounded: true });
+    // Out 2.5 s after: 2,500 outstanding, more than 2 s of arrivals.
+    expect(step(() => 2500)).toMatchObject({ endOutstanding: 2500, bounded: false });
+  });
+
+  it('fails when the outstanding count grows in the second half, even while still under 2 s of arrivals', () => {
+    // Falling behind by 10% of the rate: each event waits 0.1 s longer per second of the step.
+    const r = step((i) => 50 + i * 0.1);
+    expect(r.growthPerS).toBeCloseTo(91, 0); // 1,000/s in, 1,000/1.1 s out
+    expect(r.endOutstanding).toBeLessThan(2000);
     expect(r.bounded).toBe(false);
   });
 
-  it('fails when the step ends more than two seconds of arrivals behind, even if no longer growing', () => {
-    expect(lagBounded(samples([0, 5000, 5000, 5000, 5000, 5000, 5000]), 1000, 0, 6000).bounded).toBe(false);
+  it('allows growth under 5% of the rate', () => {
+    const r = step((i) => 50 + i * 0.02);
+    expect(r.growthPerS).toBeGreaterThan(0);
+    expect(r.growthPerS).toBeLessThan(50);
+    expect(r.bounded).toBe(true);
   });
 
-  it('fails without samples in the second half (the probe could not read the offsets)', () => {
-    expect(lagBounded([], 1000, 0, 10_000).bounded).toBe(false);
+  it('counts an event never accounted as outstanding to the end, and ignores events not sent', () => {
+    const sentAt = Float64Array.from([0, 1000, Number.NaN, 3000]);
+    const accountedAt = Float64Array.from([100, Number.NaN, Number.NaN, 3050]);
+    expect(outstandingBounded({ sentAt, accountedAt, rate: 1, from: 0, to: 4000 })).toMatchObject({ endOutstanding: 1, bounded: true });
+    expect(outstandingBounded({ sentAt, accountedAt, rate: 0.4, from: 0, to: 4000 }).bounded).toBe(false);
   });
 
   it('computes a least-squares slope', () => {
     expect(slope([0, 1, 2], [1, 3, 5])).toBe(2);
     expect(slope([1], [1])).toBe(0);
+  });
+});
+
+describe('lagTrend', () => {
+  it("reads the summed groups' lag over the second half: its growth and last reading", () => {
+    const samples = [0, 100, 200, 300, 400, 500, 600].map((total, i) => ({ at: i * 1000, groups: { a: total / 2, b: total / 2 } }));
+    const r = lagTrend(samples, 0, 6000);
+    expect(r.growthPerS).toBeCloseTo(100);
+    expect(r.endLag).toBe(600);
+    expect(lagTrend([], 0, 6000)).toEqual({ growthPerS: 0, endLag: 0 });
   });
 });
 

@@ -70,10 +70,10 @@ export interface LagSample {
   readonly groups: Readonly<Record<string, number>>;
 }
 
-/** Backlog a step may end with and still count as bounded, in seconds of its arrivals. */
-export const LAG_BOUND_SECONDS = 2;
-/** Growth of the total lag over a step's second half that still counts as bounded, as a share of the rate. */
-export const LAG_GROWTH_SHARE = 0.05;
+/** Events a step may end with still outstanding (sent, not yet accounted) and still count as sustained, in seconds of its arrivals. */
+export const OUTSTANDING_BOUND_SECONDS = 2;
+/** Growth of the outstanding count over a step's second half that still counts as sustained, as a share of the rate. */
+export const OUTSTANDING_GROWTH_SHARE = 0.05;
 
 /** Least-squares slope of `y` over `x` (per unit of x); 0 with fewer than two points. */
 export function slope(x: readonly number[], y: readonly number[]): number {
@@ -91,17 +91,68 @@ export function slope(x: readonly number[], y: readonly number[]): number {
 }
 
 /**
- * Whether the pipeline kept up during a step: over the step's second half the summed lag of every
- * group grew by less than {@link LAG_GROWTH_SHARE} of the rate per second, and the step ended with
- * at most {@link LAG_BOUND_SECONDS} of arrivals waiting. A pipeline that is slower than the arrivals
- * fails the first; one that keeps pace only after a large backlog fails the second.
+ * Whether the pipeline kept up during a step, from the bench's own accounting: an event is
+ * outstanding from its send until it is accounted for (its prediction or its dead letter read).
+ * Sustained when at the step's end at most {@link OUTSTANDING_BOUND_SECONDS} of arrivals are
+ * outstanding, and over its second half the outstanding count grew by less than
+ * {@link OUTSTANDING_GROWTH_SHARE} of the rate per second. A pipeline slower than the arrivals
+ * fails the second; one that keeps pace only behind a large backlog fails the first. Committed
+ * offsets play no part: with a commit interval they trail processing by up to an interval in
+ * every group, which says nothing about whether the pipeline keeps up.
+ *
+ * `sentAt` and `accountedAt` are per event, epoch ms; NaN for an event not sent or never accounted.
  */
-export function lagBounded(
-  samples: readonly LagSample[],
-  rate: number,
-  from: number,
-  to: number,
-): { bounded: boolean; growthPerS: number; endLag: number } {
+export function outstandingBounded(opts: {
+  readonly sentAt: ArrayLike<number>;
+  readonly accountedAt: ArrayLike<number>;
+  readonly rate: number;
+  readonly from: number;
+  readonly to: number;
+  /** How often over the second half the outstanding count is read for its growth. */
+  readonly everyMs?: number;
+}): { bounded: boolean; growthPerS: number; endOutstanding: number } {
+  const sent: number[] = [];
+  const done: number[] = [];
+  for (let i = 0; i < opts.sentAt.length; i++) {
+    const s = opts.sentAt[i]!;
+    if (Number.isNaN(s)) continue;
+    sent.push(s);
+    const a = opts.accountedAt[i] ?? Number.NaN;
+    // Accounted "before" its send only by clock granularity: outstanding for no time.
+    if (!Number.isNaN(a)) done.push(Math.max(s, a));
+  }
+  sent.sort((x, y) => x - y);
+  done.sort((x, y) => x - y);
+  const mid = opts.from + (opts.to - opts.from) / 2;
+  const step = opts.everyMs ?? 250;
+  const times: number[] = [];
+  for (let t = mid; t < opts.to; t += step) times.push(t);
+  times.push(opts.to);
+  // Both lists sorted and the times ascending: one pass each.
+  const counts: number[] = [];
+  let i = 0;
+  let j = 0;
+  for (const t of times) {
+    while (i < sent.length && sent[i]! <= t) i++;
+    while (j < done.length && done[j]! <= t) j++;
+    counts.push(i - j);
+  }
+  const growthPerS = slope(
+    times.map((t) => t / 1000),
+    counts,
+  );
+  const endOutstanding = counts.at(-1)!;
+  const bounded =
+    opts.to > opts.from && growthPerS < OUTSTANDING_GROWTH_SHARE * opts.rate && endOutstanding <= OUTSTANDING_BOUND_SECONDS * opts.rate;
+  return { bounded, growthPerS, endOutstanding };
+}
+
+/**
+ * The summed lag of every group over a step's second half (committed offsets, as the lag probe
+ * reads them): its growth per second and its last reading. Information only; with a commit
+ * interval each group's reading includes up to an interval of processed records.
+ */
+export function lagTrend(samples: readonly LagSample[], from: number, to: number): { growthPerS: number; endLag: number } {
   const mid = from + (to - from) / 2;
   const half = samples.filter((s) => s.at >= mid && s.at <= to);
   const totals = half.map((s) => Object.values(s.groups).reduce((a, b) => a + b, 0));
@@ -109,9 +160,7 @@ export function lagBounded(
     half.map((s) => s.at / 1000),
     totals,
   );
-  const endLag = totals.at(-1) ?? 0;
-  const bounded = half.length > 0 && growthPerS < LAG_GROWTH_SHARE * rate && endLag <= LAG_BOUND_SECONDS * rate;
-  return { bounded, growthPerS, endLag };
+  return { growthPerS, endLag: totals.at(-1) ?? 0 };
 }
 
 /** Lag series per group over time, aligned on the samples (a group missing from a sample reads null). */

@@ -32,7 +32,9 @@ export const commonServiceEnv = {
   KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).optional(),
   /**
    * How often consumers commit processed offsets (ms), and then also on stop and rebalance; 0 commits
-   * after every batch. Unset: @tidewater/kafka's default (0). kafkajs only.
+   * after every batch. Unset: @tidewater/kafka's default (1000). kafkajs only: @platformatic/kafka
+   * commits after every batch; inference with EXACTLY_ONCE=true commits offsets in its transactions
+   * and per batch whatever this says.
    */
   KAFKA_COMMIT_INTERVAL_MS: intFromEnv(0, 60_000).optional(),
   SCHEMA_REGISTRY_URL: z.url(),

@@ -26,6 +26,11 @@ export const DEFAULT_LAG_PROBE_INTERVAL_MS = 15_000;
  * on a timer. A lag read from fetch responses stops changing exactly when the consumer stalls, which
  * is when it matters; this one keeps growing. A partition the group never committed counts from the
  * log start, so a group that has read nothing shows all of it as lag.
+ *
+ * Like kafka-consumer-groups, Burrow and KEDA's Kafka scaler, it therefore includes records already
+ * processed but not yet committed: up to one commit interval of them (KAFKA_COMMIT_INTERVAL_MS, 1 s
+ * by default; consumer-runner.ts), a second of intake for a group that keeps up. Thresholds on it
+ * (the lag alert, KEDA's lagThreshold) sit well above that (docs/adr/0011-commit-interval-1s.md).
  */
 export function createConsumerLagProbe(opts: ConsumerLagProbeOptions): ConsumerLagProbe {
   const metrics = kafkaMetrics(opts.registry);

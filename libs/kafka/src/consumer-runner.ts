@@ -328,16 +328,17 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
 }
 
 /**
- * How often a runner commits by default: 0, after every batch. An awaited OffsetCommit after every
- * batch is a round trip inside every fetch cycle (kafkajs fetches again only once each batch of the
- * last fetch is done) and about half of a service's requests to Kafka; on an interval (stop and
- * rebalance still commit) a crash redelivers up to an interval more, and the committed-offset lag
- * (tw_kafka_consumer_lag, KEDA's trigger, the load test's "sustained") reads up to an interval of
- * traffic high. Not the default because of that lag reading: on a quiet machine 1000 ms cut the
- * pipeline's p99 at 2,000 events/s to about a third (docs/benchmarks/pipeline.md, "The commit
- * interval on a quiet machine"), so it becomes the default once lag is read from positions.
+ * How often a runner commits by default: every 1000 ms (and on stop and before re-joining a
+ * rebalancing group), not after every batch. An awaited OffsetCommit after every batch is a round
+ * trip inside every fetch cycle (kafkajs fetches again only once each batch of the last fetch is
+ * done) and about half of a service's requests to Kafka; on a quiet machine 1000 ms cut the
+ * pipeline's end-to-end p99 at 2,000 events/s to about a third (docs/benchmarks/pipeline.md,
+ * "The commit interval on a quiet machine"). The price (docs/adr/0011-commit-interval-1s.md): a
+ * crashed member's partitions redo up to an interval of records, and lag read from committed
+ * offsets (tw_kafka_consumer_lag, KEDA's trigger) includes up to an interval of processed records.
+ * 0 commits after every batch. kafkajs only: @platformatic/kafka's runner commits every batch.
  */
-export const defaultCommitIntervalMs = 0;
+export const defaultCommitIntervalMs = 1000;
 
 /** The group consumer of the client library behind `opts.kafka`, with the runner's defaults. */
 function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): { consumer: BatchConsumer; commitIntervalMs: number } {

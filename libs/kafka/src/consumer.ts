@@ -13,6 +13,8 @@ export interface KafkaConsumerOptions {
   /**
    * Consumer runners (kafkajs): commit processed offsets at most this often, and on stop and
    * rebalance, instead of awaiting a commit after every batch; 0 commits after every batch.
+   * Default 1000 (`defaultCommitIntervalMs` in consumer-runner.ts). @platformatic/kafka's runner
+   * commits after every batch whatever this says.
    */
   readonly commitIntervalMs?: number;
 }
