@@ -90,6 +90,7 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
   // predicted by two live workers). Records are handed over only while the library is still in
   // this generation, and name it.
   let joined: { member: GroupMember; partitions: Set<string> } | undefined;
+  // Settled by the next completed join and by disconnect.
   const joinWaiters: (() => void)[] = [];
   consumer.on('consumer:group:join', (payload) => {
     const assignment: Record<string, number[]> = {};
@@ -114,18 +115,18 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
   /** Whether the library is still in the generation of the last completed join (not rejoining). */
   const settled = () =>
     joined !== undefined && consumer.memberId === joined.member.memberId && consumer.generationId === joined.member.generationId;
-  /** Waits for the next completed join, the stream's end, a stop, or `ms`. */
+  /** Waits for the next completed join, a stop, or `ms`. */
   const nextJoin = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
       const done = () => {
         clearTimeout(timer);
+        const i = joinWaiters.indexOf(done);
+        if (i >= 0) joinWaiters.splice(i, 1);
         resolve();
       };
+      const timer = setTimeout(done, ms);
       joinWaiters.push(done);
-      stopWaiters.push(done);
     });
-  const stopWaiters: (() => void)[] = [];
 
   let topics: string[] = [];
   let fromBeginning = false;
@@ -410,7 +411,7 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
     async disconnect() {
       running = false;
       wake();
-      for (const w of stopWaiters.splice(0)) w();
+      for (const w of joinWaiters.splice(0)) w();
       await loop?.catch(() => undefined);
       if (liveMembers.get(opts.groupId) === consumer) liveMembers.delete(opts.groupId);
       await stream?.close().catch(() => undefined);
