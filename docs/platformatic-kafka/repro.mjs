@@ -5,6 +5,7 @@
 /* global console */
 import { Buffer } from 'node:buffer';
 import process from 'node:process';
+import { setImmediate } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, Consumer, Producer, findErrorBy } from '@platformatic/kafka';
 
@@ -207,4 +208,88 @@ if (process.env.KAFKA_SASL_BROKERS) {
     );
   }
   await producer.close();
+}
+
+// 7. The consumer's generation and its assignment change at different times: generationId (and
+//    memberId) from the JoinGroup response, assignments from the SyncGroup response that follows.
+//    In between, the two belong to different generations: a member that hands records over in "its
+//    generation" names the new one for partitions it owns only in the old (a TxnOffsetCommit naming
+//    it is accepted once the group is in the new generation, whoever owns the partition then).
+{
+  const groupId = `repro-group-window-${suffix}`;
+  const member = (clientId) =>
+    new Consumer({ ...base, clientId, groupId, autocommit: false, heartbeatInterval: 200, sessionTimeout: 10_000 });
+  const a = member(`repro-wa-${suffix}`);
+  const aStream = await a.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+  aStream.on('data', () => undefined);
+  let joinedGeneration = a.generationId;
+  let seen;
+  a.on('consumer:group:join', (payload) => (joinedGeneration = payload.generationId));
+  let polling = true;
+  const poll = () => {
+    if (!seen && a.generationId !== joinedGeneration)
+      seen = { generationId: a.generationId, joinedGeneration, partitions: a.assignments.flatMap((x) => x.partitions) };
+    if (polling) setImmediate(poll);
+  };
+  poll();
+  const rejoined = new Promise((resolve) => a.once('consumer:group:join', resolve));
+  const b = member(`repro-wb-${suffix}`);
+  const bStream = await b.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+  bStream.on('data', () => undefined);
+  await rejoined;
+  polling = false;
+  console.log(
+    seen
+      ? `REPRODUCED: between JoinGroup and SyncGroup the consumer said generation ${seen.generationId} with the ` +
+          `assignment of generation ${seen.joinedGeneration} (partitions ${seen.partitions}); after it: ${a.assignments.flatMap((x) => x.partitions)}`
+      : 'not reproduced: generation and assignment changed together',
+  );
+  await Promise.all([aStream.close(), bStream.close()]);
+  await Promise.all([a.close(), b.close()]);
+}
+
+// 8. A partition the member gets back without a committed offset resumes from where its stream
+//    was when it lost it, not from the fallback (earliest): on a join the stream rewinds only to
+//    committed offsets. The records before that position were never committed by anyone.
+{
+  const groupId = `repro-group-position-${suffix}`;
+  const positionTopic = `repro-position-${suffix}`;
+  const setup = new Admin(base);
+  await setup.createTopics({ topics: [positionTopic], partitions: 2, replicas: 1 });
+  await setup.close();
+  const producer = new Producer(base);
+  await producer.send({
+    messages: [0, 1].flatMap((partition) =>
+      Array.from({ length: 10 }, (_, i) => ({ topic: positionTopic, partition, value: Buffer.from(`${partition}-${i}`) })),
+    ),
+  });
+  await producer.close();
+  const member = (clientId) =>
+    new Consumer({ ...base, clientId, groupId, autocommit: false, heartbeatInterval: 200, sessionTimeout: 10_000 });
+  const a = member(`repro-pa-${suffix}`);
+  const aStream = await a.consume({ topics: [positionTopic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+  const read = [];
+  aStream.on('data', (m) => read.push(m));
+  while (read.length < 20) await sleep(50); // both partitions read to the end; nothing committed
+  const split = new Promise((resolve) => a.once('consumer:group:join', resolve));
+  const b = member(`repro-pb-${suffix}`);
+  const bStream = await b.consume({ topics: [positionTopic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+  await split;
+  const kept = a.assignments.flatMap((x) => x.partitions);
+  const lost = [0, 1].find((p) => !kept.includes(p));
+  const back = new Promise((resolve) => a.once('consumer:group:join', resolve));
+  await bStream.close();
+  await b.close(); // leaves: the partition comes back to a
+  await back;
+  read.length = 0;
+  await sleep(2000);
+  const again = read.filter((m) => m.partition === lost).length;
+  console.log(
+    again === 0
+      ? `REPRODUCED: partition ${lost}, back without a committed offset, resumed at offset ` +
+          `${aStream.offsetsToFetch.get(`${positionTopic}:${lost}`)} (fallback earliest: 0); its 10 records were not delivered again`
+      : `not reproduced: partition ${lost} was read again from the start (${again} records)`,
+  );
+  await aStream.close();
+  await a.close();
 }

@@ -5,6 +5,7 @@ import type { KafkajsCopy } from './kafkajs-copy.js';
 import type { PatchCase } from './kafkajs-patch-case.js';
 import { decodeCases } from './kafkajs-patch-decode-cases.js';
 import { encoderCases } from './kafkajs-patch-encode-cases.js';
+import { fetchCases } from './kafkajs-patch-fetch-cases.js';
 import { producerCases } from './kafkajs-patch-producer-cases.js';
 import { queueCases } from './kafkajs-patch-queue-cases.js';
 import { runnerCases } from './kafkajs-patch-runner-cases.js';
@@ -22,6 +23,7 @@ export const patchCases: readonly PatchCase[] = [
   ...decodeCases,
   ...queueCases,
   ...runnerCases,
+  ...fetchCases,
 ];
 
 export interface DigestEntry {

@@ -167,6 +167,16 @@ const describeKills = (kills: readonly MidFlight[]) =>
 
 const recordKeys = (records: readonly { partition: number; offset: string }[]) => records.map((r) => `${r.partition}@${r.offset}`).sort();
 
+/** When the two read_committed readers disagree: the records only one of them read (the first 10 of each). */
+function readersDiffer(outcome: Outcome): string {
+  const java = new Set(recordKeys(outcome.java.records));
+  const tap = new Map(outcome.committed.map((r) => [`${r.partition}@${r.offset}`, r]));
+  const tapOnly = [...tap].filter(([k]) => !java.has(k)).map(([k, r]) => `${k} (${r.eventId} by ${r.producer})`);
+  const javaOnly = [...java].filter((k) => !tap.has(k));
+  if (tapOnly.length === 0 && javaOnly.length === 0) return '';
+  return `; read by the kafkajs tap only: ${tapOnly.length} [${tapOnly.slice(0, 10).join(', ')}], by Java only: ${javaOnly.length} [${javaOnly.slice(0, 10).join(', ')}]`;
+}
+
 describe('inference workers SIGKILLed mid-transaction on Apache Kafka', () => {
   it('EXACTLY_ONCE=true: read_committed readers see every event predicted exactly once', { timeout: 480_000 }, async () => {
     const outcome = await runWithKills(true);
@@ -175,7 +185,7 @@ describe('inference workers SIGKILLed mid-transaction on Apache Kafka', () => {
     console.info(
       `exactly-once: ${outcome.events.length} events, ${outcome.kills.length} kills (${describeKills(outcome.kills)}), ` +
         `${outcome.committed.length} committed predictions, ${aborted} aborted, console consumer ${outcome.java.processed}, ` +
-        `unexpected exits: ${outcome.unexpectedExits.length}, ${outcome.seconds} s`,
+        `unexpected exits: ${outcome.unexpectedExits.length}, ${outcome.seconds} s${readersDiffer(outcome)}`,
     );
     expect(outcome.kills.length).toBe(KILLS);
     expect(missing.slice(0, 10)).toEqual([]);

@@ -44,6 +44,18 @@ export function handedOverBy(groupId: string, topic: string, partition: number):
   return handedOver.get(groupId)?.get(key(topic, partition));
 }
 
+// Per group, per partition: the highest next offset a transaction of this process committed. The
+// consumer does not commit those again outside the transaction (below).
+const committedInTransactions = new Map<string, Map<string, bigint>>();
+
+/** Records that a committed transaction holds `offset` as the group's next offset of the partition; internal to this package. */
+export function committedInTransaction(groupId: string, topic: string, partition: number, offset: bigint): void {
+  let group = committedInTransactions.get(groupId);
+  if (!group) committedInTransactions.set(groupId, (group = new Map()));
+  const k = key(topic, partition);
+  if (offset > (group.get(k) ?? -1n)) group.set(k, offset);
+}
+
 const RESTART_DELAY_MS = 1000;
 const STABLE_RETRY_MS = 100;
 const key = (topic: string, partition: number) => `${topic}:${partition}`;
@@ -71,18 +83,51 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
   handedOver.set(opts.groupId, claims);
   const joinListeners: ((assignment: Record<string, number[]>) => void)[] = [];
   const crashListeners: ((error: unknown, restart: boolean) => void)[] = [];
+  // The generation of the last completed join and that generation's assignment, taken together.
+  // The library sets its generationId from the JoinGroup response but its assignments only from
+  // the SyncGroup response: in between, "current generation" and "current assignment" belong to
+  // different generations, and records of a partition another member owns in the new generation
+  // were handed over as this member's in it (the broker accepted their TxnOffsetCommit: events
+  // predicted by two live workers). Records are handed over only while the library is still in
+  // this generation, and name it.
+  let joined: { member: GroupMember; partitions: Set<string> } | undefined;
+  // Settled by the next completed join and by disconnect.
+  const joinWaiters: (() => void)[] = [];
   consumer.on('consumer:group:join', (payload) => {
     const assignment: Record<string, number[]> = {};
     for (const a of payload.assignments ?? []) assignment[a.topic] = [...a.partitions];
-    // Partitions no longer ours: forget what was processed there; their next owner commits.
-    for (const k of [...next.keys()]) {
-      const [topic, partition] = splitKey(k);
-      if (!assignment[topic]?.includes(partition)) next.delete(k);
+    const partitions = new Set(Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => key(topic, p))));
+    for (const k of joined?.partitions ?? []) {
+      if (partitions.has(k)) continue;
+      // Lost: forget what was processed there (its next owner commits) and where the stream was:
+      // the library rewinds a partition on its next assignment only to a committed offset, so
+      // without one (a new group) it would go on from this old position, past records the owner
+      // in between may never have committed.
+      next.delete(k);
+      stream?.offsetsToFetch.delete(k);
     }
+    const member = memberNow();
+    joined = member ? { member, partitions } : undefined;
     // read_uncommitted readers do not wait for open transactions (as the Java consumer).
     if (!opts.readUncommitted) gate = stableOffsets(assignment);
+    for (const w of joinWaiters.splice(0)) w();
     for (const l of joinListeners) l(assignment);
   });
+  /** Whether the library is still in the generation of the last completed join (not rejoining). */
+  const settled = () =>
+    joined !== undefined && consumer.memberId === joined.member.memberId && consumer.generationId === joined.member.generationId;
+  /** Waits for the next completed join, a stop, or `ms`. */
+  const nextJoin = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        const i = joinWaiters.indexOf(done);
+        if (i >= 0) joinWaiters.splice(i, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      joinWaiters.push(done);
+    });
 
   let topics: string[] = [];
   let fromBeginning = false;
@@ -117,7 +162,7 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       .map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
     if (topics.length === 0) return undefined;
     admin ??= new Admin(baseOptions(settings));
-    const joinedAs = memberNow();
+    const joinedAs = joined?.member;
     const started = Date.now();
     const deadline = started + (opts.rebalanceTimeout ?? 60_000);
     for (;;) {
@@ -145,8 +190,8 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
     }
   }
 
-  const assigned = (topic: string, partition: number) =>
-    consumer.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false;
+  /** In the assignment of the last completed join. */
+  const assigned = (topic: string, partition: number) => joined?.partitions.has(key(topic, partition)) ?? false;
 
   async function open(): Promise<void> {
     stream = await consumer.consume({
@@ -176,11 +221,15 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
   /** Drains what the stream holds now, by partition in arrival order. */
   function drain(s: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Map<string, Message[]> {
     const byPartition = new Map<string, Message[]>();
-    const member = memberNow();
+    const member = joined?.member;
     for (let m = s.read() as Message | null; m !== null; m = s.read() as Message | null) {
       const k = key(m.topic, m.partition);
-      // Fetched before a rebalance took the partition away: its new owner starts from the committed offset.
-      if (!assigned(m.topic, m.partition)) continue;
+      if (!assigned(m.topic, m.partition)) {
+        // Fetched before a rebalance took the partition away: its new owner starts from the
+        // committed offset. The fetch that brought it moved the stream's position (see the join).
+        s.offsetsToFetch.delete(k);
+        continue;
+      }
       const from = refetchFrom.get(k);
       if (from !== undefined) {
         if (m.offset !== from) continue;
@@ -236,17 +285,30 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       isStale: () => !assigned(topic, partition),
       resolveOffset: (o) => void (resolved = o),
     };
-    inFlight.set(key(topic, partition), first.offset);
+    const k = key(topic, partition);
+    inFlight.set(k, first.offset);
     try {
       await run!.eachBatch(payload);
+    } catch (err) {
+      // The partition is another member's since: its records are that member's to redo, from the
+      // committed offset. Restarting the stream would only rejoin and rebalance the group again.
+      if (running && !assigned(topic, partition)) {
+        logger?.info({ err, topic, partition, groupId: opts.groupId }, 'batch of a partition lost meanwhile failed; left to its new owner');
+        return;
+      }
+      throw err;
     } finally {
-      inFlight.delete(key(topic, partition));
+      inFlight.delete(k);
     }
     if (resolved === undefined) return;
     const upTo = BigInt(resolved);
-    const k = key(topic, partition);
     next.set(k, upTo + 1n);
     if (run!.autoCommit === false) return;
+    // Committed in a transaction already (exactly-once): an OffsetCommit besides would be redundant
+    // at best, and names the generation of its own send: queued across a rebalance (the library
+    // holds it until the rejoin completes), it could land after the new owner's commits and move
+    // the partition back.
+    if ((committedInTransactions.get(opts.groupId)?.get(k) ?? -1n) > upTo) return;
     const at = messages.find((m) => m.offset === upTo);
     if (at) await at.commit();
   }
@@ -264,6 +326,11 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
           if (s.errored) throw s.errored;
           continue;
         }
+        if (!settled()) {
+          // Rejoining: the assignment of the generation being formed is not known yet.
+          await nextJoin(1000);
+          continue;
+        }
         if (gate) {
           // After a rebalance: nothing is handed over before the committed offsets are stable.
           const g = gate;
@@ -271,6 +338,7 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
           if (gate === g) gate = undefined;
           if (err !== undefined) throw err;
           if (gate) continue; // another rebalance meanwhile
+          if (!settled()) continue;
         }
         const groups = [...drain(s).values()];
         // Up to `concurrency` partitions at once, each partition's records in order. After a
@@ -349,6 +417,7 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
     async disconnect() {
       running = false;
       wake();
+      for (const w of joinWaiters.splice(0)) w();
       await loop?.catch(() => undefined);
       if (liveMembers.get(opts.groupId) === consumer) liveMembers.delete(opts.groupId);
       await stream?.close().catch(() => undefined);
@@ -356,13 +425,9 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       await consumer.close();
       await admin?.close().catch(() => undefined);
       if (handedOver.get(opts.groupId) === claims) handedOver.delete(opts.groupId);
+      committedInTransactions.delete(opts.groupId);
     },
   };
-}
-
-function splitKey(k: string): [string, number] {
-  const colon = k.lastIndexOf(':');
-  return [k.slice(0, colon), Number(k.slice(colon + 1))];
 }
 
 function isLibraryError(err: unknown): boolean {

@@ -9,7 +9,7 @@ import type { SpanServer } from '../trace-context.js';
 import { endSendSpans } from '../trace-context.js';
 import type { TransactionalProducer } from '../transactional-producer.js';
 import { baseOptions } from './client.js';
-import { handedOverBy, liveMemberOf, type GroupMember } from './group-consumer.js';
+import { committedInTransaction, handedOverBy, liveMemberOf, type GroupMember } from './group-consumer.js';
 import { producerOptions } from './producer.js';
 import { toProduced } from './records.js';
 
@@ -66,6 +66,7 @@ export async function connectPlatformaticTransactionalProducer(opts: {
     async transaction() {
       const txn: Transaction = await begin();
       const spans: Span[] = [];
+      const offsetsSent: { groupId: string; topic: string; partition: number; offset: bigint }[] = [];
       return {
         async send(batches) {
           const messages = batches.flatMap((b) => b.records.map((r) => toProduced(b.topic, toMessage(b.topic, r, spans, server))));
@@ -88,10 +89,13 @@ export async function connectPlatformaticTransactionalProducer(opts: {
               metadata: { consumer: member },
             } as unknown as Message;
             await txn.addOffset(message);
+            offsetsSent.push({ groupId, topic: o.topic, partition: o.partition, offset: BigInt(o.offset) });
           }
         },
         async commit() {
           await txn.commit();
+          // The group's consumer here does not commit these again outside a transaction.
+          for (const o of offsetsSent) committedInTransaction(o.groupId, o.topic, o.partition, o.offset);
           endSendSpans(spans.splice(0));
         },
         async abort(cause) {
