@@ -31,11 +31,29 @@ describe('kafkajs patch: consumer commits', () => {
       'commit (due)',
       '-- the group rebalances during a fetch cycle',
       'commit',
+      'warn The group is rebalancing, re-joining: rebalancing',
       'join',
       '-- a batch, then stop',
       'resolve 1@6',
       'commit? not due',
       'commit',
+      'leave',
+    ]);
+  });
+
+  it('with an interval, says so when the commit before re-joining or on stop fails, and still re-joins and leaves', async () => {
+    const calls = (await run('runner-commit-on-interval-failing', 'kafkajs')).split('\n');
+    expect(calls.slice(calls.indexOf('-- the group rebalances during a fetch cycle'))).toEqual([
+      '-- the group rebalances during a fetch cycle',
+      'commit',
+      'warn Offsets processed before the rebalance were not committed: coordinator not available',
+      'warn The group is rebalancing, re-joining: rebalancing',
+      'join',
+      '-- a batch, then stop',
+      'resolve 1@6',
+      'commit? not due',
+      'commit',
+      'warn Offsets processed before stopping were not committed: coordinator not available',
       'leave',
     ]);
   });

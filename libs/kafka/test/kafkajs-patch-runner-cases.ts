@@ -16,7 +16,6 @@ interface Runner {
 type RunnerClass = new (options: Record<string, unknown>) => Runner;
 
 const noop = () => undefined;
-const logger = { namespace: () => logger, debug: noop, info: noop, warn: noop, error: noop };
 
 function batchOf(partition: number, offsets: readonly number[]) {
   const messages = offsets.map((o) => ({ offset: String(o), key: null, value: null, headers: {} }));
@@ -40,10 +39,20 @@ function batchOf(partition: number, offsets: readonly number[]) {
  * `interval`, the group has autoCommitInterval set; the group's own "is a commit due" answer is
  * scripted (`due`), since that logic is the group's, not the runner's.
  */
-async function commitCalls(kafkajs: KafkajsCopy, interval: number | null): Promise<string> {
+async function commitCalls(kafkajs: KafkajsCopy, interval: number | null, commitsFail = false): Promise<string> {
   const Runner = require(`${kafkajs.name}/src/consumer/runner.js`) as RunnerClass;
   const calls: string[] = [];
+  // Warnings are part of the output: a commit that failed must say so, not vanish.
+  const logger = {
+    namespace: () => logger,
+    debug: noop,
+    info: noop,
+    warn: (message: string, extra?: { error?: string }) => void calls.push(`warn ${message}${extra?.error ? `: ${extra.error}` : ''}`),
+    error: noop,
+  };
   let due = false;
+  // With `commitsFail`, OffsetCommits are refused from the rebalance on.
+  let refusing = false;
   const group = {
     groupId: 'g',
     memberId: 'm',
@@ -51,7 +60,10 @@ async function commitCalls(kafkajs: KafkajsCopy, interval: number | null): Promi
     autoCommitThreshold: null,
     getNodeIds: () => [1],
     resolveOffset: ({ partition, offset }: { partition: number; offset: string }) => calls.push(`resolve ${partition}@${offset}`),
-    commitOffsets: async () => void calls.push('commit'),
+    commitOffsets: async () => {
+      calls.push('commit');
+      if (commitsFail && refusing) throw new Error('coordinator not available');
+    },
     commitOffsetsIfNecessary: async () => void calls.push(due ? 'commit (due)' : 'commit? not due'),
     heartbeat: async () => undefined,
     hasSeekOffset: () => false,
@@ -86,6 +98,7 @@ async function commitCalls(kafkajs: KafkajsCopy, interval: number | null): Promi
   await runner.fetch(1);
   due = false;
   calls.push('-- the group rebalances during a fetch cycle');
+  refusing = true;
   let failed = false;
   runner.fetchManager.start = async () => {
     if (failed) {
@@ -99,7 +112,8 @@ async function commitCalls(kafkajs: KafkajsCopy, interval: number | null): Promi
   for (let i = 0; i < 50 && runner.running; i++) await new Promise((r) => setTimeout(r, 5));
   runner.running = true;
   calls.push('-- a batch, then stop');
-  await runner.handleBatch(batchOf(1, [6]));
+  // Upstream commits after the batch, and a refused commit fails it.
+  await runner.handleBatch(batchOf(1, [6])).catch((e: Error) => calls.push(`batch failed: ${e.message}`));
   runner.fetchManager.stop = async () => undefined;
   await runner.stop();
   return calls.join('\n');
@@ -124,5 +138,12 @@ export const runnerCases: readonly PatchCase[] = [
     inputs: 'eachBatch, autoCommitInterval 1000: 3 batches, 2 fetches (due on the 2nd), a rebalance, 1 batch, stop',
     sameAsUpstream: false,
     run: async (kafkajs) => commitCalls(kafkajs, 1000),
+  },
+  {
+    id: 'runner-commit-on-interval-failing',
+    files: [RUNNER],
+    inputs: 'as runner-commit-on-interval, every OffsetCommit refused',
+    sameAsUpstream: false,
+    run: async (kafkajs) => commitCalls(kafkajs, 1000, true),
   },
 ];
