@@ -138,6 +138,17 @@ describe('createConsumerRunner on the dev stack', () => {
     }
   }
 
+  /** Waits up to 5 s for the group's committed offsets to reach every partition's high watermark. */
+  async function expectCommittedUpToHigh(groupId: string, topic: string): Promise<void> {
+    const deadline = Date.now() + 5000;
+    let progress = await committedVsHigh(admin, groupId, topic);
+    while (JSON.stringify(progress.committed) !== JSON.stringify(progress.high) && Date.now() < deadline) {
+      await sleep(100);
+      progress = await committedVsHigh(admin, groupId, topic);
+    }
+    expect(progress.committed).toEqual(progress.high);
+  }
+
   async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
     const metric = await registry.getSingleMetric(name)?.get();
     const hit = metric?.values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want));
@@ -418,13 +429,7 @@ describe('createConsumerRunner on the dev stack', () => {
       15_000,
       () => `100 handled records (got ${handled.size})`,
     );
-    const deadline = Date.now() + 5000;
-    let progress = await committedVsHigh(admin, s.groupId, s.topics.input);
-    while (JSON.stringify(progress.committed) !== JSON.stringify(progress.high) && Date.now() < deadline) {
-      await sleep(100);
-      progress = await committedVsHigh(admin, s.groupId, s.topics.input);
-    }
-    expect(progress.committed).toEqual(progress.high);
+    await expectCommittedUpToHigh(s.groupId, s.topics.input);
     await interval.close();
 
     // An interval no test outlasts: what the first member handled is committed only because the
@@ -504,13 +509,7 @@ describe('createConsumerRunner on the dev stack', () => {
     expect(joinsAfterHold).toBeGreaterThan(0);
     expect([...handledBy.entries()].filter(([, members]) => members.length !== 1)).toEqual([]);
     for (const seq of held!.seqs) expect(handledBy.has(seq)).toBe(true);
-    const deadline = Date.now() + 5000;
-    let progress = await committedVsHigh(admin, s.groupId, s.topics.input);
-    while (JSON.stringify(progress.committed) !== JSON.stringify(progress.high) && Date.now() < deadline) {
-      await sleep(100);
-      progress = await committedVsHigh(admin, s.groupId, s.topics.input);
-    }
-    expect(progress.committed).toEqual(progress.high);
+    await expectCommittedUpToHigh(s.groupId, s.topics.input);
   });
 
   it('continues the producer trace: traceparent in the headers, process span in the same trace', async () => {
