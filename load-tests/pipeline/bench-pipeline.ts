@@ -79,7 +79,7 @@ async function main(): Promise<void> {
           `commit ${context.commit}${context.dirty ? ' (with uncommitted changes)' : ''}, ${context.machine.cpus} × ${context.machine.cpu_model}, node ${context.machine.node}`,
           `Kafka: ${line.kafka}; inference workers: ${line.inference_workers}; ${args.httpShare * 100}% of events over HTTP`,
           'Latency counts from each event’s scheduled send time (open loop), so a late send is included.',
-          'A step is sustained when no event is lost and the events sent but not yet predicted or dead-lettered end the step at most 2 s of arrivals, not growing over its second half by 5% of the rate per second or more.',
+          'A step is sustained when no event is lost and the events due (sent or not) but not yet predicted or dead-lettered end the step at most 2 s of arrivals, not growing over its second half by 5% of the rate per second or more.',
           'Lag (committed offsets, per group) is shown for information: with a commit interval it includes up to an interval of processed records.',
         ],
         summary: line,

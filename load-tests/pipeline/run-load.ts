@@ -79,10 +79,14 @@ function stepResult(run: StepRun, out: RunOutputs, sampler: ReturnType<typeof st
   let lost = 0;
   // When each event was accounted for (its prediction or dead letter read), NaN if never.
   const accountedAt = new Float64Array(run.count).fill(Number.NaN);
+  // When each event was due: outstanding counts from there, as latency does (a generator running late
+  // must not hide a backlog by not having sent it yet).
+  const arrivedAt = new Float64Array(run.count);
   for (let seq = 0; seq < run.count; seq++) {
     const id = `${run.prefix}${seq}`;
     const s = out.scored.get(id);
     const at = run.at(seq);
+    arrivedAt[seq] = at;
     accountedAt[seq] = s?.receivedAt ?? out.deadLettered.get(id) ?? Number.NaN;
     if (s) {
       const sent = run.log.sentAt[seq]!;
@@ -97,7 +101,7 @@ function stepResult(run: StepRun, out: RunOutputs, sampler: ReturnType<typeof st
     } else if (out.deadLettered.has(id)) dlq++;
     else lost++;
   }
-  const kept = outstandingBounded({ sentAt: run.log.sentAt, accountedAt, rate: run.rate, from: run.startMs, to: run.endMs });
+  const kept = outstandingBounded({ arrivedAt, accountedAt, rate: run.rate, from: run.startMs, to: run.endMs });
   const lag = lagTrend(sampler.lag, run.startMs, run.endMs);
   const p = percentiles(e2e);
   // Output rate over the step's second half, once the pipeline has had time to reach its pace.

@@ -48,9 +48,9 @@ describe('outstandingBounded', () => {
   // A 10 s step at 1,000 events/s: event i sent at i + 1 ms, accounted `delay(i)` ms later.
   const step = (delay: (i: number) => number, rate = 1000, seconds = 10) => {
     const n = rate * seconds;
-    const sentAt = Float64Array.from({ length: n }, (_, i) => ((i + 1) * 1000) / rate);
-    const accountedAt = sentAt.map((t, i) => t + delay(i));
-    return outstandingBounded({ sentAt, accountedAt, rate, from: 0, to: seconds * 1000 });
+    const arrivedAt = Float64Array.from({ length: n }, (_, i) => ((i + 1) * 1000) / rate);
+    const accountedAt = arrivedAt.map((t, i) => t + delay(i));
+    return outstandingBounded({ arrivedAt, accountedAt, rate, from: 0, to: seconds * 1000 });
   };
 
   it('holds for a pipeline that keeps up, however far its committed offsets trail', () => {
@@ -83,11 +83,11 @@ describe('outstandingBounded', () => {
     expect(r.bounded).toBe(true);
   });
 
-  it('counts an event never accounted as outstanding to the end, and ignores events not sent', () => {
-    const sentAt = Float64Array.from([0, 1000, Number.NaN, 3000]);
+  it('counts an event never accounted as outstanding to the end, and ignores events not in the step', () => {
+    const arrivedAt = Float64Array.from([0, 1000, Number.NaN, 3000]);
     const accountedAt = Float64Array.from([100, Number.NaN, Number.NaN, 3050]);
-    expect(outstandingBounded({ sentAt, accountedAt, rate: 1, from: 0, to: 4000 })).toMatchObject({ endOutstanding: 1, bounded: true });
-    expect(outstandingBounded({ sentAt, accountedAt, rate: 0.4, from: 0, to: 4000 }).bounded).toBe(false);
+    expect(outstandingBounded({ arrivedAt, accountedAt, rate: 1, from: 0, to: 4000 })).toMatchObject({ endOutstanding: 1, bounded: true });
+    expect(outstandingBounded({ arrivedAt, accountedAt, rate: 0.4, from: 0, to: 4000 }).bounded).toBe(false);
   });
 
   it('computes a least-squares slope', () => {

@@ -100,10 +100,11 @@ export function slope(x: readonly number[], y: readonly number[]): number {
  * offsets play no part: with a commit interval they trail processing by up to an interval in
  * every group, which says nothing about whether the pipeline keeps up.
  *
- * `sentAt` and `accountedAt` are per event, epoch ms; NaN for an event not sent or never accounted.
+ * `arrivedAt` (when each event was due, by the schedule) and `accountedAt` are per event, epoch ms;
+ * NaN for an event not in the step or never accounted.
  */
 export function outstandingBounded(opts: {
-  readonly sentAt: ArrayLike<number>;
+  readonly arrivedAt: ArrayLike<number>;
   readonly accountedAt: ArrayLike<number>;
   readonly rate: number;
   readonly from: number;
@@ -113,12 +114,12 @@ export function outstandingBounded(opts: {
 }): { bounded: boolean; growthPerS: number; endOutstanding: number } {
   const sent: number[] = [];
   const done: number[] = [];
-  for (let i = 0; i < opts.sentAt.length; i++) {
-    const s = opts.sentAt[i]!;
+  for (let i = 0; i < opts.arrivedAt.length; i++) {
+    const s = opts.arrivedAt[i]!;
     if (Number.isNaN(s)) continue;
     sent.push(s);
     const a = opts.accountedAt[i] ?? Number.NaN;
-    // Accounted "before" its send only by clock granularity: outstanding for no time.
+    // Accounted "before" it was due only by clock granularity: outstanding for no time.
     if (!Number.isNaN(a)) done.push(Math.max(s, a));
   }
   sent.sort((x, y) => x - y);

@@ -458,57 +458,67 @@ describe('createConsumerRunner on the dev stack', () => {
   it('abandons a batch whose heartbeat reports a rebalance: no retry, and its records go to their next owner', async () => {
     const s = await scenario(2);
     const handledBy = new Map<number, string[]>();
-    let held: { seqs: number[]; error?: unknown } | undefined;
-    let joinsAfterHold = 0;
+    // The first member holds its first batch of each partition, heartbeating as a long scoring step
+    // would, while a second member joins. kafkajs's heartbeat then reports the rebalance for both;
+    // @platformatic/kafka's (the library rejoins on its own) for the partition this member lost, and
+    // the batch of the partition it kept goes on once the member has rejoined.
+    const heldPartitions = new Set<number>();
+    const abandoned: unknown[] = [];
+    let rejoinedAt = 0;
     let second: Promise<ConsumerRunner> | undefined;
+    const hold = async (tools: { heartbeat(): Promise<void> }) => {
+      second ??= startRunner<TestValue>({ ...options('second'), registry: new Registry() });
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        try {
+          await tools.heartbeat();
+        } catch (err) {
+          abandoned.push(err);
+          throw err;
+        }
+        if (rejoinedAt > 0 && Date.now() - rejoinedAt > 1000) return;
+        await sleep(100);
+      }
+      throw new Error('no rebalance reached the heartbeat in 20 s');
+    };
     const options = (member: string) => ({
       groupId: s.groupId,
       topics: [s.topics.input],
       deadLetters: s.deadLetters,
       decode: decodeTestValue,
+      partitionsConsumedConcurrently: 2,
       handle: async (records: readonly ConsumedRecord<TestValue>[], tools: { heartbeat(): Promise<void> }) => {
-        if (member === 'first' && held === undefined) {
-          // The first batch waits, heartbeating as a long scoring step would, while a second member joins.
-          held = { seqs: records.map((r) => r.value.seq) };
-          second = startRunner<TestValue>({ ...options('second'), registry: new Registry() });
-          const deadline = Date.now() + 20_000;
-          while (Date.now() < deadline) {
-            try {
-              await tools.heartbeat();
-            } catch (err) {
-              held.error = err;
-              throw err;
-            }
-            await sleep(100);
-          }
-          throw new Error('no rebalance reached the heartbeat in 20 s');
+        const partition = records[0]!.partition;
+        if (member === 'first' && !heldPartitions.has(partition)) {
+          heldPartitions.add(partition);
+          await hold(tools);
         }
         for (const r of records) handledBy.set(r.value.seq, [...(handledBy.get(r.value.seq) ?? []), member]);
       },
     });
-    const firstRegistry = new Registry();
-    const first = await startRunner<TestValue>({ ...options('first'), registry: firstRegistry });
-    first.onGroupJoin(() => {
-      if (held) joinsAfterHold++;
-    });
+    // Written before the first member starts, so its first fetch holds records of both partitions (keyed across them).
     await s.producer.send(
       s.topics.input,
       Array.from({ length: 40 }, (_, i) => testRecord(i, false)),
     );
+    const firstRegistry = new Registry();
+    const first = await startRunner<TestValue>({ ...options('first'), registry: firstRegistry });
+    first.onGroupJoin(() => {
+      if (heldPartitions.size > 0) rejoinedAt = Date.now();
+    });
     await waitUntil(
       () => handledBy.size === 40,
-      30_000,
+      40_000,
       () => `40 handled records (got ${handledBy.size})`,
     );
     await second;
 
-    expect(held?.error).toBeDefined();
-    // Not retried: the failed attempt counted no retry, the batch was not handled again before the
-    // first member rejoined, and every record was handled once, by whichever member then owned it.
+    expect(heldPartitions).toEqual(new Set([0, 1]));
+    expect(abandoned.length).toBeGreaterThan(0);
+    // Not retried: the failed attempts counted no retry, and every record was handled once, by
+    // whichever member then owned its partition.
     expect(await metricValue(firstRegistry, 'tw_kafka_handler_retries_total', { topic: s.topics.input })).toBe(0);
-    expect(joinsAfterHold).toBeGreaterThan(0);
     expect([...handledBy.entries()].filter(([, members]) => members.length !== 1)).toEqual([]);
-    for (const seq of held!.seqs) expect(handledBy.has(seq)).toBe(true);
     await expectCommittedUpToHigh(s.groupId, s.topics.input);
   });
 

@@ -132,13 +132,15 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
     if (Object.values(assignment).some((p) => p.length > 0)) onAssigned();
   });
 
-  // Errors a heartbeat threw: the group is rebalancing or has dropped this member. Retrying the batch
-  // cannot help (its offsets are no longer this member's to commit, and its outputs would be made
-  // twice), so it is abandoned and the error reaches the client unwrapped, which rejoins the group.
+  // Errors a heartbeat threw because the group is rebalancing, has dropped this member or took the
+  // partition away. Retrying the batch cannot help (its offsets are no longer this member's to
+  // commit, and its outputs would be made twice), so it is abandoned and the error reaches the
+  // client unwrapped, which rejoins the group. Other heartbeat errors (a broker unreachable) are
+  // retried like any transient failure.
   const fromHeartbeat = new WeakSet<object>();
   const heartbeatOf = (payload: BatchPayload) => () =>
     payload.heartbeat().catch((err: unknown) => {
-      if (typeof err === 'object' && err !== null) fromHeartbeat.add(err);
+      if (isMembershipLost(err)) fromHeartbeat.add(err);
       throw err;
     });
 
@@ -154,8 +156,11 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
         if (retriesLeft > 0 && worthRetrying(error)) {
           metrics.retries.inc({ topic });
           log.warn({ err: error, topic, attemptNumber }, 'transient failure; backing off');
-          // Backing off can outlast the session timeout: stay in the group meanwhile.
-          await heartbeat().catch(() => undefined);
+          // Backing off can outlast the session timeout: stay in the group meanwhile. A heartbeat that
+          // says the partitions moved ends the retries (p-retry rejects with it).
+          await heartbeat().catch((err: unknown) => {
+            if (typeof err === 'object' && err !== null && fromHeartbeat.has(err)) throw err;
+          });
         }
       },
     });
@@ -331,9 +336,9 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
  * How often a runner commits by default: every 1000 ms (and on stop and before re-joining a
  * rebalancing group), not after every batch. An awaited OffsetCommit after every batch is a round
  * trip inside every fetch cycle (kafkajs fetches again only once each batch of the last fetch is
- * done) and about half of a service's requests to Kafka; on a quiet machine 1000 ms cut the
- * pipeline's end-to-end p99 at 2,000 events/s to about a third (docs/benchmarks/pipeline.md,
- * "The commit interval on a quiet machine"). The price (docs/adr/0011-commit-interval-1s.md): a
+ * done) and about half of a service's requests to Kafka; taking it out lowered the pipeline's
+ * end-to-end latency on a quiet machine (figures: docs/benchmarks/pipeline.md, "The commit interval
+ * on a quiet machine" and "The 1 s default on a quiet machine"). The price (docs/adr/0011-commit-interval-1s.md): a
  * crashed member's partitions redo up to an interval of records, and lag read from committed
  * offsets (tw_kafka_consumer_lag, KEDA's trigger) includes up to an interval of processed records.
  * 0 commits after every batch. kafkajs only: @platformatic/kafka's runner commits every batch.
@@ -368,6 +373,17 @@ function groupConsumer<T>(opts: ConsumerRunnerOptions<T>): { consumer: BatchCons
     consumer: kafkajsBatchConsumer(kafkajsOf(opts.kafka).consumer({ ...kafkajsSettings, allowAutoTopicCreation: false })),
     commitIntervalMs,
   };
+}
+
+// kafkajs's own test for a rebalance (`isRebalancing`), its UNKNOWN_MEMBER_ID, and the adapter's
+// TW_KAFKA_PARTITION_REVOKED (@platformatic/kafka heartbeats on its own timer).
+const membershipLostTypes = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+function isMembershipLost(err: unknown): err is object {
+  if (typeof err !== 'object' || err === null) return false;
+  if (kafkaErrors.is(err, 'TW_KAFKA_PARTITION_REVOKED')) return true;
+  const type = (err as { type?: unknown }).type;
+  return typeof type === 'string' && membershipLostTypes.has(type);
 }
 
 function toLetter(message: KafkaRecord, topic: string, partition: number, error: DeadLetter['error']): DeadLetter {

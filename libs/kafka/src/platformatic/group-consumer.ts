@@ -47,6 +47,8 @@ export function handedOverBy(groupId: string, topic: string, partition: number):
 // Per group, per partition: the highest next offset a transaction of this process committed. The
 // consumer does not commit those again outside the transaction (below).
 const committedInTransactions = new Map<string, Map<string, bigint>>();
+// Per group: members of it in this process, so the last one to disconnect drops the group's entry.
+const membersInProcess = new Map<string, number>();
 
 /** Records that a committed transaction holds `offset` as the group's next offset of the partition; internal to this package. */
 export function committedInTransaction(groupId: string, topic: string, partition: number, offset: bigint): void {
@@ -81,6 +83,8 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
   });
   const claims = new Map<string, GroupMember>();
   handedOver.set(opts.groupId, claims);
+  membersInProcess.set(opts.groupId, (membersInProcess.get(opts.groupId) ?? 0) + 1);
+  let counted = true;
   const joinListeners: ((assignment: Record<string, number[]>) => void)[] = [];
   const crashListeners: ((error: unknown, restart: boolean) => void)[] = [];
   // The generation of the last completed join and that generation's assignment, taken together.
@@ -425,7 +429,15 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
       await consumer.close();
       await admin?.close().catch(() => undefined);
       if (handedOver.get(opts.groupId) === claims) handedOver.delete(opts.groupId);
-      committedInTransactions.delete(opts.groupId);
+      if (counted) {
+        counted = false;
+        const members = (membersInProcess.get(opts.groupId) ?? 1) - 1;
+        if (members > 0) membersInProcess.set(opts.groupId, members);
+        else {
+          membersInProcess.delete(opts.groupId);
+          committedInTransactions.delete(opts.groupId);
+        }
+      }
     },
   };
 }
