@@ -4,6 +4,12 @@ export interface KafkaConsumerOptions {
   readonly groupId: string;
   /** How long a fetch waits for data on an empty partition; kafkajs waits 5 s by default. */
   readonly maxWaitTimeInMs?: number;
+  /**
+   * How many bytes a fetch waits for (up to `maxWaitTimeInMs`) before the broker answers; 1 (the
+   * default) answers as soon as any record is there. Larger values trade a few ms of latency for
+   * fewer, fuller fetch cycles.
+   */
+  readonly minBytes?: number;
   readonly maxBytesPerPartition?: number;
   readonly sessionTimeout?: number;
   readonly rebalanceTimeout?: number;

@@ -6,6 +6,7 @@ import type { BatchConsumer, BatchPayload } from '../batch-consumer.js';
 // (join events, generation changes, buffered records) without a broker.
 const fake = vi.hoisted(() => ({
   consumer: undefined as unknown,
+  consumerOptions: undefined as unknown,
   committedOffsets: [] as { topic: string; partition: number; offset: bigint }[],
 }));
 
@@ -34,9 +35,10 @@ vi.mock('@platformatic/kafka', async (importOriginal) => {
     generationId = 0;
     coordinatorId: number | null = null;
     stream = new FakeStream();
-    constructor() {
+    constructor(options: unknown) {
       super();
       fake.consumer = this;
+      fake.consumerOptions = options;
     }
     async listApis() {}
     async consume() {
@@ -132,6 +134,15 @@ afterEach(async () => {
 });
 
 describe('platformatic group consumer', () => {
+  it('passes the fetch shape to the library: minBytes and the wait', async () => {
+    const shaped = platformaticGroupConsumer(settings, { groupId: 'g2', minBytes: 65536, maxWaitTimeInMs: 500 });
+    expect(fake.consumerOptions).toMatchObject({ minBytes: 65536, maxWaitTime: 500 });
+    await shaped.disconnect();
+    const unshaped = platformaticGroupConsumer(settings, { groupId: 'g3' });
+    expect(fake.consumerOptions).not.toHaveProperty('minBytes');
+    await unshaped.disconnect();
+  });
+
   it('hands records over only in the generation of the last completed join, naming it', async () => {
     join(1, [0, 1]);
     deliver([0, 0], [1, 0]);

@@ -77,6 +77,7 @@ export function platformaticGroupConsumer(settings: KafkaClientSettings, opts: G
     rebalanceTimeout: opts.rebalanceTimeout ?? 60_000,
     heartbeatInterval: opts.heartbeatInterval ?? 3000,
     maxWaitTime: opts.maxWaitTimeInMs ?? 5000,
+    ...(opts.minBytes === undefined ? {} : { minBytes: opts.minBytes }),
     ...(opts.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: opts.maxBytesPerPartition }),
     isolationLevel: opts.readUncommitted ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
     autocommit: false,
