@@ -11,7 +11,7 @@
  * (b) The service: `createApp` in this process on a backlog of BENCH_EVENTS events on a
  *     6-partition topic, from the first batch's start to the last batch's end; per-batch latency
  *     is fetch-to-acknowledged-by-Kafka for one batch (window update, online store, encode, produce).
- *     PARTITIONS_CONCURRENTLY in the environment overrides the service's default (2). The service's
+ *     PARTITIONS_CONCURRENTLY in the environment overrides the service's default (6). The service's
  *     consumer fetches at most BENCH_FETCH_MAX_BYTES_PER_PARTITION (default 0: kafkajs's 1 MiB, as
  *     the service runs; see fetch-cap.ts). Where the time goes: this
  *     process's CPU time (the service's Node side), Redis's (INFO cpu; the Redis may serve others

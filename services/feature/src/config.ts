@@ -4,7 +4,7 @@ import { topicNamesEnv } from '@tidewater/service-runtime';
 import { defaultFeatureSetPath } from '@tidewater/feature-set';
 
 /** PARTITIONS_CONCURRENTLY when not set (also for an app created without it). */
-export const defaultPartitionsConcurrently = 2;
+export const defaultPartitionsConcurrently = 6;
 
 const featureFields = z.object({
   ...commonServiceEnv,
@@ -24,9 +24,10 @@ const featureFields = z.object({
    * with the online store, produce, offset commit), and kafkajs fetches again only once every batch
    * of the last fetch is done: batches in turn add their round trips to the cycle, batches at once
    * overlap them (and their produce requests merge, libs/kafka send-queue.ts) but share the CPU and
-   * finish together. On the shared 2-core machine, 6 halved the feature hop at 1,000 events/s and
-   * made the pipeline give way sooner near saturation (docs/benchmarks/pipeline.md, issue 23); 1
-   * processes one partition's batch at a time.
+   * finish together. 6 (every partition of the topic, on one pod) lowered the pipeline's end-to-end
+   * p99 at 2,000 events/s against 2 in each of three interleaved runs on the 2-core machine, with
+   * less CPU (docs/benchmarks/pipeline.md, "Partitions at once", issue 23); 1 processes one
+   * partition's batch at a time.
    */
   PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(defaultPartitionsConcurrently),
   /** How often a background SCAN counts the keys under the prefix for tw_feature_state_keys. */

@@ -35,9 +35,10 @@ export const ingestionConfigSchema = z
     /**
      * Partitions of events.raw processed at once; each partition stays in order. More overlap the
      * batches' round trips (dedupe claim, produce, offset commit) and share produce requests, but
-     * share the CPU too: see PARTITIONS_CONCURRENTLY in the feature service (issue 23).
+     * share the CPU too. 6 (every partition, on one pod): see PARTITIONS_CONCURRENTLY in the feature
+     * service (issue 23).
      */
-    CONSUMER_PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(3),
+    CONSUMER_PARTITIONS_CONCURRENTLY: intFromEnv(1, 64).default(6),
     REDIS_URL: redisUrl(),
     ...redisSecurityEnv,
     /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
