@@ -15,6 +15,7 @@ import { currentContext, printBenchResult } from '../bench-results/record.js';
 import { parseLoadArgs } from './args.js';
 import { renderReport } from './report-html.js';
 import { runLoad, type LoadTarget } from './run-load.js';
+import { serviceTuningEnv } from './service-env.js';
 
 // The dev stack's ingestion accepts this key (libs/dev-stack/src/pipeline-services.ts configures its sha256).
 const DEV_API_KEY = 'tidewater-dev-key';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   const dir = stackDir();
   let state = runningStack(dir);
   const startedHere = !state;
+  const servicesStartedHere = !state || state.services.length === 0;
   const log = (line: string) => console.error(line);
   if (!state) {
     log(`starting the dev stack in ${dir} with the five services...`);
@@ -65,6 +67,8 @@ async function main(): Promise<void> {
       step_seconds: args.stepSeconds,
       http_share: args.httpShare,
       drain_seconds: args.drainSeconds,
+      // The services' tuning variables when this run started them (else unknown: null).
+      service_env: servicesStartedHere ? serviceTuningEnv(process.env) : null,
       ...figures,
       cpus: cpus().length,
       loadavg_1m: Math.round(loadavg()[0]! * 100) / 100,

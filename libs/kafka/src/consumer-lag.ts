@@ -29,7 +29,8 @@ export const DEFAULT_LAG_PROBE_INTERVAL_MS = 15_000;
  *
  * Like kafka-consumer-groups, Burrow and KEDA's Kafka scaler, it therefore includes records already
  * processed but not yet committed: up to one commit interval of them (KAFKA_COMMIT_INTERVAL_MS, 1 s
- * by default; consumer-runner.ts), a second of intake for a group that keeps up. Thresholds on it
+ * by default; consumer-runner.ts), a second of intake for a group that keeps up, plus what a fetch
+ * that waits for more bytes has not yet taken (drift-monitor's, up to 500 ms). Thresholds on it
  * (the lag alert, KEDA's lagThreshold) sit well above that (docs/adr/0011-commit-interval-1s.md).
  */
 export function createConsumerLagProbe(opts: ConsumerLagProbeOptions): ConsumerLagProbe {

@@ -23,8 +23,8 @@ export type DriftDeps = Pick<ServiceRuntime, 'kafka' | 'logger' | 'metrics' | 'p
       | 'SCHEMA_AUTO_REGISTER'
       | 'DRIFT_COUNT_DEAD_LETTERS'
       | 'REDIS_KEY_PREFIX'
-      | 'FETCH_MIN_BYTES'
-      | 'FETCH_MAX_WAIT_MS'
+      | 'DRIFT_FETCH_MIN_BYTES'
+      | 'DRIFT_FETCH_MAX_WAIT_MS'
     >;
   readonly now?: () => number;
 };
@@ -76,7 +76,7 @@ export async function createApp(deps: DriftDeps): Promise<{ consumer: ConsumerRu
     logger: deps.logger,
     registry: deps.metrics,
     deadLetters: deps.deadLetterWriter(config.TOPIC_EVENTS_DLQ),
-    consumer: { minBytes: config.FETCH_MIN_BYTES, maxWaitTimeInMs: config.FETCH_MAX_WAIT_MS },
+    consumer: { minBytes: config.DRIFT_FETCH_MIN_BYTES, maxWaitTimeInMs: config.DRIFT_FETCH_MAX_WAIT_MS },
     // A fetched batch comes from one partition of one topic: warm only that topic's reader.
     prepare: async (messages, topic) => {
       if (topic === config.TOPIC_FEATURES) await features.prepare(messages);

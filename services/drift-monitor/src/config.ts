@@ -53,13 +53,15 @@ const driftFields = z.object({
   /** Feature vectors (and predictions) waiting for their partner, at most, per side. */
   DRIFT_JOIN_CAPACITY: intFromEnv(100, 10_000_000).default(100_000),
   /**
-   * The broker answers a fetch once it holds FETCH_MIN_BYTES for this consumer, or after
-   * FETCH_MAX_WAIT_MS. Drift windows close minutes (or thousands of events) apart, so fetching
+   * The broker answers a fetch once it holds DRIFT_FETCH_MIN_BYTES for this consumer, or after
+   * DRIFT_FETCH_MAX_WAIT_MS. Drift windows close minutes (or thousands of events) apart, so fetching
    * fewer, fuller batches delays a report by at most the wait, and saves the CPU of small fetch
    * cycles (each batch also saves the open windows to Redis) on the cores the scoring path shares.
+   * At most 1 MiB: kafkajs takes at most 1 MiB per partition, so more only makes every fetch wait
+   * the full time. At least 10 ms, so an idle topic is not polled in a tight loop.
    */
-  FETCH_MIN_BYTES: intFromEnv(1, 64 * 1024 * 1024).default(64 * 1024),
-  FETCH_MAX_WAIT_MS: intFromEnv(0, 10_000).default(500),
+  DRIFT_FETCH_MIN_BYTES: intFromEnv(1, 1024 * 1024).default(64 * 1024),
+  DRIFT_FETCH_MAX_WAIT_MS: intFromEnv(10, 10_000).default(500),
   REDIS_URL: redisUrl(),
   ...redisSecurityEnv,
   /** Prefix of every Redis key, so several stacks or tests can share one Redis. */
