@@ -25,6 +25,15 @@ describe('serviceTuningEnv', () => {
     });
   });
 
+  it('never records a secret, even under a tuning prefix', () => {
+    expect(serviceTuningEnv({ TW_API_KEY: 'k', TW_ALERT_HMAC_SECRET: 's', TW_REDIS_AUTO_PIPELINING: '1', DEDUPE_TTL_MS: '60000' })).toEqual(
+      {
+        DEDUPE_TTL_MS: '60000',
+        TW_REDIS_AUTO_PIPELINING: '1',
+      },
+    );
+  });
+
   it('is empty when the services run on their defaults', () => {
     expect(serviceTuningEnv({ PATH: '/usr/bin', HOME: '/root' })).toEqual({});
   });
