@@ -70,7 +70,7 @@ export interface LagSample {
   readonly groups: Readonly<Record<string, number>>;
 }
 
-/** Events a step may end with still outstanding (sent, not yet accounted) and still count as sustained, in seconds of its arrivals. */
+/** Events a step may end with still outstanding (due, not yet accounted) and still count as sustained, in seconds of its arrivals. */
 export const OUTSTANDING_BOUND_SECONDS = 2;
 /** Growth of the outstanding count over a step's second half that still counts as sustained, as a share of the rate. */
 export const OUTSTANDING_GROWTH_SHARE = 0.05;
@@ -112,17 +112,17 @@ export function outstandingBounded(opts: {
   /** How often over the second half the outstanding count is read for its growth. */
   readonly everyMs?: number;
 }): { bounded: boolean; growthPerS: number; endOutstanding: number } {
-  const sent: number[] = [];
+  const arrived: number[] = [];
   const done: number[] = [];
   for (let i = 0; i < opts.arrivedAt.length; i++) {
-    const s = opts.arrivedAt[i]!;
-    if (Number.isNaN(s)) continue;
-    sent.push(s);
+    const due = opts.arrivedAt[i]!;
+    if (Number.isNaN(due)) continue;
+    arrived.push(due);
     const a = opts.accountedAt[i] ?? Number.NaN;
     // Accounted "before" it was due only by clock granularity: outstanding for no time.
-    if (!Number.isNaN(a)) done.push(Math.max(s, a));
+    if (!Number.isNaN(a)) done.push(Math.max(due, a));
   }
-  sent.sort((x, y) => x - y);
+  arrived.sort((x, y) => x - y);
   done.sort((x, y) => x - y);
   const mid = opts.from + (opts.to - opts.from) / 2;
   const step = opts.everyMs ?? 250;
@@ -134,7 +134,7 @@ export function outstandingBounded(opts: {
   let i = 0;
   let j = 0;
   for (const t of times) {
-    while (i < sent.length && sent[i]! <= t) i++;
+    while (i < arrived.length && arrived[i]! <= t) i++;
     while (j < done.length && done[j]! <= t) j++;
     counts.push(i - j);
   }

@@ -159,7 +159,7 @@ export function createConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Consume
           // Backing off can outlast the session timeout: stay in the group meanwhile. A heartbeat that
           // says the partitions moved ends the retries (p-retry rejects with it).
           await heartbeat().catch((err: unknown) => {
-            if (typeof err === 'object' && err !== null && fromHeartbeat.has(err)) throw err;
+            if (isMembershipLost(err)) throw err;
           });
         }
       },
